@@ -1,0 +1,10 @@
+//! Generated protobuf types and tonic services of shoal's public API (`proto/`).
+//!
+//! The code under `gen/` is produced by `cargo xtask codegen` and checked in;
+//! a test fails when it is stale.
+
+/// `shoal.v1`: the public KV and Cluster APIs.
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+pub mod v1 {
+    include!("gen/shoal.v1.rs");
+}

@@ -1,0 +1,3 @@
+//! Library half of `cargo xtask`, so its checks can also run as `#[test]`s.
+
+pub mod codegen;
