@@ -47,8 +47,12 @@ pub fn check(root: &Path) -> Result<()> {
 /// Generates into `scratch` and returns `(file name, contents)` pairs, sorted.
 fn generate_into(root: &Path, scratch: &Path) -> Result<Vec<(String, String)>> {
     let proto_root = root.join("proto");
-    let files: Vec<PathBuf> = PROTO_FILES.iter().map(|file| proto_root.join(file)).collect();
-    let descriptors = protox::compile(&files, [&proto_root]).context("compiling proto/ with protox")?;
+    let files: Vec<PathBuf> = PROTO_FILES
+        .iter()
+        .map(|file| proto_root.join(file))
+        .collect();
+    let descriptors =
+        protox::compile(&files, [&proto_root]).context("compiling proto/ with protox")?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
@@ -59,7 +63,11 @@ fn generate_into(root: &Path, scratch: &Path) -> Result<Vec<(String, String)>> {
     let mut generated = Vec::new();
     for entry in fs::read_dir(scratch)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).context("odd file name")?.to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("odd file name")?
+            .to_owned();
         generated.push((name, fs::read_to_string(&path)?));
     }
     generated.sort();

@@ -1,1 +1,26 @@
-//! shoal-consensus
+//! shoal's multi-Raft engine: many openraft groups on one node sharing one redb file,
+//! one group-committing storage writer and (later) one transport.
+//!
+//! Architecture invariant: openraft and redb are used only inside this crate. Callers see
+//! [`RaftGroup`], [`StateMachine`], [`Storage`] and [`ConsensusError`]; commands and responses
+//! are opaque bytes encoded by the state machine that owns them.
+
+mod error;
+mod group;
+pub mod machine;
+mod network;
+pub mod storage;
+mod types;
+
+pub use error::ConsensusError;
+pub use group::{GroupRole, GroupStatus, RaftGroup, RaftSettings};
+pub use machine::{NullMachine, StateMachine};
+pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
+pub use types::NodeId;
+
+#[doc(hidden)]
+pub mod testing {
+    //! Types exposed only for the storage conformance test.
+    pub use crate::storage::{LogStore, MachineStore};
+    pub use crate::types::TypeConfig;
+}

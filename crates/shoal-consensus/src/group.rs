@@ -1,0 +1,298 @@
+//! A running Raft group: openraft over the shared storage, behind shoal's own API
+//! (propose a command, confirm linearizability, read local state, report status).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
+use openraft::{BasicNode, ReadPolicy, ServerState, SnapshotPolicy};
+
+use crate::error::ConsensusError;
+use crate::machine::StateMachine;
+use crate::network::NoPeers;
+use crate::storage::{GroupReader, LogStore, MachineStore, Storage};
+use crate::types::{Command, NodeId, TypeConfig};
+
+/// Raft timing and log-compaction settings shared by every group of a node.
+#[derive(Debug, Clone)]
+pub struct RaftSettings {
+    pub heartbeat_interval: Duration,
+    pub election_timeout_min: Duration,
+    pub election_timeout_max: Duration,
+    /// Log entries since the last snapshot that trigger a new one.
+    pub snapshot_threshold: u64,
+    /// Log entries kept after a snapshot (for followers that lag a little).
+    pub trailing_logs: u64,
+}
+
+impl Default for RaftSettings {
+    fn default() -> Self {
+        // Tuned for many groups per node: idle heartbeats must stay cheap.
+        RaftSettings {
+            heartbeat_interval: Duration::from_millis(500),
+            election_timeout_min: Duration::from_millis(1500),
+            election_timeout_max: Duration::from_millis(3000),
+            snapshot_threshold: 10_000,
+            trailing_logs: 1_000,
+        }
+    }
+}
+
+impl RaftSettings {
+    fn openraft_config(&self, group: u64) -> Result<openraft::Config, ConsensusError> {
+        let config = openraft::Config {
+            cluster_name: format!("shoal-group-{group}"),
+            heartbeat_interval: self.heartbeat_interval.as_millis() as u64,
+            election_timeout_min: self.election_timeout_min.as_millis() as u64,
+            election_timeout_max: self.election_timeout_max.as_millis() as u64,
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(self.snapshot_threshold),
+            max_in_snapshot_log_to_keep: self.trailing_logs,
+            purge_batch_size: 256,
+            ..Default::default()
+        };
+        config.validate().map_err(|error| ConsensusError::Fatal {
+            group,
+            reason: format!("invalid raft settings: {error}"),
+        })
+    }
+}
+
+/// What a group looks like from this node right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupRole {
+    Leader,
+    Follower,
+    Candidate,
+    Learner,
+    Shutdown,
+}
+
+/// A point-in-time description of a group on this node.
+#[derive(Debug, Clone)]
+pub struct GroupStatus {
+    pub group: u64,
+    pub role: GroupRole,
+    pub leader: Option<NodeId>,
+    pub term: u64,
+    pub applied_index: u64,
+    pub last_log_index: u64,
+    pub snapshot_index: u64,
+    pub purged_index: u64,
+    pub voters: Vec<NodeId>,
+}
+
+/// One Raft group hosted on this node.
+#[derive(Clone)]
+pub struct RaftGroup {
+    group: u64,
+    node_id: NodeId,
+    storage: Storage,
+    raft: openraft::Raft<TypeConfig, MachineStore>,
+}
+
+impl std::fmt::Debug for RaftGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftGroup")
+            .field("group", &self.group)
+            .field("node_id", &self.node_id)
+            .finish()
+    }
+}
+
+impl RaftGroup {
+    /// Starts (or restarts) group `group` on this node with its persisted state.
+    pub async fn start(
+        node_id: NodeId,
+        group: u64,
+        storage: Storage,
+        machine: Arc<dyn StateMachine>,
+        settings: &RaftSettings,
+    ) -> Result<RaftGroup, ConsensusError> {
+        let config = Arc::new(settings.openraft_config(group)?);
+        let log_store = LogStore::new(storage.clone(), group);
+        let machine_store = MachineStore::new(storage.clone(), group, machine);
+        let raft = openraft::Raft::new(node_id, config, NoPeers, log_store, machine_store)
+            .await
+            .map_err(|fatal| ConsensusError::Fatal {
+                group,
+                reason: fatal.to_string(),
+            })?;
+        let started = RaftGroup {
+            group,
+            node_id,
+            storage,
+            raft,
+        };
+        started.elect_if_sole_voter().await?;
+        Ok(started)
+    }
+
+    pub fn group(&self) -> u64 {
+        self.group
+    }
+
+    /// Creates the group with this node as its only voter, unless it already exists.
+    pub async fn initialize_single(&self, address: &str) -> Result<(), ConsensusError> {
+        if self
+            .raft
+            .is_initialized()
+            .await
+            .map_err(|e| self.fatal(e))?
+        {
+            return Ok(());
+        }
+        let members = BTreeMap::from([(self.node_id, BasicNode::new(address))]);
+        match self.raft.initialize(members).await {
+            Ok(()) => Ok(()),
+            Err(RaftError::APIError(error)) => Err(ConsensusError::Unavailable {
+                group: self.group,
+                reason: format!("initializing: {error}"),
+            }),
+            Err(RaftError::Fatal(fatal)) => Err(self.fatal(fatal)),
+        }
+    }
+
+    /// A restarted group whose only voter is this node elects itself at once instead of
+    /// waiting out an election timeout (a single node is ready right after start).
+    async fn elect_if_sole_voter(&self) -> Result<(), ConsensusError> {
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        let voters: Vec<NodeId> = metrics.membership_config.membership().voter_ids().collect();
+        if voters == [self.node_id] && metrics.state != ServerState::Leader {
+            self.raft
+                .trigger()
+                .elect(false)
+                .await
+                .map_err(|e| self.fatal(e))?;
+        }
+        Ok(())
+    }
+
+    /// Proposes a command; returns the log index it was committed at and the machine's response.
+    pub async fn propose(&self, command: Vec<u8>) -> Result<(u64, Vec<u8>), ConsensusError> {
+        match self.raft.client_write(Command(command)).await {
+            Ok(response) => Ok((response.log_id.index, response.data.0)),
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
+                Err(ConsensusError::NotLeader {
+                    group: self.group,
+                    leader: forward.leader_id,
+                })
+            }
+            Err(RaftError::APIError(error)) => Err(ConsensusError::Unavailable {
+                group: self.group,
+                reason: error.to_string(),
+            }),
+            Err(RaftError::Fatal(fatal)) => Err(self.fatal(fatal)),
+        }
+    }
+
+    /// Returns once this node's state machine reflects every write committed before the
+    /// call (ReadIndex: the leader confirms its leadership with a quorum first).
+    pub async fn linearizable_barrier(&self) -> Result<(), ConsensusError> {
+        match self.raft.ensure_linearizable(ReadPolicy::ReadIndex).await {
+            Ok(_) => Ok(()),
+            Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(forward))) => {
+                Err(ConsensusError::NotLeader {
+                    group: self.group,
+                    leader: forward.leader_id,
+                })
+            }
+            Err(RaftError::APIError(error)) => Err(ConsensusError::Unavailable {
+                group: self.group,
+                reason: error.to_string(),
+            }),
+            Err(RaftError::Fatal(fatal)) => Err(self.fatal(fatal)),
+        }
+    }
+
+    /// A consistent view of this replica's applied data (no quorum round).
+    pub fn reader(&self) -> Result<GroupReader, ConsensusError> {
+        self.storage
+            .reader(self.group)
+            .map_err(|source| ConsensusError::Storage {
+                group: self.group,
+                source,
+            })
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.raft.metrics().borrow_watched().current_leader == Some(self.node_id)
+    }
+
+    pub fn leader(&self) -> Option<NodeId> {
+        self.raft.metrics().borrow_watched().current_leader
+    }
+
+    /// Waits until the group has a leader, up to `timeout`.
+    pub async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ConsensusError> {
+        let mut metrics = self.raft.metrics();
+        let wait = async {
+            loop {
+                if let Some(leader) = metrics.borrow_and_update().current_leader {
+                    return Ok(leader);
+                }
+                if metrics.changed().await.is_err() {
+                    return Err(ConsensusError::Unavailable {
+                        group: self.group,
+                        reason: "group is shutting down".into(),
+                    });
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ConsensusError::Unavailable {
+                    group: self.group,
+                    reason: format!("no leader elected within {timeout:?}"),
+                })
+            })
+    }
+
+    /// Asks the group to build a snapshot now (and purge its log accordingly).
+    pub async fn trigger_snapshot(&self) -> Result<(), ConsensusError> {
+        self.raft
+            .trigger()
+            .snapshot()
+            .await
+            .map_err(|e| self.fatal(e))
+    }
+
+    /// The group's state as this node sees it.
+    pub fn status(&self) -> GroupStatus {
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        let role = match metrics.state {
+            ServerState::Leader => GroupRole::Leader,
+            ServerState::Follower => GroupRole::Follower,
+            ServerState::Candidate => GroupRole::Candidate,
+            ServerState::Learner => GroupRole::Learner,
+            ServerState::Shutdown => GroupRole::Shutdown,
+        };
+        GroupStatus {
+            group: self.group,
+            role,
+            leader: metrics.current_leader,
+            term: metrics.current_term,
+            applied_index: metrics.last_applied.map_or(0, |l| l.index),
+            last_log_index: metrics.last_log_index.unwrap_or(0),
+            snapshot_index: metrics.snapshot.map_or(0, |l| l.index),
+            purged_index: metrics.purged.map_or(0, |l| l.index),
+            voters: metrics.membership_config.membership().voter_ids().collect(),
+        }
+    }
+
+    /// Stops the group's Raft tasks.
+    pub async fn shutdown(&self) {
+        if let Err(error) = self.raft.shutdown().await {
+            tracing::warn!(group = self.group, %error, "raft group did not shut down cleanly");
+        }
+    }
+
+    fn fatal(&self, error: impl std::fmt::Display) -> ConsensusError {
+        ConsensusError::Fatal {
+            group: self.group,
+            reason: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Per-group openraft state machine over the shared redb file: applies committed entries
+//! through the writer (data and applied index in one transaction), builds snapshot files
+//! from a consistent read view, and installs snapshots received from a leader.
+
+use std::io;
+use std::sync::Arc;
+
+use futures::{Stream, TryStreamExt};
+use openraft::alias::SnapshotOf;
+use openraft::entry::RaftEntry;
+use openraft::storage::{EntryResponder, RaftSnapshotBuilder, RaftStateMachine, Snapshot};
+use openraft::{EntryPayload, OptionalSend};
+use redb::ReadableDatabase;
+use serde::{Deserialize, Serialize};
+
+use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
+use super::{
+    DATA, GroupWriter, MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE,
+    Storage, decode, encode,
+};
+use crate::machine::StateMachine;
+use crate::types::{CommandResponse, LogId, SnapshotMeta, StoredMembership, TypeConfig};
+
+/// Where the group's current snapshot is: recorded in the machine-state table.
+#[derive(Serialize, Deserialize)]
+struct SnapshotPointer {
+    meta: SnapshotMeta,
+    file_name: String,
+}
+
+/// The state machine of one group.
+#[derive(Clone)]
+pub struct MachineStore {
+    group: u64,
+    storage: Storage,
+    machine: Arc<dyn StateMachine>,
+}
+
+impl MachineStore {
+    pub fn new(storage: Storage, group: u64, machine: Arc<dyn StateMachine>) -> MachineStore {
+        MachineStore {
+            group,
+            storage,
+            machine,
+        }
+    }
+
+    fn read_machine_state<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: u8,
+    ) -> io::Result<Option<T>> {
+        let txn = self
+            .storage
+            .database()
+            .begin_read()
+            .map_err(io::Error::other)?;
+        let table = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
+        let value = table.get((self.group, kind)).map_err(io::Error::other)?;
+        value.map(|v| decode(v.value())).transpose()
+    }
+
+    fn snapshot_path(&self, file_name: &str) -> std::path::PathBuf {
+        self.storage.snapshot_dir().join(file_name)
+    }
+
+    /// Deletes this group's snapshot files other than `keep`.
+    fn remove_other_snapshots(&self, keep: &str) {
+        let prefix = format!("group-{}-", self.group);
+        let Ok(dir) = std::fs::read_dir(self.storage.snapshot_dir()) else {
+            return;
+        };
+        for entry in dir.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with(&prefix) && name != keep {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    async fn record_snapshot(&self, meta: &SnapshotMeta, file_name: String) -> io::Result<()> {
+        let pointer = encode(&SnapshotPointer {
+            meta: meta.clone(),
+            file_name: file_name.clone(),
+        })?;
+        let group = self.group;
+        self.storage
+            .writer()
+            .run(
+                true,
+                Box::new(move |tables| {
+                    tables
+                        .machine_state
+                        .insert((group, MACHINE_SNAPSHOT), pointer.as_slice())
+                        .map_err(io::Error::other)?;
+                    Ok(())
+                }),
+            )
+            .await?;
+        self.remove_other_snapshots(&file_name);
+        Ok(())
+    }
+}
+
+fn snapshot_file_name(group: u64, meta: &SnapshotMeta) -> String {
+    let index = meta.last_log_id.as_ref().map_or(0, |log_id| log_id.index);
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("group-{group}-{index}-{unique}.snap")
+}
+
+impl RaftStateMachine<TypeConfig> for MachineStore {
+    type SnapshotData = SnapshotFile;
+    type SnapshotBuilder = MachineStore;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
+        let applied: Option<LogId> = self
+            .read_machine_state::<Option<LogId>>(MACHINE_APPLIED)?
+            .flatten();
+        let membership: Option<StoredMembership> = self.read_machine_state(MACHINE_MEMBERSHIP)?;
+        Ok((applied, membership.unwrap_or_default()))
+    }
+
+    async fn apply<Strm>(&mut self, entries: Strm) -> Result<(), io::Error>
+    where
+        Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
+    {
+        let batch: Vec<EntryResponder<TypeConfig>> = entries.try_collect().await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut responders = Vec::with_capacity(batch.len());
+        let mut payloads = Vec::with_capacity(batch.len());
+        for (entry, responder) in batch {
+            responders.push(responder);
+            payloads.push(entry);
+        }
+        let group = self.group;
+        let machine = self.machine.clone();
+        let responses = self
+            .storage
+            .writer()
+            .call(false, move |tables| {
+                let mut responses = Vec::with_capacity(payloads.len());
+                let mut last_applied = None;
+                for entry in payloads {
+                    let log_id = entry.log_id();
+                    let response = match entry.payload {
+                        EntryPayload::Blank => Vec::new(),
+                        EntryPayload::Normal(command) => {
+                            let mut data = GroupWriter {
+                                group,
+                                data: &mut tables.data,
+                            };
+                            machine.apply(&mut data, log_id.index, &command.0)?
+                        }
+                        EntryPayload::Membership(membership) => {
+                            let stored = StoredMembership::new(Some(log_id.clone()), membership);
+                            tables
+                                .machine_state
+                                .insert((group, MACHINE_MEMBERSHIP), encode(&stored)?.as_slice())
+                                .map_err(io::Error::other)?;
+                            Vec::new()
+                        }
+                    };
+                    responses.push(response);
+                    last_applied = Some(log_id);
+                }
+                tables
+                    .machine_state
+                    .insert((group, MACHINE_APPLIED), encode(&last_applied)?.as_slice())
+                    .map_err(io::Error::other)?;
+                Ok(responses)
+            })
+            .await?;
+        for (responder, response) in responders.into_iter().zip(responses) {
+            if let Some(responder) = responder {
+                responder.send(CommandResponse(response));
+            }
+        }
+        Ok(())
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        self.clone()
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        mut snapshot: SnapshotFile,
+    ) -> Result<(), io::Error> {
+        // Read and verify the whole file off the async executor before touching any state.
+        let contents = tokio::task::spawn_blocking(move || {
+            let contents = read_snapshot(&mut snapshot.file)?;
+            Ok::<_, io::Error>((contents, snapshot))
+        })
+        .await
+        .map_err(io::Error::other)??;
+        let (contents, snapshot) = contents;
+        if &contents.meta != meta {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "snapshot file metadata does not match the installed snapshot's metadata",
+            ));
+        }
+        // Keep a copy of the file as this group's current snapshot.
+        let file_name = snapshot_file_name(self.group, meta);
+        let target = self.snapshot_path(&file_name);
+        if snapshot.path != target {
+            let source = snapshot.path.clone();
+            let copy_target = target.clone();
+            tokio::task::spawn_blocking(move || {
+                std::fs::copy(&source, &copy_target)?;
+                std::fs::File::open(&copy_target)?.sync_all()
+            })
+            .await
+            .map_err(io::Error::other)??;
+        }
+        let group = self.group;
+        let applied = encode(&meta.last_log_id)?;
+        let membership = encode(&meta.last_membership)?;
+        self.storage
+            .writer()
+            .run(
+                true,
+                Box::new(move |tables| {
+                    tables
+                        .data
+                        .retain_in((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]), |_, _| {
+                            false
+                        })
+                        .map_err(io::Error::other)?;
+                    for (space, key, value) in &contents.records {
+                        tables
+                            .data
+                            .insert((group, *space, key.as_slice()), value.as_slice())
+                            .map_err(io::Error::other)?;
+                    }
+                    tables
+                        .machine_state
+                        .insert((group, MACHINE_APPLIED), applied.as_slice())
+                        .map_err(io::Error::other)?;
+                    tables
+                        .machine_state
+                        .insert((group, MACHINE_MEMBERSHIP), membership.as_slice())
+                        .map_err(io::Error::other)?;
+                    Ok(())
+                }),
+            )
+            .await?;
+        self.record_snapshot(meta, file_name).await
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<SnapshotOf<TypeConfig, SnapshotFile>>, io::Error> {
+        let Some(pointer) = self.read_machine_state::<SnapshotPointer>(MACHINE_SNAPSHOT)? else {
+            return Ok(None);
+        };
+        let file = SnapshotFile::open(&self.snapshot_path(&pointer.file_name))?;
+        Ok(Some(Snapshot {
+            meta: pointer.meta,
+            snapshot: file,
+        }))
+    }
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
+    type SnapshotData = SnapshotFile;
+
+    async fn build_snapshot(&mut self) -> Result<SnapshotOf<TypeConfig, SnapshotFile>, io::Error> {
+        let storage = self.storage.clone();
+        let group = self.group;
+        // A read transaction is a consistent view: writes to the group continue meanwhile.
+        let (meta, file_name) = tokio::task::spawn_blocking(move || {
+            let txn = storage.database().begin_read().map_err(io::Error::other)?;
+            let machine_state = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
+            let read = |kind: u8| -> io::Result<Option<Vec<u8>>> {
+                Ok(machine_state
+                    .get((group, kind))
+                    .map_err(io::Error::other)?
+                    .map(|v| v.value().to_vec()))
+            };
+            let last_log_id: Option<LogId> = read(MACHINE_APPLIED)?
+                .map(|b| decode(&b))
+                .transpose()?
+                .flatten();
+            let last_membership: StoredMembership = read(MACHINE_MEMBERSHIP)?
+                .map(|b| decode(&b))
+                .transpose()?
+                .unwrap_or_default();
+            let meta = SnapshotMeta {
+                last_log_id,
+                last_membership,
+            };
+            let file_name = snapshot_file_name(group, &meta);
+            let mut writer =
+                SnapshotWriter::create(&storage.snapshot_dir().join(&file_name), &meta)?;
+            let data = txn.open_table(DATA).map_err(io::Error::other)?;
+            for item in data
+                .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
+                .map_err(io::Error::other)?
+            {
+                let (key, value) = item.map_err(io::Error::other)?;
+                let (_, space, key) = key.value();
+                writer.record(space, key, value.value())?;
+            }
+            writer.finish()?;
+            Ok::<_, io::Error>((meta, file_name))
+        })
+        .await
+        .map_err(io::Error::other)??;
+        self.record_snapshot(&meta, file_name.clone()).await?;
+        let file = SnapshotFile::open(&self.snapshot_path(&file_name))?;
+        Ok(Snapshot {
+            meta,
+            snapshot: file,
+        })
+    }
+}
