@@ -1,1 +1,179 @@
-//! shoal-client
+//! Async Rust client for shoal's public gRPC API, used by the CLI, the tests and the
+//! benchmark.
+
+use std::time::Duration;
+
+use shoal_proto::v1 as pb;
+use shoal_proto::v1::cluster_client::ClusterClient;
+use shoal_proto::v1::kv_client::KvClient;
+use tonic::transport::{Channel, Endpoint};
+
+pub use shoal_proto::v1::StatusResponse;
+pub use tonic::Code;
+
+/// A failed call: the gRPC code and the server's message.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot connect to {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+    #[error("{code:?}: {message}")]
+    Status { code: Code, message: String },
+}
+
+impl ClientError {
+    /// The gRPC code, when the server answered.
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            ClientError::Status { code, .. } => Some(*code),
+            ClientError::Connect { .. } => None,
+        }
+    }
+}
+
+impl From<tonic::Status> for ClientError {
+    fn from(status: tonic::Status) -> Self {
+        ClientError::Status {
+            code: status.code(),
+            message: status.message().to_owned(),
+        }
+    }
+}
+
+/// A value read from shoal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub value: Vec<u8>,
+    pub version: u64,
+    /// Time left before expiry; `None` when the key never expires.
+    pub ttl_remaining: Option<Duration>,
+}
+
+/// Options of a write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PutOptions {
+    /// Time to live; `None` = never expires.
+    pub ttl: Option<Duration>,
+    /// Compare-and-set: `Some(0)` = must not exist, `Some(v)` = current version must be `v`.
+    pub if_version: Option<u64>,
+}
+
+/// A connection to one shoal node (HTTP/2, multiplexed: clone it freely).
+#[derive(Debug, Clone)]
+pub struct Client {
+    kv: KvClient<Channel>,
+    cluster: ClusterClient<Channel>,
+}
+
+/// Largest message the client sends or accepts (values are at most 1 MiB by default).
+const MAX_MESSAGE_BYTES: usize = 16 << 20;
+
+impl Client {
+    /// Connects to `endpoint` (e.g. `http://127.0.0.1:5344`; the scheme may be omitted).
+    pub async fn connect(endpoint: &str) -> Result<Client, ClientError> {
+        let url = if endpoint.contains("://") {
+            endpoint.to_owned()
+        } else {
+            format!("http://{endpoint}")
+        };
+        let connect_error = |reason: String| ClientError::Connect {
+            endpoint: endpoint.to_owned(),
+            reason,
+        };
+        let channel = Endpoint::from_shared(url)
+            .map_err(|e| connect_error(e.to_string()))?
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .connect()
+            .await
+            .map_err(|e| {
+                connect_error(format!(
+                    "{e} ({})",
+                    std::error::Error::source(&e)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                ))
+            })?;
+        Ok(Client {
+            kv: KvClient::new(channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            cluster: ClusterClient::new(channel),
+        })
+    }
+
+    /// Writes a value; returns its new version.
+    pub async fn put(
+        &self,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+        options: PutOptions,
+    ) -> Result<u64, ClientError> {
+        let request = pb::PutRequest {
+            key: key.into(),
+            value: value.into(),
+            ttl_ms: options.ttl.map_or(0, |ttl| ttl.as_millis() as u64),
+            if_version: options.if_version,
+        };
+        Ok(self.kv.clone().put(request).await?.into_inner().version)
+    }
+
+    /// Reads a key linearizably (`stale = false`) or from any replica's applied state.
+    pub async fn get(
+        &self,
+        key: impl Into<Vec<u8>>,
+        stale: bool,
+    ) -> Result<Option<Value>, ClientError> {
+        let consistency = if stale {
+            pb::Consistency::Stale
+        } else {
+            pb::Consistency::Linearizable
+        };
+        let request = pb::GetRequest {
+            key: key.into(),
+            consistency: consistency as i32,
+        };
+        let response = self.kv.clone().get(request).await?.into_inner();
+        Ok(response.found.then(|| Value {
+            value: response.value,
+            version: response.version,
+            ttl_remaining: (response.ttl_remaining_ms > 0)
+                .then(|| Duration::from_millis(response.ttl_remaining_ms)),
+        }))
+    }
+
+    /// Deletes a key; returns whether a live key was removed.
+    pub async fn delete(
+        &self,
+        key: impl Into<Vec<u8>>,
+        if_version: Option<u64>,
+    ) -> Result<bool, ClientError> {
+        let request = pb::DeleteRequest {
+            key: key.into(),
+            if_version,
+        };
+        Ok(self.kv.clone().delete(request).await?.into_inner().deleted)
+    }
+
+    /// Sets a new TTL counted from now (`None` removes the expiry); returns whether the key exists.
+    pub async fn touch(
+        &self,
+        key: impl Into<Vec<u8>>,
+        ttl: Option<Duration>,
+    ) -> Result<bool, ClientError> {
+        let request = pb::TouchRequest {
+            key: key.into(),
+            ttl_ms: ttl.map_or(0, |ttl| ttl.as_millis() as u64),
+        };
+        Ok(self.kv.clone().touch(request).await?.into_inner().found)
+    }
+
+    /// The node's status.
+    pub async fn status(&self) -> Result<StatusResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .status(pb::StatusRequest {})
+            .await?
+            .into_inner())
+    }
+}

@@ -1,2 +1,338 @@
-//! shoal
-fn main() {}
+//! The `shoal` command: run a node, talk to one (kv, cluster), benchmark one.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use shoal_client::{Client, PutOptions};
+use shoal_node::bench::{self, BenchOptions, Workload};
+use shoal_node::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "shoal",
+    version,
+    about = "shoal: a strongly consistent, sharded, replicated key-value store with TTLs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a node (a usable single node with no configuration at all).
+    Start(StartArgs),
+    /// Read and write keys.
+    #[command(subcommand)]
+    Kv(KvCommand),
+    /// Inspect the cluster.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Measure throughput and latency against a running node.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct StartArgs {
+    /// TOML configuration file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory (server.data_dir).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Client API address (server.client_listen).
+    #[arg(long)]
+    client_listen: Option<SocketAddr>,
+    /// Internal cluster RPC address (cluster.listen_address).
+    #[arg(long)]
+    cluster_listen: Option<SocketAddr>,
+    /// Admin HTTP address (server.admin_listen).
+    #[arg(long)]
+    admin_listen: Option<SocketAddr>,
+}
+
+#[derive(Args)]
+struct EndpointArg {
+    /// Node to talk to.
+    #[arg(long, default_value = "127.0.0.1:5344", env = "SHOAL_ENDPOINT")]
+    endpoint: String,
+}
+
+#[derive(Subcommand)]
+enum KvCommand {
+    /// Write a value; prints its new version.
+    Put {
+        key: String,
+        value: String,
+        /// Time to live, e.g. 30s, 5m, 1h.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        ttl: Option<Duration>,
+        /// Compare-and-set: 0 = must not exist, N = current version must be N.
+        #[arg(long)]
+        if_version: Option<u64>,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+    },
+    /// Read a value (linearizable unless --stale).
+    Get {
+        key: String,
+        /// Read this node's replica without a quorum round.
+        #[arg(long)]
+        stale: bool,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+    },
+    /// Delete a key.
+    Delete {
+        key: String,
+        /// Compare-and-delete: the current version must equal this.
+        #[arg(long)]
+        if_version: Option<u64>,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+    },
+    /// Set a new time to live from now (without --ttl: remove the expiry).
+    Touch {
+        key: String,
+        #[arg(long, value_parser = humantime::parse_duration)]
+        ttl: Option<Duration>,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// This node's groups, leaders and storage counters.
+    Status {
+        #[command(flatten)]
+        endpoint: EndpointArg,
+    },
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[command(flatten)]
+    endpoint: EndpointArg,
+    #[arg(long, value_enum, default_value = "put")]
+    workload: Workload,
+    /// Concurrent requests in flight.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// HTTP/2 connections shared by the clients.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Size of the key space.
+    #[arg(long, default_value_t = 100_000)]
+    keys: u64,
+    /// Value size in bytes.
+    #[arg(long, default_value_t = 256)]
+    value_size: usize,
+    /// Measured duration.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    duration: Duration,
+    /// Unmeasured warm-up before it.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    warmup: Duration,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Start(args) => start(args).await,
+        Command::Kv(command) => kv(command).await,
+        Command::Cluster(ClusterCommand::Status { endpoint }) => {
+            let status = Client::connect(&endpoint.endpoint).await?.status().await?;
+            print_status(&status);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => {
+            let options = BenchOptions {
+                endpoint: args.endpoint.endpoint,
+                workload: args.workload,
+                clients: args.clients,
+                connections: args.connections,
+                keys: args.keys,
+                value_size: args.value_size,
+                duration: args.duration,
+                warmup: args.warmup,
+            };
+            let report = bench::run(&options).await?;
+            println!("{}", report.summary(&options));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SHOAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=error"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn start(args: StartArgs) -> Result<ExitCode> {
+    init_logging();
+    let overrides = Overrides {
+        data_dir: args.data_dir,
+        client_listen: args.client_listen,
+        cluster_listen: args.cluster_listen,
+        admin_listen: args.admin_listen,
+    };
+    let config = Config::load(args.config.as_deref(), &overrides)?;
+    let node = shoal_node::node::start(config).await?;
+    println!(
+        "shoal node {} ready: client API {}, admin http://{}",
+        node.node_id, node.client_address, node.admin_address
+    );
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
+        _ = terminate.recv() => tracing::info!("SIGTERM; shutting down"),
+        () = node.stopped() => tracing::warn!("node stopped by itself; shutting down"),
+    }
+    node.shutdown().await?;
+    tracing::info!("shutdown complete");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn kv(command: KvCommand) -> Result<ExitCode> {
+    match command {
+        KvCommand::Put {
+            key,
+            value,
+            ttl,
+            if_version,
+            endpoint,
+        } => {
+            let client = Client::connect(&endpoint.endpoint).await?;
+            let version = client
+                .put(key, value, PutOptions { ttl, if_version })
+                .await?;
+            println!("version {version}");
+        }
+        KvCommand::Get {
+            key,
+            stale,
+            endpoint,
+        } => {
+            let client = Client::connect(&endpoint.endpoint).await?;
+            match client.get(key.clone(), stale).await? {
+                Some(found) => {
+                    println!("{}", String::from_utf8_lossy(&found.value));
+                    let ttl = found
+                        .ttl_remaining
+                        .map(|t| {
+                            format!(
+                                ", expires in {}",
+                                humantime::format_duration(Duration::from_millis(
+                                    t.as_millis() as u64
+                                ))
+                            )
+                        })
+                        .unwrap_or_default();
+                    eprintln!("(version {}{ttl})", found.version);
+                }
+                None => {
+                    eprintln!("key {key:?} not found");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        KvCommand::Delete {
+            key,
+            if_version,
+            endpoint,
+        } => {
+            let client = Client::connect(&endpoint.endpoint).await?;
+            let deleted = client.delete(key, if_version).await?;
+            println!("{}", if deleted { "deleted" } else { "not found" });
+        }
+        KvCommand::Touch { key, ttl, endpoint } => {
+            let client = Client::connect(&endpoint.endpoint).await?;
+            if !client.touch(key.clone(), ttl).await? {
+                eprintln!("key {key:?} not found");
+                return Ok(ExitCode::from(2));
+            }
+            println!("touched");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_status(status: &shoal_client::StatusResponse) {
+    println!(
+        "node {} ({}) version {} ready={} shard-map epoch {}",
+        status.node_id, status.node_name, status.version, status.ready, status.shard_map_epoch
+    );
+    let role = |role: i32| {
+        shoal_proto::v1::GroupRole::try_from(role)
+            .map(|r| {
+                r.as_str_name()
+                    .trim_start_matches("GROUP_ROLE_")
+                    .to_lowercase()
+            })
+            .unwrap_or_else(|_| "unknown".into())
+    };
+    if let Some(meta) = &status.meta {
+        println!(
+            "meta   leader={} role={} term={} applied={}",
+            meta.leader_id,
+            role(meta.role),
+            meta.term,
+            meta.applied_index
+        );
+    }
+    println!(
+        "{:>5} {:>8} {:>9} {:>6} {:>10} {:>10} {:>10}  hash range",
+        "shard", "leader", "role", "term", "applied", "snapshot", "keys"
+    );
+    for shard in &status.shards {
+        let group = shard.group.clone().unwrap_or_default();
+        println!(
+            "{:>5} {:>8} {:>9} {:>6} {:>10} {:>10} {:>10}  {:016x}..={:016x}",
+            shard.shard_id,
+            group.leader_id,
+            role(group.role),
+            group.term,
+            group.applied_index,
+            group.snapshot_index,
+            shard.keys,
+            shard.hash_start,
+            shard.hash_end
+        );
+    }
+    if let Some(storage) = &status.storage {
+        println!(
+            "storage: {} commits ({} with fsync) for {} appended entries, file {} bytes",
+            storage.commits, storage.durable_commits, storage.entries_appended, storage.file_bytes
+        );
+    }
+}

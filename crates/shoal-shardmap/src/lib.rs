@@ -108,20 +108,21 @@ impl std::fmt::Display for ShardMapError {
 /// Upper bound on the number of shards of a cluster.
 pub const MAX_SHARDS: u32 = 4096;
 
-/// Splits the hash space into `count` contiguous ranges of equal size (the last range
-/// absorbs the remainder).
+/// Splits the hash space into `count` contiguous ranges of (nearly) equal size.
 pub fn uniform_ranges(count: u32) -> Result<Vec<HashRange>, ShardMapError> {
     if count == 0 || count > MAX_SHARDS {
         return Err(ShardMapError::ShardCount(count));
     }
-    let width = u64::MAX / u64::from(count);
+    // Boundaries at floor(i * 2^64 / count): equal widths, exact powers of two when the
+    // count is one, and contiguous by construction.
+    let boundary = |i: u64| ((u128::from(i) << 64) / u128::from(count)) as u64;
     Ok((0..u64::from(count))
         .map(|i| {
-            let start = i * width;
+            let start = boundary(i);
             let end = if i + 1 == u64::from(count) {
                 u64::MAX
             } else {
-                start + width - 1
+                boundary(i + 1) - 1
             };
             HashRange { start, end }
         })
@@ -194,6 +195,19 @@ mod tests {
         assert_eq!(GroupId::META.shard(), None);
         assert_eq!(GroupId::for_shard(ShardId(0)), GroupId(1));
         assert_eq!(GroupId(17).shard(), Some(ShardId(16)));
+    }
+
+    #[test]
+    fn sixteen_shards_split_on_nibble_boundaries() {
+        let ranges = uniform_ranges(16).unwrap();
+        assert_eq!(
+            ranges[1],
+            HashRange {
+                start: 0x1000_0000_0000_0000,
+                end: 0x1fff_ffff_ffff_ffff
+            }
+        );
+        assert_eq!(ranges[15].end, u64::MAX);
     }
 
     #[test]

@@ -1,0 +1,168 @@
+//! The public `shoal.v1.KV` service: validation, routing to the owning shard, answers.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use shoal_proto::v1 as pb;
+use shoal_replication::{Consistency, Dataplane, ReplicationError};
+use tonic::{Request, Response, Status};
+
+use crate::status::to_status;
+use crate::{GatewaySettings, MAX_TTL_MS};
+
+pub(crate) struct KvService {
+    dataplane: Arc<Dataplane>,
+    settings: GatewaySettings,
+}
+
+impl KvService {
+    pub(crate) fn new(dataplane: Arc<Dataplane>, settings: GatewaySettings) -> KvService {
+        KvService {
+            dataplane,
+            settings,
+        }
+    }
+
+    fn check_key(&self, key: &[u8]) -> Result<(), ReplicationError> {
+        if key.is_empty() {
+            return Err(ReplicationError::InvalidArgument {
+                field: "key",
+                reason: "must not be empty".into(),
+            });
+        }
+        let limit = self.settings.limits.max_key_bytes;
+        if key.len() > limit {
+            return Err(ReplicationError::InvalidArgument {
+                field: "key",
+                reason: format!(
+                    "is {} bytes, over limits.max_key_bytes = {limit}",
+                    key.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_value(&self, value: &[u8]) -> Result<(), ReplicationError> {
+        let limit = self.settings.limits.max_value_bytes;
+        if value.len() > limit {
+            return Err(ReplicationError::InvalidArgument {
+                field: "value",
+                reason: format!(
+                    "is {} bytes, over limits.max_value_bytes = {limit}",
+                    value.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_ttl(ttl_ms: u64) -> Result<(), ReplicationError> {
+        if ttl_ms > MAX_TTL_MS {
+            return Err(ReplicationError::InvalidArgument {
+                field: "ttl_ms",
+                reason: format!("is {ttl_ms} ms, over the maximum of 10 years ({MAX_TTL_MS} ms)"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs one operation under the request deadline and maps its error.
+    async fn run<T>(
+        &self,
+        operation: impl Future<Output = Result<T, ReplicationError>>,
+    ) -> Result<Response<T>, Status> {
+        let timeout = self.settings.request_timeout;
+        match tokio::time::timeout(timeout, operation).await {
+            Ok(Ok(value)) => Ok(Response::new(value)),
+            Ok(Err(error)) => Err(to_status(error)),
+            Err(_) => Err(to_status(ReplicationError::Timeout(timeout))),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::kv_server::Kv for KvService {
+    async fn put(
+        &self,
+        request: Request<pb::PutRequest>,
+    ) -> Result<Response<pb::PutResponse>, Status> {
+        let request = request.into_inner();
+        self.run(async {
+            self.check_key(&request.key)?;
+            self.check_value(&request.value)?;
+            Self::check_ttl(request.ttl_ms)?;
+            let shard = self.dataplane.shard_for_key(&request.key)?;
+            let version = shard
+                .put(
+                    request.key,
+                    request.value,
+                    request.ttl_ms,
+                    request.if_version,
+                )
+                .await?;
+            Ok(pb::PutResponse { version })
+        })
+        .await
+    }
+
+    async fn get(
+        &self,
+        request: Request<pb::GetRequest>,
+    ) -> Result<Response<pb::GetResponse>, Status> {
+        let request = request.into_inner();
+        let consistency = match pb::Consistency::try_from(request.consistency) {
+            Ok(pb::Consistency::Linearizable) => Consistency::Linearizable,
+            Ok(pb::Consistency::Stale) => Consistency::Stale,
+            Err(_) => {
+                return Err(to_status(ReplicationError::InvalidArgument {
+                    field: "consistency",
+                    reason: format!("unknown value {}", request.consistency),
+                }));
+            }
+        };
+        self.run(async {
+            self.check_key(&request.key)?;
+            let shard = self.dataplane.shard_for_key(&request.key)?;
+            Ok(match shard.get(&request.key, consistency).await? {
+                Some(found) => pb::GetResponse {
+                    found: true,
+                    value: found.value,
+                    version: found.version,
+                    ttl_remaining_ms: found.ttl_remaining_ms,
+                },
+                None => pb::GetResponse::default(),
+            })
+        })
+        .await
+    }
+
+    async fn delete(
+        &self,
+        request: Request<pb::DeleteRequest>,
+    ) -> Result<Response<pb::DeleteResponse>, Status> {
+        let request = request.into_inner();
+        self.run(async {
+            self.check_key(&request.key)?;
+            let shard = self.dataplane.shard_for_key(&request.key)?;
+            let deleted = shard.delete(request.key, request.if_version).await?;
+            Ok(pb::DeleteResponse { deleted })
+        })
+        .await
+    }
+
+    async fn touch(
+        &self,
+        request: Request<pb::TouchRequest>,
+    ) -> Result<Response<pb::TouchResponse>, Status> {
+        let request = request.into_inner();
+        self.run(async {
+            self.check_key(&request.key)?;
+            Self::check_ttl(request.ttl_ms)?;
+            let shard = self.dataplane.shard_for_key(&request.key)?;
+            let found = shard.touch(request.key, request.ttl_ms).await?;
+            Ok(pb::TouchResponse { found })
+        })
+        .await
+    }
+}

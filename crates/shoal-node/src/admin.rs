@@ -1,0 +1,79 @@
+//! Admin HTTP endpoints: `/healthz` (the process is alive), `/readyz` (the node serves
+//! requests), `/metrics` (Prometheus text format).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+static PROMETHEUS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide Prometheus recorder once (later calls reuse it).
+fn prometheus() -> Option<&'static PrometheusHandle> {
+    PROMETHEUS
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
+        .as_ref()
+}
+
+fn respond(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    ready: Arc<AtomicBool>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    Ok(match request.uri().path() {
+        "/healthz" => respond(StatusCode::OK, "ok\n"),
+        "/readyz" if ready.load(Ordering::SeqCst) => respond(StatusCode::OK, "ready\n"),
+        "/readyz" => respond(StatusCode::SERVICE_UNAVAILABLE, "starting\n"),
+        "/metrics" => match prometheus() {
+            Some(handle) => {
+                handle.run_upkeep();
+                respond(StatusCode::OK, handle.render())
+            }
+            None => respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "metrics recorder unavailable\n",
+            ),
+        },
+        _ => respond(
+            StatusCode::NOT_FOUND,
+            "not found: try /healthz, /readyz or /metrics\n",
+        ),
+    })
+}
+
+/// Serves the admin endpoints until `cancel` fires.
+pub async fn serve(listener: TcpListener, ready: Arc<AtomicBool>, cancel: CancellationToken) {
+    prometheus();
+    loop {
+        let accepted = tokio::select! {
+            () = cancel.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let ready = ready.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| handle(request, ready.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

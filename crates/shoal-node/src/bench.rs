@@ -1,0 +1,185 @@
+//! `shoal bench`: a closed-loop load generator with N concurrent clients, reporting
+//! throughput and latency percentiles. A benchmark, never a pass/fail test.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use hdrhistogram::Histogram;
+use shoal_client::{Client, PutOptions};
+
+/// What each request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// Every request is a Put.
+    Put,
+    /// Every request is a linearizable Get.
+    Get,
+    /// Every request is a stale Get.
+    GetStale,
+    /// 90% linearizable Gets, 10% Puts.
+    Mixed,
+}
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub endpoint: String,
+    pub workload: Workload,
+    pub clients: usize,
+    pub connections: usize,
+    pub keys: u64,
+    pub value_size: usize,
+    pub duration: Duration,
+    pub warmup: Duration,
+}
+
+/// The measured outcome.
+#[derive(Debug)]
+pub struct BenchReport {
+    pub operations: u64,
+    pub errors: u64,
+    pub elapsed: Duration,
+    pub latency: Histogram<u64>,
+}
+
+impl BenchReport {
+    pub fn ops_per_second(&self) -> f64 {
+        self.operations as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn summary(&self, options: &BenchOptions) -> String {
+        let us = |q: f64| self.latency.value_at_quantile(q) as f64 / 1000.0;
+        format!(
+            "workload={:?} clients={} connections={} keys={} value_size={} duration={:.1}s\n\
+             ops={} errors={} throughput={:.0} ops/s\n\
+             latency ms: p50={:.3} p90={:.3} p99={:.3} max={:.3}",
+            options.workload,
+            options.clients,
+            options.connections,
+            options.keys,
+            options.value_size,
+            self.elapsed.as_secs_f64(),
+            self.operations,
+            self.errors,
+            self.ops_per_second(),
+            us(0.50),
+            us(0.90),
+            us(0.99),
+            self.latency.max() as f64 / 1000.0,
+        )
+    }
+}
+
+fn key(index: u64) -> Vec<u8> {
+    format!("bench-{index:012}").into_bytes()
+}
+
+/// Runs the benchmark. Keys are pre-loaded for read workloads.
+pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
+    let mut clients = Vec::new();
+    for _ in 0..options.connections.max(1) {
+        clients.push(
+            Client::connect(&options.endpoint)
+                .await
+                .context("connecting")?,
+        );
+    }
+    let value = vec![b'v'; options.value_size];
+    if options.workload != Workload::Put {
+        preload(&clients, options.keys, &value).await?;
+    }
+    let start = Instant::now();
+    let measure_from = start + options.warmup;
+    let stop_at = measure_from + options.duration;
+    let operations = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut workers = Vec::new();
+    for worker in 0..options.clients {
+        let client = clients[worker % clients.len()].clone();
+        let value = value.clone();
+        let operations = operations.clone();
+        let errors = errors.clone();
+        let options = options.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latency =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            let mut sequence = worker as u64 * 7919;
+            loop {
+                let now = Instant::now();
+                if now >= stop_at {
+                    break;
+                }
+                sequence = sequence
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let k = key((sequence >> 16) % options.keys.max(1));
+                let write = match options.workload {
+                    Workload::Put => true,
+                    Workload::Get | Workload::GetStale => false,
+                    Workload::Mixed => (sequence >> 8) % 10 == 0,
+                };
+                let result = if write {
+                    client
+                        .put(k, value.clone(), PutOptions::default())
+                        .await
+                        .map(|_| ())
+                } else {
+                    client
+                        .get(k, options.workload == Workload::GetStale)
+                        .await
+                        .map(|_| ())
+                };
+                let done = Instant::now();
+                if done >= measure_from && done < stop_at {
+                    match result {
+                        Ok(()) => {
+                            operations.fetch_add(1, Ordering::Relaxed);
+                            let _ = latency.record((done - now).as_micros() as u64);
+                        }
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            latency
+        }));
+    }
+    let mut latency =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+    for worker in workers {
+        latency.add(worker.await?)?;
+    }
+    Ok(BenchReport {
+        operations: operations.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        elapsed: options.duration,
+        latency,
+    })
+}
+
+async fn preload(clients: &[Client], keys: u64, value: &[u8]) -> Result<()> {
+    let next = Arc::new(AtomicU64::new(0));
+    let mut loaders = Vec::new();
+    for i in 0..64 {
+        let client = clients[i % clients.len()].clone();
+        let next = next.clone();
+        let value = value.to_vec();
+        loaders.push(tokio::spawn(async move {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= keys {
+                    return Ok::<_, anyhow::Error>(());
+                }
+                client
+                    .put(key(index), value.clone(), PutOptions::default())
+                    .await?;
+            }
+        }));
+    }
+    for loader in loaders {
+        loader.await??;
+    }
+    Ok(())
+}

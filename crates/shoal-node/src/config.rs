@@ -1,0 +1,497 @@
+//! Node configuration: typed sections with documented defaults, loaded from defaults <
+//! TOML file < `SHOAL_*` environment < command-line flags. Unknown keys are errors.
+//!
+//! Environment variables name a key with `__` between levels:
+//! `SHOAL_CLUSTER__RAFT__SNAPSHOT_THRESHOLD=5000` sets `cluster.raft.snapshot_threshold`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The whole node configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub limits: LimitsConfig,
+    pub storage: StorageConfig,
+    pub cluster: ClusterConfig,
+}
+
+/// Client-facing server settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Directory holding the node's storage file, snapshots and node id.
+    pub data_dir: PathBuf,
+    /// Address of the client gRPC API.
+    pub client_listen: SocketAddr,
+    /// Address of the admin HTTP server (`/healthz`, `/readyz`, `/metrics`).
+    pub admin_listen: SocketAddr,
+    /// Deadline of one client request.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Client requests processed at once; more wait in line.
+    pub max_concurrent_requests: usize,
+    /// How often shard leaders look for expired keys to remove.
+    #[serde(with = "humantime_serde")]
+    pub expiry_interval: Duration,
+    /// Most keys removed by one expiry entry.
+    pub expiry_batch: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            data_dir: PathBuf::from("./shoal-data"),
+            client_listen: "127.0.0.1:5344".parse().expect("valid address"),
+            admin_listen: "127.0.0.1:9343".parse().expect("valid address"),
+            request_timeout: Duration::from_secs(10),
+            max_concurrent_requests: 4096,
+            expiry_interval: Duration::from_secs(1),
+            expiry_batch: 1000,
+        }
+    }
+}
+
+/// Request size limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest key in bytes.
+    pub max_key_bytes: usize,
+    /// Largest value in bytes.
+    pub max_value_bytes: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_key_bytes: 4 * 1024,
+            max_value_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Local storage settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Page cache of the storage file in bytes.
+    pub cache_bytes: usize,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            cache_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Cluster settings (`cluster.*` of the design).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// false = a single node with no gossip and replication factor 1.
+    pub enabled: bool,
+    /// Positive node id; generated at first start and kept in the data dir when absent.
+    pub node_id: Option<u64>,
+    /// Human-readable node name; the host name when absent.
+    pub node_name: Option<String>,
+    /// Internal cluster RPC listen address.
+    pub listen_address: SocketAddr,
+    /// Address peers dial; required when `enabled`.
+    pub advertise_address: Option<String>,
+    pub discovery: DiscoveryConfig,
+    pub bootstrap: BootstrapConfig,
+    pub data: DataConfig,
+    pub raft: RaftConfig,
+    pub rebalance: RebalanceConfig,
+    pub shutdown: ShutdownConfig,
+    pub tls: TlsConfig,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            enabled: false,
+            node_id: None,
+            node_name: None,
+            listen_address: "127.0.0.1:5343".parse().expect("valid address"),
+            advertise_address: None,
+            discovery: DiscoveryConfig::default(),
+            bootstrap: BootstrapConfig::default(),
+            data: DataConfig::default(),
+            raft: RaftConfig::default(),
+            rebalance: RebalanceConfig::default(),
+            shutdown: ShutdownConfig::default(),
+            tls: TlsConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscoveryConfig {
+    /// Gossip seed addresses.
+    pub seeds: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BootstrapConfig {
+    /// Nodes that must see each other before the cluster is created.
+    pub expect_nodes: u32,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        BootstrapConfig { expect_nodes: 1 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    /// Number of data shards; fixed when the cluster is created.
+    pub shards: u32,
+    /// Replicas per shard.
+    pub replication_factor: u32,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            shards: 16,
+            replication_factor: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RaftConfig {
+    /// Log entries since the last snapshot that trigger a new one.
+    pub snapshot_threshold: u64,
+    /// Log entries kept after a snapshot.
+    pub trailing_logs: u64,
+    /// Leader heartbeat period of every group.
+    #[serde(with = "humantime_serde")]
+    pub heartbeat_interval: Duration,
+    /// Lower bound of the randomized election timeout.
+    #[serde(with = "humantime_serde")]
+    pub election_timeout_min: Duration,
+    /// Upper bound of the randomized election timeout.
+    #[serde(with = "humantime_serde")]
+    pub election_timeout_max: Duration,
+    /// Voters of the meta group.
+    pub voters: u32,
+}
+
+impl Default for RaftConfig {
+    fn default() -> Self {
+        RaftConfig {
+            snapshot_threshold: 10_000,
+            trailing_logs: 1_000,
+            heartbeat_interval: Duration::from_millis(500),
+            election_timeout_min: Duration::from_millis(1500),
+            election_timeout_max: Duration::from_millis(3000),
+            voters: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RebalanceConfig {
+    /// Replica transfer bandwidth cap per node, e.g. "20Mbps" (megabits per second).
+    pub max_rate: String,
+    /// Entries whose TTL ends sooner than this are not transferred.
+    #[serde(with = "humantime_serde")]
+    pub min_ttl: Duration,
+}
+
+impl Default for RebalanceConfig {
+    fn default() -> Self {
+        RebalanceConfig {
+            max_rate: "20Mbps".into(),
+            min_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// Deadline of a graceful shutdown.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Leave without handing leaderships off.
+    pub force_leave: bool,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        ShutdownConfig {
+            timeout: Duration::from_secs(60),
+            force_leave: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub client_ca_file: Option<PathBuf>,
+}
+
+/// Values given on the command line; they win over every other source.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub client_listen: Option<SocketAddr>,
+    pub cluster_listen: Option<SocketAddr>,
+    pub admin_listen: Option<SocketAddr>,
+}
+
+/// A configuration that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl Config {
+    /// Loads defaults < `file` < `SHOAL_*` environment < `overrides`, then validates.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        Self::load_from(file, Env::prefixed("SHOAL_").split("__"), overrides)
+    }
+
+    fn load_from(
+        file: Option<&Path>,
+        env: Env,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid {
+                    key: "--config",
+                    reason: format!("file {} does not exist", file.display()),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(env);
+        if let Some(dir) = &overrides.data_dir {
+            figment = figment.merge(("server.data_dir", dir));
+        }
+        if let Some(address) = overrides.client_listen {
+            figment = figment.merge(("server.client_listen", address));
+        }
+        if let Some(address) = overrides.cluster_listen {
+            figment = figment.merge(("cluster.listen_address", address));
+        }
+        if let Some(address) = overrides.admin_listen {
+            figment = figment.merge(("server.admin_listen", address));
+        }
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values serde cannot; the error names the offending key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, reason: String| Err(ConfigError::Invalid { key, reason });
+        if self.cluster.enabled {
+            return invalid(
+                "cluster.enabled",
+                "multi-node clusters are not available in this build yet; run without cluster.enabled".into(),
+            );
+        }
+        if self.cluster.node_id == Some(0) {
+            return invalid("cluster.node_id", "must be a positive integer".into());
+        }
+        if !(1..=shoal_shardmap::MAX_SHARDS).contains(&self.cluster.data.shards) {
+            return invalid(
+                "cluster.data.shards",
+                format!(
+                    "must be between 1 and {}, got {}",
+                    shoal_shardmap::MAX_SHARDS,
+                    self.cluster.data.shards
+                ),
+            );
+        }
+        if self.cluster.data.replication_factor != 1 {
+            return invalid(
+                "cluster.data.replication_factor",
+                format!(
+                    "must be 1 on a single node, got {}",
+                    self.cluster.data.replication_factor
+                ),
+            );
+        }
+        if self.limits.max_key_bytes == 0 || self.limits.max_key_bytes > 64 * 1024 {
+            return invalid(
+                "limits.max_key_bytes",
+                format!("must be 1..=65536, got {}", self.limits.max_key_bytes),
+            );
+        }
+        if self.limits.max_value_bytes == 0 || self.limits.max_value_bytes > 8 << 20 {
+            return invalid(
+                "limits.max_value_bytes",
+                format!("must be 1..=8388608, got {}", self.limits.max_value_bytes),
+            );
+        }
+        let raft = &self.cluster.raft;
+        if raft.snapshot_threshold == 0 {
+            return invalid("cluster.raft.snapshot_threshold", "must be positive".into());
+        }
+        if raft.heartbeat_interval.is_zero() || raft.election_timeout_min <= raft.heartbeat_interval
+        {
+            return invalid(
+                "cluster.raft.election_timeout_min",
+                "must be longer than cluster.raft.heartbeat_interval".into(),
+            );
+        }
+        if raft.election_timeout_max <= raft.election_timeout_min {
+            return invalid(
+                "cluster.raft.election_timeout_max",
+                "must be longer than cluster.raft.election_timeout_min".into(),
+            );
+        }
+        if let Err(reason) = parse_rate(&self.cluster.rebalance.max_rate) {
+            return invalid("cluster.rebalance.max_rate", reason);
+        }
+        if self.server.request_timeout.is_zero() {
+            return invalid("server.request_timeout", "must be positive".into());
+        }
+        if self.server.max_concurrent_requests == 0 {
+            return invalid("server.max_concurrent_requests", "must be positive".into());
+        }
+        if self.server.expiry_interval.is_zero() {
+            return invalid("server.expiry_interval", "must be positive".into());
+        }
+        if self.server.expiry_batch == 0 {
+            return invalid("server.expiry_batch", "must be positive".into());
+        }
+        if self.storage.cache_bytes < 1 << 20 {
+            return invalid("storage.cache_bytes", "must be at least 1 MiB".into());
+        }
+        Ok(())
+    }
+}
+
+/// Parses a bandwidth such as "20Mbps" (bits per second, SI prefixes) into bytes per second.
+pub fn parse_rate(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a rate like \"20Mbps\""))?;
+    let bits_per_unit = match unit.trim() {
+        "bps" => 1.0,
+        "Kbps" | "kbps" => 1e3,
+        "Mbps" => 1e6,
+        "Gbps" => 1e9,
+        other => {
+            return Err(format!(
+                "unknown rate unit \"{other}\" (use bps, Kbps, Mbps or Gbps)"
+            ));
+        }
+    };
+    let bytes = number * bits_per_unit / 8.0;
+    if bytes < 1.0 {
+        return Err(format!("\"{text}\" is below one byte per second"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_toml(toml: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shoal.toml");
+        std::fs::write(&path, toml).unwrap();
+        Config::load_from(
+            Some(&path),
+            Env::prefixed("SHOAL_TEST_NOTHING_"),
+            &Overrides::default(),
+        )
+    }
+
+    #[test]
+    fn example_config_parses_and_equals_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/shoal.example.toml");
+        let config = Config::load_from(
+            Some(&example),
+            Env::prefixed("SHOAL_TEST_NOTHING_"),
+            &Overrides::default(),
+        )
+        .expect("example config loads");
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let error = load_toml("[cluster.raft]\nsnapshot_treshold = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("snapshot_treshold"), "{error}");
+    }
+
+    #[test]
+    fn invalid_value_is_an_error_naming_the_key() {
+        let error = load_toml("[cluster.data]\nshards = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("cluster.data.shards"), "{error}");
+        let error = load_toml("[cluster.rebalance]\nmax_rate = \"fast\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("cluster.rebalance.max_rate"), "{error}");
+    }
+
+    #[test]
+    fn precedence_is_flag_then_env_then_file_then_default() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("shoal.toml", "[server]\ndata_dir = \"from-file\"\nexpiry_batch = 7\n[limits]\nmax_key_bytes = 100\n")?;
+            jail.set_env("SHOAL_SERVER__DATA_DIR", "from-env");
+            jail.set_env("SHOAL_LIMITS__MAX_KEY_BYTES", "200");
+            let overrides = Overrides {
+                data_dir: Some(PathBuf::from("from-flag")),
+                ..Overrides::default()
+            };
+            let config = Config::load(Some(Path::new("shoal.toml")), &overrides).expect("loads");
+            assert_eq!(config.server.data_dir, PathBuf::from("from-flag"));
+            assert_eq!(config.limits.max_key_bytes, 200);
+            assert_eq!(config.server.expiry_batch, 7);
+            assert_eq!(
+                config.server.client_listen,
+                ServerConfig::default().client_listen
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn rates_parse_as_bits_per_second() {
+        assert_eq!(parse_rate("20Mbps"), Ok(2_500_000));
+        assert_eq!(parse_rate("200Mbps"), Ok(25_000_000));
+        assert!(parse_rate("20MB").is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! The shoal node: configuration, assembly of the crates into a running node, the admin
+//! endpoints, and the benchmark driver. `main.rs` is the CLI on top.
+
+pub mod admin;
+pub mod bench;
+pub mod config;
+pub mod node;

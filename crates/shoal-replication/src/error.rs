@@ -1,0 +1,87 @@
+//! Errors of the replication layer and the small, stable error codes every layer above
+//! maps them to (the gRPC edge turns codes into status codes in exactly one place).
+
+use shoal_consensus::ConsensusError;
+
+/// Stable classification of a failure, independent of the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidArgument,
+    FailedPrecondition,
+    NotLeader,
+    WrongShard,
+    Unavailable,
+    Timeout,
+    Internal,
+}
+
+/// A failed KV or cluster operation.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicationError {
+    /// A request field is invalid; `field` names it.
+    #[error("{field}: {reason}")]
+    InvalidArgument { field: &'static str, reason: String },
+    /// Compare-and-set found another version.
+    #[error("version mismatch: expected version {expected}, current version is {current}")]
+    VersionMismatch { expected: u64, current: u64 },
+    /// This node does not lead the shard.
+    #[error("not the leader of {group}{}", leader.map(|l| format!("; leader is node {l}")).unwrap_or_default())]
+    NotLeader { group: String, leader: Option<u64> },
+    /// This node holds no replica of the shard owning the key.
+    #[error("shard {shard} is not hosted on this node")]
+    WrongShard { shard: u32 },
+    /// The node or group cannot serve now (starting, electing, shutting down).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The operation did not finish in time; it may or may not have been applied.
+    #[error("timed out after {0:?}; the operation may or may not have been applied")]
+    Timeout(std::time::Duration),
+    /// A storage or invariant failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ReplicationError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ReplicationError::InvalidArgument { .. } => ErrorCode::InvalidArgument,
+            ReplicationError::VersionMismatch { .. } => ErrorCode::FailedPrecondition,
+            ReplicationError::NotLeader { .. } => ErrorCode::NotLeader,
+            ReplicationError::WrongShard { .. } => ErrorCode::WrongShard,
+            ReplicationError::Unavailable(_) => ErrorCode::Unavailable,
+            ReplicationError::Timeout(_) => ErrorCode::Timeout,
+            ReplicationError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<ConsensusError> for ReplicationError {
+    fn from(error: ConsensusError) -> Self {
+        let group = error.group();
+        let name = match group {
+            0 => "the meta group".to_owned(),
+            n => format!("shard {}", n - 1),
+        };
+        match error {
+            ConsensusError::NotLeader { leader, .. } => ReplicationError::NotLeader {
+                group: name,
+                leader,
+            },
+            ConsensusError::Unavailable { reason, .. } => {
+                ReplicationError::Unavailable(format!("{name}: {reason}"))
+            }
+            ConsensusError::Storage { source, .. } => {
+                ReplicationError::Internal(format!("{name}: storage: {source}"))
+            }
+            ConsensusError::Fatal { reason, .. } => {
+                ReplicationError::Unavailable(format!("{name} stopped: {reason}"))
+            }
+        }
+    }
+}
+
+impl From<std::io::Error> for ReplicationError {
+    fn from(error: std::io::Error) -> Self {
+        ReplicationError::Internal(error.to_string())
+    }
+}

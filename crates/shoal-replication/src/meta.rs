@@ -1,0 +1,169 @@
+//! The meta (control-plane) state machine: the node registry and the shard map with its
+//! epoch. Replicated by group 0; data shards read their assignment from it.
+
+use std::io;
+
+use serde::{Deserialize, Serialize};
+use shoal_consensus::{GroupReader, GroupWriter, RaftGroup, StateMachine};
+use shoal_shardmap::ShardMap;
+
+use crate::error::ReplicationError;
+
+const SPACE_META: u8 = 0;
+const KEY_CLUSTER: &[u8] = b"cluster";
+const KEY_SHARD_MAP: &[u8] = b"shard_map";
+const NODE_PREFIX: &[u8] = b"node/";
+const FORMAT: u8 = 1;
+
+/// Lifecycle state of a node in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeState {
+    Joining,
+    Active,
+    Draining,
+    Decommissioned,
+}
+
+/// A node as the control plane knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeRecord {
+    pub id: u64,
+    pub name: String,
+    pub internal_address: String,
+    pub client_address: String,
+    pub state: NodeState,
+}
+
+/// Identity of the cluster, fixed at creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterIdentity {
+    pub cluster_id: String,
+    pub created_at_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetaCommand {
+    /// Creates the cluster's identity and first shard map; a no-op when they exist.
+    CreateCluster {
+        identity: ClusterIdentity,
+        shard_map: ShardMap,
+    },
+    /// Adds or updates a node in the registry.
+    RegisterNode(NodeRecord),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetaResponse {
+    Created,
+    AlreadyCreated,
+    Registered,
+    Rejected { reason: String },
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = vec![FORMAT];
+    out.extend(postcard::to_allocvec(value).expect("meta values always serialize"));
+    out
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> io::Result<T> {
+    match bytes.split_first() {
+        Some((&FORMAT, rest)) => {
+            postcard::from_bytes(rest).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        }
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "unknown meta value format",
+        )),
+    }
+}
+
+fn node_key(id: u64) -> Vec<u8> {
+    let mut key = NODE_PREFIX.to_vec();
+    key.extend_from_slice(&id.to_be_bytes());
+    key
+}
+
+/// The meta group's state machine.
+#[derive(Debug, Default)]
+pub struct MetaMachine;
+
+impl StateMachine for MetaMachine {
+    fn apply(
+        &self,
+        data: &mut GroupWriter<'_, '_>,
+        _index: u64,
+        command: &[u8],
+    ) -> io::Result<Vec<u8>> {
+        let response = match decode::<MetaCommand>(command) {
+            Err(error) => MetaResponse::Rejected {
+                reason: error.to_string(),
+            },
+            Ok(MetaCommand::CreateCluster {
+                identity,
+                shard_map,
+            }) => {
+                if data.get(SPACE_META, KEY_SHARD_MAP)?.is_some() {
+                    MetaResponse::AlreadyCreated
+                } else {
+                    data.put(SPACE_META, KEY_CLUSTER, &encode(&identity))?;
+                    data.put(SPACE_META, KEY_SHARD_MAP, &encode(&shard_map))?;
+                    MetaResponse::Created
+                }
+            }
+            Ok(MetaCommand::RegisterNode(node)) => {
+                data.put(SPACE_META, &node_key(node.id), &encode(&node))?;
+                MetaResponse::Registered
+            }
+        };
+        Ok(encode(&response))
+    }
+}
+
+/// Read and write access to the control plane through the meta group.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    group: RaftGroup,
+}
+
+impl Meta {
+    pub fn new(group: RaftGroup) -> Meta {
+        Meta { group }
+    }
+
+    pub fn group(&self) -> &RaftGroup {
+        &self.group
+    }
+
+    pub async fn propose(&self, command: &MetaCommand) -> Result<MetaResponse, ReplicationError> {
+        let (_, response) = self.group.propose(encode(command)).await?;
+        Ok(decode(&response)?)
+    }
+
+    fn reader(&self) -> Result<GroupReader, ReplicationError> {
+        Ok(self.group.reader()?)
+    }
+
+    /// The shard map as applied on this node, if the cluster was created.
+    pub fn shard_map(&self) -> Result<Option<ShardMap>, ReplicationError> {
+        let bytes = self.reader()?.get(SPACE_META, KEY_SHARD_MAP)?;
+        Ok(bytes.map(|b| decode(&b)).transpose()?)
+    }
+
+    pub fn identity(&self) -> Result<Option<ClusterIdentity>, ReplicationError> {
+        let bytes = self.reader()?.get(SPACE_META, KEY_CLUSTER)?;
+        Ok(bytes.map(|b| decode(&b)).transpose()?)
+    }
+
+    pub fn nodes(&self) -> Result<Vec<NodeRecord>, ReplicationError> {
+        let mut end = NODE_PREFIX.to_vec();
+        *end.last_mut().expect("non-empty prefix") += 1;
+        let entries = self
+            .reader()?
+            .range(SPACE_META, NODE_PREFIX, &end, usize::MAX)?;
+        Ok(entries
+            .into_iter()
+            .map(|(_, v)| decode(&v))
+            .collect::<io::Result<_>>()?)
+    }
+}

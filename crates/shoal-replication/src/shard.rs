@@ -1,0 +1,232 @@
+//! A data shard hosted on this node: KV operations on top of its Raft group, and the
+//! leader-side expiry collector.
+
+use std::time::Duration;
+
+use shoal_consensus::{GroupStatus, RaftGroup};
+use shoal_shardmap::{HashRange, ShardId};
+
+use crate::clock::Clock;
+use crate::error::ReplicationError;
+use crate::kv::{self, KvCommand, KvResponse};
+
+/// How a read is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consistency {
+    /// Confirmed by the shard leader with a quorum (ReadIndex) before reading.
+    Linearizable,
+    /// From this replica's applied state, without a quorum round.
+    Stale,
+}
+
+/// A live key as returned by a read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadValue {
+    pub value: Vec<u8>,
+    pub version: u64,
+    /// Milliseconds left before expiry; 0 = the key never expires.
+    pub ttl_remaining_ms: u64,
+}
+
+/// One shard replica on this node.
+#[derive(Debug, Clone)]
+pub struct Shard {
+    id: ShardId,
+    range: HashRange,
+    group: RaftGroup,
+    clock: Clock,
+}
+
+impl Shard {
+    pub fn new(id: ShardId, range: HashRange, group: RaftGroup, clock: Clock) -> Shard {
+        Shard {
+            id,
+            range,
+            group,
+            clock,
+        }
+    }
+
+    pub fn id(&self) -> ShardId {
+        self.id
+    }
+
+    pub fn range(&self) -> HashRange {
+        self.range
+    }
+
+    pub fn group(&self) -> &RaftGroup {
+        &self.group
+    }
+
+    pub fn status(&self) -> GroupStatus {
+        self.group.status()
+    }
+
+    /// Absolute expiry for a TTL counted from `now_ms`; 0 stays "no expiry".
+    fn expiry(now_ms: u64, ttl_ms: u64) -> u64 {
+        if ttl_ms == 0 {
+            0
+        } else {
+            now_ms.saturating_add(ttl_ms)
+        }
+    }
+
+    async fn propose(&self, command: KvCommand) -> Result<KvResponse, ReplicationError> {
+        let (_, response) = self.group.propose(command.encode()).await?;
+        match KvResponse::decode(&response)? {
+            KvResponse::Rejected { reason } => Err(ReplicationError::Internal(format!(
+                "shard {} rejected a command: {reason}",
+                self.id
+            ))),
+            response => Ok(response),
+        }
+    }
+
+    fn mismatch(expected: Option<u64>, current: u64) -> ReplicationError {
+        ReplicationError::VersionMismatch {
+            expected: expected.unwrap_or_default(),
+            current,
+        }
+    }
+
+    /// Writes `value`; returns the key's new version.
+    pub async fn put(
+        &self,
+        key: Vec<u8>,
+        value: Vec<u8>,
+        ttl_ms: u64,
+        if_version: Option<u64>,
+    ) -> Result<u64, ReplicationError> {
+        let now_ms = self.clock.now_ms();
+        let command = KvCommand::Put {
+            key,
+            value,
+            expires_at_ms: Self::expiry(now_ms, ttl_ms),
+            if_version,
+            now_ms,
+        };
+        match self.propose(command).await? {
+            KvResponse::Put { version } => Ok(version),
+            KvResponse::VersionMismatch { current } => Err(Self::mismatch(if_version, current)),
+            other => Err(unexpected("put", &other)),
+        }
+    }
+
+    /// Deletes a key; returns whether a live key was removed.
+    pub async fn delete(
+        &self,
+        key: Vec<u8>,
+        if_version: Option<u64>,
+    ) -> Result<bool, ReplicationError> {
+        let command = KvCommand::Delete {
+            key,
+            if_version,
+            now_ms: self.clock.now_ms(),
+        };
+        match self.propose(command).await? {
+            KvResponse::Delete { deleted } => Ok(deleted),
+            KvResponse::VersionMismatch { current } => Err(Self::mismatch(if_version, current)),
+            other => Err(unexpected("delete", &other)),
+        }
+    }
+
+    /// Sets a new TTL from now (0 removes the expiry); returns whether the key was live.
+    pub async fn touch(&self, key: Vec<u8>, ttl_ms: u64) -> Result<bool, ReplicationError> {
+        let now_ms = self.clock.now_ms();
+        let command = KvCommand::Touch {
+            key,
+            expires_at_ms: Self::expiry(now_ms, ttl_ms),
+            now_ms,
+        };
+        match self.propose(command).await? {
+            KvResponse::Touch { found } => Ok(found),
+            other => Err(unexpected("touch", &other)),
+        }
+    }
+
+    /// Reads a key. Expired keys are invisible at once, before the collector removes them.
+    pub async fn get(
+        &self,
+        key: &[u8],
+        consistency: Consistency,
+    ) -> Result<Option<ReadValue>, ReplicationError> {
+        if consistency == Consistency::Linearizable {
+            self.group.linearizable_barrier().await?;
+        }
+        let reader = self.group.reader()?;
+        let Some(record) = kv::read_record(&reader, key)? else {
+            return Ok(None);
+        };
+        let now_ms = self.clock.now_ms();
+        if !record.is_live_at(now_ms) {
+            return Ok(None);
+        }
+        let ttl_remaining_ms = if record.expires_at_ms == 0 {
+            0
+        } else {
+            (record.expires_at_ms - now_ms).max(1)
+        };
+        Ok(Some(ReadValue {
+            value: record.value,
+            version: record.version,
+            ttl_remaining_ms,
+        }))
+    }
+
+    /// Number of keys stored in this replica (including expired ones not yet collected).
+    pub fn key_count(&self) -> Result<u64, ReplicationError> {
+        Ok(self.group.reader()?.count(kv::SPACE_KEYS)?)
+    }
+
+    /// On the leader: proposes one batch removing keys expired by the leader's clock.
+    /// Returns how many keys were found expired (0 when not leader or nothing expired).
+    pub async fn collect_expired(&self, batch: usize) -> Result<usize, ReplicationError> {
+        if !self.group.is_leader() {
+            return Ok(0);
+        }
+        let now_ms = self.clock.now_ms();
+        let keys = kv::expired_keys(&self.group.reader()?, now_ms, batch)?;
+        let found = keys.len();
+        if found > 0 {
+            self.propose(KvCommand::Expire { now_ms, keys }).await?;
+        }
+        Ok(found)
+    }
+}
+
+fn unexpected(operation: &str, response: &KvResponse) -> ReplicationError {
+    ReplicationError::Internal(format!("unexpected response to {operation}: {response:?}"))
+}
+
+/// Runs the expiry collector for `shards` until `cancel` fires: every `interval`, each shard
+/// this node leads proposes a batch of removals; a full batch is followed at once by another.
+pub async fn run_expiry_collector(
+    shards: Vec<Shard>,
+    interval: Duration,
+    batch: usize,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        let mut busy = false;
+        for shard in &shards {
+            match shard.collect_expired(batch).await {
+                Ok(found) => busy |= found >= batch,
+                Err(error) => {
+                    tracing::debug!(shard_id = %shard.id(), %error, "expiry collection skipped")
+                }
+            }
+        }
+        if busy {
+            tokio::task::yield_now().await;
+            if cancel.is_cancelled() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
