@@ -45,21 +45,32 @@ impl RunningNode {
     /// Graceful shutdown: stop accepting and finish in-flight requests, stop the expiry
     /// collector, stop every Raft group, flush storage — all within the shutdown timeout.
     pub async fn shutdown(self) -> Result<()> {
-        let deadline = self.shutdown_timeout;
-        let work = async {
-            self.cancel.cancel();
-            self.tasks.close();
-            self.tasks.wait().await;
-            for group in &self.groups {
+        let RunningNode {
+            dataplane,
+            groups,
+            storage,
+            cancel,
+            tasks,
+            shutdown_timeout,
+            ..
+        } = self;
+        let work = async move {
+            // 1. Stop accepting; the gateway finishes requests in flight; the collector stops.
+            cancel.cancel();
+            tasks.close();
+            tasks.wait().await;
+            // 2. Stop every Raft group.
+            for group in &groups {
                 group.shutdown().await;
             }
-            self.storage.flush().await.context("flushing storage")
+            drop(groups);
+            drop(dataplane);
+            // 3. Flush storage and release the file.
+            storage.close(shutdown_timeout).await.context("closing storage")
         };
-        match tokio::time::timeout(deadline, work).await {
+        match tokio::time::timeout(shutdown_timeout, work).await {
             Ok(result) => result,
-            Err(_) => {
-                bail!("shutdown did not finish within cluster.shutdown.timeout ({deadline:?})")
-            }
+            Err(_) => bail!("shutdown did not finish within cluster.shutdown.timeout ({shutdown_timeout:?})"),
         }
     }
 

@@ -89,6 +89,7 @@ pub struct StorageCounters {
 struct StorageInner {
     database: Arc<redb::Database>,
     writer: WriterHandle,
+    writer_thread: std::thread::JoinHandle<()>,
     stats: Arc<StorageStats>,
     path: PathBuf,
     snapshot_dir: PathBuf,
@@ -130,11 +131,12 @@ impl Storage {
             txn.commit().map_err(io::Error::other)?;
         }
         let stats = Arc::new(StorageStats::default());
-        let writer = writer::spawn(database.clone(), stats.clone(), options.queue_capacity)?;
+        let (writer, writer_thread) = writer::spawn(database.clone(), stats.clone(), options.queue_capacity)?;
         Ok(Storage {
             inner: Arc::new(StorageInner {
                 database,
                 writer,
+                writer_thread,
                 stats,
                 path,
                 snapshot_dir,
@@ -175,6 +177,44 @@ impl Storage {
     /// Waits until everything queued so far is committed durably.
     pub async fn flush(&self) -> io::Result<()> {
         self.inner.writer.flush().await
+    }
+
+    /// Flushes, stops the writer and releases the file, once every other handle to this
+    /// storage (Raft groups, readers) is gone. Fails if they are not gone within `deadline`.
+    pub async fn close(self, deadline: std::time::Duration) -> io::Result<()> {
+        self.flush().await?;
+        let started = std::time::Instant::now();
+        let mut storage = self;
+        let inner = loop {
+            match Arc::try_unwrap(storage.inner) {
+                Ok(inner) => break inner,
+                Err(shared) if started.elapsed() < deadline => {
+                    storage = Storage { inner: shared };
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                Err(shared) => {
+                    return Err(io::Error::other(format!(
+                        "storage is still used by {} other handles",
+                        Arc::strong_count(&shared) - 1
+                    )));
+                }
+            }
+        };
+        let StorageInner {
+            database,
+            writer,
+            writer_thread,
+            ..
+        } = inner;
+        // Dropping the last sender ends the writer loop; join it so its database handle
+        // is gone before ours, then the file lock is released.
+        drop(writer);
+        tokio::task::spawn_blocking(move || writer_thread.join())
+            .await
+            .map_err(io::Error::other)?
+            .map_err(|_| io::Error::other("storage writer thread panicked"))?;
+        drop(database);
+        Ok(())
     }
 
     /// A consistent read-only view of one group's state-machine data.

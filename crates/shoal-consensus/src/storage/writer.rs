@@ -116,12 +116,12 @@ pub(super) fn spawn(
     database: Arc<redb::Database>,
     stats: Arc<StorageStats>,
     capacity: usize,
-) -> io::Result<WriterHandle> {
+) -> io::Result<(WriterHandle, std::thread::JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel(capacity);
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("shoal-storage-writer".into())
         .spawn(move || run_writer(&database, &stats, receiver))?;
-    Ok(WriterHandle { sender })
+    Ok((WriterHandle { sender }, thread))
 }
 
 fn run_writer(
