@@ -15,6 +15,10 @@ use crate::network::NoPeers;
 use crate::storage::{GroupReader, LogStore, MachineStore, Storage};
 use crate::types::{Command, NodeId, TypeConfig};
 
+/// Fewest log entries purged at once after a snapshot: the log holds at most
+/// `trailing_logs + PURGE_BATCH` entries up to the snapshot index.
+pub const PURGE_BATCH: u64 = 64;
+
 /// Raft timing and log-compaction settings shared by every group of a node.
 #[derive(Debug, Clone)]
 pub struct RaftSettings {
@@ -49,7 +53,7 @@ impl RaftSettings {
             election_timeout_max: self.election_timeout_max.as_millis() as u64,
             snapshot_policy: SnapshotPolicy::LogsSinceLast(self.snapshot_threshold),
             max_in_snapshot_log_to_keep: self.trailing_logs,
-            purge_batch_size: 256,
+            purge_batch_size: PURGE_BATCH,
             ..Default::default()
         };
         config.validate().map_err(|error| ConsensusError::Fatal {

@@ -13,7 +13,7 @@ pub mod storage;
 mod types;
 
 pub use error::ConsensusError;
-pub use group::{GroupRole, GroupStatus, RaftGroup, RaftSettings};
+pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
 pub use types::NodeId;

@@ -3,6 +3,7 @@
 //!
 //! Environment variables name a key with `__` between levels:
 //! `SHOAL_CLUSTER__RAFT__SNAPSHOT_THRESHOLD=5000` sets `cluster.raft.snapshot_threshold`.
+//! `SHOAL_LOG` (the log filter) and `SHOAL_ENDPOINT` (the CLI's endpoint) are not config keys.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -273,7 +274,14 @@ pub enum ConfigError {
 impl Config {
     /// Loads defaults < `file` < `SHOAL_*` environment < `overrides`, then validates.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
-        Self::load_from(file, Env::prefixed("SHOAL_").split("__"), overrides)
+        // SHOAL_LOG (log filter) and SHOAL_ENDPOINT (CLI default endpoint) are not config keys.
+        let env = Env::prefixed("SHOAL_")
+            .filter(|key| {
+                !key.as_str().eq_ignore_ascii_case("log")
+                    && !key.as_str().eq_ignore_ascii_case("endpoint")
+            })
+            .split("__");
+        Self::load_from(file, env, overrides)
     }
 
     fn load_from(

@@ -66,11 +66,16 @@ impl RunningNode {
             drop(groups);
             drop(dataplane);
             // 3. Flush storage and release the file.
-            storage.close(shutdown_timeout).await.context("closing storage")
+            storage
+                .close(shutdown_timeout)
+                .await
+                .context("closing storage")
         };
         match tokio::time::timeout(shutdown_timeout, work).await {
             Ok(result) => result,
-            Err(_) => bail!("shutdown did not finish within cluster.shutdown.timeout ({shutdown_timeout:?})"),
+            Err(_) => bail!(
+                "shutdown did not finish within cluster.shutdown.timeout ({shutdown_timeout:?})"
+            ),
         }
     }
 

@@ -12,25 +12,60 @@ use support::{start_node, test_config};
 async fn invalid_requests_are_rejected_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (node, client) = start_node(test_config(dir.path())).await;
-    let version = client.put("existing", "original", PutOptions::default()).await.unwrap();
+    let version = client
+        .put("existing", "original", PutOptions::default())
+        .await
+        .unwrap();
 
     let expect = |result: Result<u64, shoal_client::ClientError>, needles: &[&str]| {
         let error = result.expect_err("request must be rejected");
         assert_eq!(error.code(), Some(Code::InvalidArgument), "{error}");
         for needle in needles {
-            assert!(error.to_string().contains(needle), "{error} should mention {needle}");
+            assert!(
+                error.to_string().contains(needle),
+                "{error} should mention {needle}"
+            );
         }
     };
 
-    expect(client.put("", "v", PutOptions::default()).await, &["key", "empty"]);
-    expect(client.put(vec![b'k'; 4097], "v", PutOptions::default()).await, &["key", "limits.max_key_bytes", "4096"]);
-    expect(client.put("existing", vec![0u8; 1024 * 1024 + 1], PutOptions::default()).await, &["value", "limits.max_value_bytes", "1048576"]);
+    expect(
+        client.put("", "v", PutOptions::default()).await,
+        &["key", "empty"],
+    );
+    expect(
+        client
+            .put(vec![b'k'; 4097], "v", PutOptions::default())
+            .await,
+        &["key", "limits.max_key_bytes", "4096"],
+    );
+    expect(
+        client
+            .put(
+                "existing",
+                vec![0u8; 1024 * 1024 + 1],
+                PutOptions::default(),
+            )
+            .await,
+        &["value", "limits.max_value_bytes", "1048576"],
+    );
     let eleven_years = Duration::from_secs(11 * 365 * 24 * 3600);
     expect(
-        client.put("existing", "new", PutOptions { ttl: Some(eleven_years), if_version: None }).await,
+        client
+            .put(
+                "existing",
+                "new",
+                PutOptions {
+                    ttl: Some(eleven_years),
+                    if_version: None,
+                },
+            )
+            .await,
         &["ttl_ms", "10 years"],
     );
-    let error = client.touch("existing", Some(eleven_years)).await.unwrap_err();
+    let error = client
+        .touch("existing", Some(eleven_years))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Some(Code::InvalidArgument));
     let error = client.get("", false).await.unwrap_err();
     assert_eq!(error.code(), Some(Code::InvalidArgument));
@@ -42,7 +77,11 @@ async fn invalid_requests_are_rejected_and_change_nothing() {
     assert_eq!(read.value, b"original");
     assert_eq!(read.version, version);
     assert_eq!(read.ttl_remaining, None);
-    let keys: u64 = node.dataplane().hosted_shards().map(|s| s.key_count().unwrap()).sum();
+    let keys: u64 = node
+        .dataplane()
+        .hosted_shards()
+        .map(|s| s.key_count().unwrap())
+        .sum();
     assert_eq!(keys, 1);
 
     // The limits are the configured ones: a bigger max_value_bytes admits the big value.
@@ -50,6 +89,9 @@ async fn invalid_requests_are_rejected_and_change_nothing() {
     let mut config = test_config(dir.path());
     config.limits.max_value_bytes = 2 * 1024 * 1024;
     let (node, client) = start_node(config).await;
-    client.put("big", vec![1u8; 1024 * 1024 + 1], PutOptions::default()).await.unwrap();
+    client
+        .put("big", vec![1u8; 1024 * 1024 + 1], PutOptions::default())
+        .await
+        .unwrap();
     node.shutdown().await.unwrap();
 }

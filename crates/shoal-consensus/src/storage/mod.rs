@@ -131,7 +131,8 @@ impl Storage {
             txn.commit().map_err(io::Error::other)?;
         }
         let stats = Arc::new(StorageStats::default());
-        let (writer, writer_thread) = writer::spawn(database.clone(), stats.clone(), options.queue_capacity)?;
+        let (writer, writer_thread) =
+            writer::spawn(database.clone(), stats.clone(), options.queue_capacity)?;
         Ok(Storage {
             inner: Arc::new(StorageInner {
                 database,

@@ -27,7 +27,9 @@ pub fn test_config(dir: &Path) -> Config {
 /// Starts an in-process node and a client connected to it.
 pub async fn start_node(config: Config) -> (RunningNode, Client) {
     let node = shoal_node::node::start(config).await.expect("node starts");
-    let client = Client::connect(&node.client_address.to_string()).await.expect("client connects");
+    let client = Client::connect(&node.client_address.to_string())
+        .await
+        .expect("client connects");
     (node, client)
 }
 
@@ -42,7 +44,10 @@ where
         if let Some(value) = condition().await {
             return value;
         }
-        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -58,7 +63,16 @@ impl ShoalProcess {
     /// Starts `shoal start` on `dir` with ephemeral ports and waits for its ready line.
     pub fn start(dir: &Path) -> ShoalProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_shoal"))
-            .args(["start", "--client-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--cluster-listen", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "start",
+                "--client-listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--cluster-listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
             .arg(dir)
             .env("SHOAL_LOG", "warn")
             .stdout(Stdio::piped())
@@ -99,7 +113,10 @@ impl ShoalProcess {
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
         self.child.wait().expect("wait for shoal")
     }
 }

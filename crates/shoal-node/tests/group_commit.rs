@@ -1,0 +1,56 @@
+//! Group commit: concurrent writes to many shards share fsyncs.
+
+mod support;
+
+use shoal_client::PutOptions;
+use support::{start_node, test_config};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_across_shards_share_fsyncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = start_node(test_config(dir.path())).await;
+    let storage = node.dataplane().storage().clone();
+    let before = storage.counters();
+
+    const WRITERS: usize = 64;
+    const PER_WRITER: usize = 40;
+    let mut writers = Vec::new();
+    for writer in 0..WRITERS {
+        let client = client.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..PER_WRITER {
+                client
+                    .put(format!("gc-{writer}-{i}"), "v", PutOptions::default())
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let after = storage.counters();
+    drop(storage);
+    let writes = (WRITERS * PER_WRITER) as u64;
+    let fsyncs = after.durable_commits - before.durable_commits;
+    let appended = after.entries_appended - before.entries_appended;
+    assert!(
+        appended >= writes,
+        "every write was appended: {appended} < {writes}"
+    );
+    assert!(
+        fsyncs * 2 <= writes,
+        "{writes} writes took {fsyncs} fsyncs: appends are not group-committed"
+    );
+    let touched_shards = node
+        .dataplane()
+        .hosted_shards()
+        .filter(|s| s.key_count().unwrap() > 0)
+        .count();
+    assert!(
+        touched_shards > 8,
+        "writes spread over shards ({touched_shards})"
+    );
+    println!("{writes} writes, {appended} appended entries, {fsyncs} fsyncs");
+    node.shutdown().await.unwrap();
+}
