@@ -117,7 +117,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
                 let write = match options.workload {
                     Workload::Put => true,
                     Workload::Get | Workload::GetStale => false,
-                    Workload::Mixed => (sequence >> 8) % 10 == 0,
+                    Workload::Mixed => (sequence >> 8).is_multiple_of(10),
                 };
                 let result = if write {
                     client

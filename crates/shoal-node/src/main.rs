@@ -315,7 +315,7 @@ fn print_status(status: &shoal_client::StatusResponse) {
         "shard", "leader", "role", "term", "applied", "snapshot", "keys"
     );
     for shard in &status.shards {
-        let group = shard.group.clone().unwrap_or_default();
+        let group = shard.group.unwrap_or_default();
         println!(
             "{:>5} {:>8} {:>9} {:>6} {:>10} {:>10} {:>10}  {:016x}..={:016x}",
             shard.shard_id,

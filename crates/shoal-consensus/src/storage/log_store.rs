@@ -15,7 +15,7 @@ use openraft::entry::RaftEntry;
 use openraft::storage::{IOFlushed, LogState, RaftLogReader, RaftLogStorage};
 use redb::ReadableDatabase;
 
-use super::writer::WriteOp;
+use super::writer::{OpClass, WriteOp};
 use super::{LOG, RAFT_COMMITTED, RAFT_PURGED, RAFT_STATE, RAFT_VOTE, Storage, decode, encode};
 use crate::types::{Entry, LogId, TypeConfig, Vote};
 
@@ -60,6 +60,7 @@ impl LogStore {
         self.storage
             .writer()
             .run(
+                OpClass::Log,
                 durable,
                 Box::new(move |tables| {
                     tables
@@ -153,7 +154,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                     .map_err(io::Error::other)?;
                 match last {
                     Some((_, value)) => Some(decode::<Entry>(value.value())?.log_id()),
-                    None => last_purged_log_id.clone(),
+                    None => last_purged_log_id,
                 }
             }
         };
@@ -179,6 +180,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.storage
             .writer()
             .submit_detached(
+                OpClass::Machine,
                 false,
                 Box::new(move |tables| {
                     tables
@@ -221,6 +223,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.storage
             .writer()
             .submit(WriteOp {
+                class: OpClass::Log,
                 durable: true,
                 appended_entries: count,
                 work: Box::new(move |tables| {
@@ -262,6 +265,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.storage
             .writer()
             .run(
+                OpClass::Log,
                 true,
                 Box::new(move |tables| {
                     tables
@@ -286,6 +290,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.storage
             .writer()
             .run(
+                OpClass::Log,
                 true,
                 Box::new(move |tables| {
                     tables

@@ -14,6 +14,7 @@ use redb::ReadableDatabase;
 use serde::{Deserialize, Serialize};
 
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
+use super::writer::OpClass;
 use super::{
     DATA, GroupWriter, MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE,
     Storage, decode, encode,
@@ -87,6 +88,7 @@ impl MachineStore {
         self.storage
             .writer()
             .run(
+                OpClass::Machine,
                 true,
                 Box::new(move |tables| {
                     tables
@@ -141,7 +143,7 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
         let responses = self
             .storage
             .writer()
-            .call(false, move |tables| {
+            .call(OpClass::Machine, false, move |tables| {
                 let mut responses = Vec::with_capacity(payloads.len());
                 let mut last_applied = None;
                 for entry in payloads {
@@ -156,7 +158,7 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
                             machine.apply(&mut data, log_id.index, &command.0)?
                         }
                         EntryPayload::Membership(membership) => {
-                            let stored = StoredMembership::new(Some(log_id.clone()), membership);
+                            let stored = StoredMembership::new(Some(log_id), membership);
                             tables
                                 .machine_state
                                 .insert((group, MACHINE_MEMBERSHIP), encode(&stored)?.as_slice())
@@ -224,6 +226,7 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
         self.storage
             .writer()
             .run(
+                OpClass::Machine,
                 true,
                 Box::new(move |tables| {
                     tables

@@ -7,6 +7,11 @@
 //! commits once — with an fsync only if some operation needs durability — and then completes
 //! every operation's callback. So N concurrent appends from N groups cost one fsync, not N.
 //!
+//! Operations come in two classes that never touch the same rows: log operations and
+//! state-machine operations. Each drained batch commits the state-machine operations first
+//! (usually without an fsync) and then the log operations (with one fsync), so applying
+//! committed entries never waits behind other groups' log fsync.
+//!
 //! State-machine applies commit without an fsync: the log they were applied from is durable,
 //! so a crash at worst rolls the applied index back and openraft replays the tail. Because
 //! redb commits are totally ordered, a later durable commit makes every earlier one durable.

@@ -28,8 +28,19 @@ pub type WriteFn = Box<dyn FnOnce(&mut WriteTables<'_>) -> io::Result<()> + Send
 /// Called once the transaction holding the operation committed (or failed).
 pub type Completion = Box<dyn FnOnce(io::Result<()>) + Send>;
 
+/// Which tables an operation writes. Operations of different classes never touch the
+/// same rows, so the writer may commit them in separate transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpClass {
+    /// Raft logs and votes: appends, truncations, purges, vote saves.
+    Log,
+    /// State machines: applies, snapshot installs and pointers, the committed-index hint.
+    Machine,
+}
+
 /// One queued write.
 pub struct WriteOp {
+    pub class: OpClass,
     /// True when the caller may only be told "done" after an fsync.
     pub durable: bool,
     /// Log entries this operation appends (for counters only).
@@ -53,10 +64,11 @@ impl WriterHandle {
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "storage writer has stopped"))
     }
 
-    /// Runs `work` in the next transaction and waits for its commit.
-    pub async fn run(&self, durable: bool, work: WriteFn) -> io::Result<()> {
+    /// Runs `work` in the next transaction of its class and waits for its commit.
+    pub async fn run(&self, class: OpClass, durable: bool, work: WriteFn) -> io::Result<()> {
         let (tx, rx) = oneshot::channel();
         self.submit(WriteOp {
+            class,
             durable,
             appended_entries: 0,
             work,
@@ -71,7 +83,7 @@ impl WriterHandle {
     }
 
     /// Runs `work` in the next transaction, waits for its commit and returns its value.
-    pub async fn call<T, F>(&self, durable: bool, work: F) -> io::Result<T>
+    pub async fn call<T, F>(&self, class: OpClass, durable: bool, work: F) -> io::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut WriteTables<'_>) -> io::Result<T> + Send + 'static,
@@ -79,6 +91,7 @@ impl WriterHandle {
         let slot = Arc::new(std::sync::Mutex::new(None));
         let filled = slot.clone();
         self.run(
+            class,
             durable,
             Box::new(move |tables| {
                 let value = work(tables)?;
@@ -92,8 +105,14 @@ impl WriterHandle {
     }
 
     /// Queues `work` without waiting for it (ordering with later operations is kept).
-    pub async fn submit_detached(&self, durable: bool, work: WriteFn) -> io::Result<()> {
+    pub async fn submit_detached(
+        &self,
+        class: OpClass,
+        durable: bool,
+        work: WriteFn,
+    ) -> io::Result<()> {
         self.submit(WriteOp {
+            class,
             durable,
             appended_entries: 0,
             work,
@@ -108,7 +127,7 @@ impl WriterHandle {
 
     /// Waits until everything queued before this call is durable.
     pub async fn flush(&self) -> io::Result<()> {
-        self.run(true, Box::new(|_| Ok(()))).await
+        self.run(OpClass::Log, true, Box::new(|_| Ok(()))).await
     }
 }
 
@@ -139,35 +158,47 @@ fn run_writer(
                 Err(_) => break,
             }
         }
-        let durable = batch.iter().any(|op| op.durable);
-        let appended: u64 = batch.iter().map(|op| op.appended_entries).sum();
-        let count = batch.len() as u64;
-        let (work, completions): (Vec<WriteFn>, Vec<Completion>) =
-            batch.drain(..).map(|op| (op.work, op.done)).unzip();
-        let result = commit_batch(database, durable, work);
-        match &result {
-            Ok(()) => {
-                stats.commits.fetch_add(1, Ordering::Relaxed);
-                stats.operations.fetch_add(count, Ordering::Relaxed);
-                stats
-                    .entries_appended
-                    .fetch_add(appended, Ordering::Relaxed);
-                metrics::counter!("shoal_storage_commits_total").increment(1);
-                metrics::counter!("shoal_storage_write_operations_total").increment(count);
-                if durable {
-                    stats.durable_commits.fetch_add(1, Ordering::Relaxed);
-                    metrics::counter!("shoal_storage_fsyncs_total").increment(1);
-                }
+        // State-machine work first, usually without an fsync, so applies (and the client
+        // answers waiting on them) never wait behind the log's fsync; then the log batch.
+        let (machine, log): (Vec<WriteOp>, Vec<WriteOp>) =
+            batch.drain(..).partition(|op| op.class == OpClass::Machine);
+        commit_and_complete(database, stats, machine);
+        commit_and_complete(database, stats, log);
+    }
+}
+
+fn commit_and_complete(database: &redb::Database, stats: &StorageStats, ops: Vec<WriteOp>) {
+    if ops.is_empty() {
+        return;
+    }
+    let durable = ops.iter().any(|op| op.durable);
+    let appended: u64 = ops.iter().map(|op| op.appended_entries).sum();
+    let count = ops.len() as u64;
+    let (work, completions): (Vec<WriteFn>, Vec<Completion>) =
+        ops.into_iter().map(|op| (op.work, op.done)).unzip();
+    let result = commit_batch(database, durable, work);
+    match &result {
+        Ok(()) => {
+            stats.commits.fetch_add(1, Ordering::Relaxed);
+            stats.operations.fetch_add(count, Ordering::Relaxed);
+            stats
+                .entries_appended
+                .fetch_add(appended, Ordering::Relaxed);
+            metrics::counter!("shoal_storage_commits_total").increment(1);
+            metrics::counter!("shoal_storage_write_operations_total").increment(count);
+            if durable {
+                stats.durable_commits.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("shoal_storage_fsyncs_total").increment(1);
             }
-            Err(error) => tracing::error!(%error, operations = count, "storage commit failed"),
         }
-        for done in completions {
-            let outcome = match &result {
-                Ok(()) => Ok(()),
-                Err(error) => Err(io::Error::new(error.kind(), error.to_string())),
-            };
-            done(outcome);
-        }
+        Err(error) => tracing::error!(%error, operations = count, "storage commit failed"),
+    }
+    for done in completions {
+        let outcome = match &result {
+            Ok(()) => Ok(()),
+            Err(error) => Err(io::Error::new(error.kind(), error.to_string())),
+        };
+        done(outcome);
     }
 }
 
