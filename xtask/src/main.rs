@@ -20,6 +20,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// The whole test suite, as CI runs it: formatting, clippy with warnings denied,
+    /// codegen freshness, and every test of the workspace.
+    Ci,
 }
 
 fn main() -> Result<()> {
@@ -35,6 +38,7 @@ fn main() -> Result<()> {
                 println!("wrote {written} file(s) to {}", xtask::codegen::OUTPUT_DIR);
             }
         }
+        Command::Ci => xtask::ci::run(&workspace_root())?,
     }
     Ok(())
 }
