@@ -1,8 +1,9 @@
 //! `cargo xtask ci`: the one command that runs the whole test suite, in the order that
 //! fails fastest (formatting, lints, codegen freshness, then all tests).
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Result, bail};
