@@ -48,11 +48,46 @@ pub fn run(root: &Path) -> Result<()> {
         &cargo,
         &["build", "--locked", "-p", "shoal-node", "--bin", "shoal"],
     )?;
-    step(
-        root,
-        "tests",
-        &cargo,
-        &["test", "--workspace", "--locked", "--no-fail-fast"],
-    )?;
+    run_tests(root, &cargo)
+}
+
+/// Runs every test, echoing the output, and ends with one summary line over all binaries.
+fn run_tests(root: &Path, cargo: &str) -> Result<()> {
+    let args = ["test", "--workspace", "--locked", "--no-fail-fast"];
+    println!("==> tests: {cargo} {}", args.join(" "));
+    let started = Instant::now();
+    let mut child = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(result) = line.strip_prefix("test result: ") {
+            let count = |label: &str| {
+                result
+                    .split(';')
+                    .find_map(|part| {
+                        part.trim()
+                            .trim_start_matches("ok. ")
+                            .trim_start_matches("FAILED. ")
+                            .strip_suffix(label)
+                    })
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            passed += count(" passed");
+            failed += count(" failed");
+            ignored += count(" ignored");
+        }
+    }
+    let status = child.wait()?;
+    println!("==> tests: done in {:.0?}", started.elapsed());
+    println!("tests: {passed} passed, {failed} failed, {ignored} skipped");
+    if !status.success() || failed > 0 {
+        bail!("step 'tests' failed ({status})");
+    }
     Ok(())
 }
