@@ -116,6 +116,10 @@ fn write_durably(path: &Path, contents: &[u8]) -> Result<()> {
     std::fs::write(&temp, contents).with_context(|| format!("writing {}", temp.display()))?;
     std::fs::File::open(&temp)?.sync_all()?;
     std::fs::rename(&temp, path)?;
+    // The rename is durable only once the directory is.
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -202,19 +206,18 @@ pub async fn start(config: Config) -> Result<RunningNode> {
             }
             map
         }
-        None => {
-            create_cluster(
-                &meta,
-                &config,
-                node_id,
-                &node_name,
-                &internal_address,
-                client_address,
-                &clock,
-            )
-            .await?
-        }
+        None => create_cluster(&meta, &config, node_id, &clock).await?,
     };
+    // Registering is idempotent and done at every start, so addresses stay current and a
+    // crash between creating the cluster and registering cannot leave this node out.
+    meta.propose(&MetaCommand::RegisterNode(NodeRecord {
+        id: node_id,
+        name: node_name.clone(),
+        internal_address: internal_address.clone(),
+        client_address: client_address.to_string(),
+        state: NodeState::Active,
+    }))
+    .await?;
 
     let hosted: Vec<_> = shard_map
         .shards
@@ -241,6 +244,9 @@ pub async fn start(config: Config) -> Result<RunningNode> {
     let shards = futures::future::try_join_all(starts).await?;
     for shard in &shards {
         shard.group().wait_for_leader(LEADER_WAIT).await?;
+        // Ready means caught up: after a crash the applied index may trail the durable log,
+        // and a stale read must not miss an acknowledged write once /readyz says 200.
+        shard.group().linearizable_barrier().await?;
     }
     let mut groups = vec![meta_group];
     groups.extend(shards.iter().map(|s| s.group().clone()));
@@ -303,9 +309,6 @@ async fn create_cluster(
     meta: &Meta,
     config: &Config,
     node_id: u64,
-    node_name: &str,
-    internal_address: &str,
-    client_address: SocketAddr,
     clock: &Clock,
 ) -> Result<ShardMap> {
     let map = ShardMap::initial(config.cluster.data.shards, &[node_id])?;
@@ -317,14 +320,6 @@ async fn create_cluster(
         identity,
         shard_map: map,
     })
-    .await?;
-    meta.propose(&MetaCommand::RegisterNode(NodeRecord {
-        id: node_id,
-        name: node_name.to_owned(),
-        internal_address: internal_address.to_owned(),
-        client_address: client_address.to_string(),
-        state: NodeState::Active,
-    }))
     .await?;
     let map = meta
         .shard_map()?

@@ -98,27 +98,33 @@ impl RaftLogReader<TypeConfig> for LogStore {
         if start >= end {
             return Ok(Vec::new());
         }
-        let mut entries: BTreeMap<u64, Entry> = BTreeMap::new();
-        {
+        // Open the read transaction while holding the in-flight lock: an append that commits
+        // concurrently is then either still in the map (its completion, which removes it,
+        // waits for the lock) or visible to the transaction. Never neither.
+        let (txn, in_flight) = {
+            let in_flight = self.in_flight.lock().expect("log cache poisoned");
             let txn = self
                 .storage
                 .database()
                 .begin_read()
                 .map_err(io::Error::other)?;
-            let table = txn.open_table(LOG).map_err(io::Error::other)?;
-            for item in table
-                .range((self.group, start)..(self.group, end))
-                .map_err(io::Error::other)?
-            {
-                let (key, value) = item.map_err(io::Error::other)?;
-                entries.insert(key.value().1, decode(value.value())?);
-            }
+            let copied: Vec<(u64, Entry)> = in_flight
+                .range(start..end)
+                .map(|(i, e)| (*i, e.clone()))
+                .collect();
+            (txn, copied)
+        };
+        let mut entries: BTreeMap<u64, Entry> = BTreeMap::new();
+        let table = txn.open_table(LOG).map_err(io::Error::other)?;
+        for item in table
+            .range((self.group, start)..(self.group, end))
+            .map_err(io::Error::other)?
+        {
+            let (key, value) = item.map_err(io::Error::other)?;
+            entries.insert(key.value().1, decode(value.value())?);
         }
         // Entries still in flight are newer than anything committed at the same index.
-        let in_flight = self.in_flight.lock().expect("log cache poisoned");
-        for (index, entry) in in_flight.range(start..end) {
-            entries.insert(*index, entry.clone());
-        }
+        entries.extend(in_flight);
         let out: Vec<Entry> = entries.into_values().collect();
         Ok(out)
     }
@@ -173,14 +179,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), io::Error> {
-        // Not waited for: the committed index is a hint that speeds up restart, and the
-        // writer keeps it ordered with the appends and votes around it.
+        // Not waited for: the committed index is a hint that speeds up restart. It is a log
+        // operation so it is never made durable ahead of the appends it covers.
         let bytes = encode(&committed)?;
         let group = self.group;
         self.storage
             .writer()
             .submit_detached(
-                OpClass::Machine,
+                OpClass::Log,
                 false,
                 Box::new(move |tables| {
                     tables

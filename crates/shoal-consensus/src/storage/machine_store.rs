@@ -10,7 +10,7 @@ use openraft::alias::SnapshotOf;
 use openraft::entry::RaftEntry;
 use openraft::storage::{EntryResponder, RaftSnapshotBuilder, RaftStateMachine, Snapshot};
 use openraft::{EntryPayload, OptionalSend};
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
@@ -64,7 +64,8 @@ impl MachineStore {
         self.storage.snapshot_dir().join(file_name)
     }
 
-    /// Deletes this group's snapshot files other than `keep`.
+    /// Deletes this group's finished snapshot files other than `keep` (files being written
+    /// carry a `.snap.tmp` name and are left alone).
     fn remove_other_snapshots(&self, keep: &str) {
         let prefix = format!("group-{}-", self.group);
         let Ok(dir) = std::fs::read_dir(self.storage.snapshot_dir()) else {
@@ -73,35 +74,57 @@ impl MachineStore {
         for entry in dir.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if name.starts_with(&prefix) && name != keep {
+            if name.starts_with(&prefix) && name.ends_with(".snap") && name != keep {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
     }
 
+    /// Makes `file_name` the group's current snapshot unless a newer one is already
+    /// recorded (a build may finish after a newer snapshot was installed), then deletes the
+    /// files that lost.
     async fn record_snapshot(&self, meta: &SnapshotMeta, file_name: String) -> io::Result<()> {
         let pointer = encode(&SnapshotPointer {
             meta: meta.clone(),
             file_name: file_name.clone(),
         })?;
         let group = self.group;
-        self.storage
+        let last_log_id = meta.last_log_id;
+        let current = self
+            .storage
             .writer()
-            .run(
-                OpClass::Machine,
-                true,
-                Box::new(move |tables| {
-                    tables
-                        .machine_state
-                        .insert((group, MACHINE_SNAPSHOT), pointer.as_slice())
-                        .map_err(io::Error::other)?;
-                    Ok(())
-                }),
-            )
+            .call(OpClass::Machine, true, move |tables| {
+                replace_pointer_if_newer(&mut tables.machine_state, group, last_log_id, &pointer)
+            })
             .await?;
-        self.remove_other_snapshots(&file_name);
+        self.remove_other_snapshots(&current);
         Ok(())
     }
+}
+
+/// Inside a writer transaction: records `pointer` as the group's snapshot if it is newer than
+/// the recorded one. Returns the file name of the snapshot that is current afterwards.
+fn replace_pointer_if_newer(
+    machine_state: &mut redb::Table<'_, (u64, u8), &'static [u8]>,
+    group: u64,
+    last_log_id: Option<LogId>,
+    pointer: &[u8],
+) -> io::Result<String> {
+    let recorded: Option<SnapshotPointer> = machine_state
+        .get((group, MACHINE_SNAPSHOT))
+        .map_err(io::Error::other)?
+        .map(|v| decode(v.value()))
+        .transpose()?;
+    if let Some(recorded) = recorded
+        && recorded.meta.last_log_id >= last_log_id
+    {
+        return Ok(recorded.file_name);
+    }
+    machine_state
+        .insert((group, MACHINE_SNAPSHOT), pointer)
+        .map_err(io::Error::other)?;
+    let new: SnapshotPointer = decode(pointer)?;
+    Ok(new.file_name)
 }
 
 fn snapshot_file_name(group: u64, meta: &SnapshotMeta) -> String {
@@ -207,15 +230,21 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
                 "snapshot file metadata does not match the installed snapshot's metadata",
             ));
         }
-        // Keep a copy of the file as this group's current snapshot.
+        // Keep a durable copy of the file as this group's current snapshot: temporary name,
+        // fsync, rename, directory fsync, as for snapshots built here.
         let file_name = snapshot_file_name(self.group, meta);
         let target = self.snapshot_path(&file_name);
         if snapshot.path != target {
             let source = snapshot.path.clone();
-            let copy_target = target.clone();
             tokio::task::spawn_blocking(move || {
-                std::fs::copy(&source, &copy_target)?;
-                std::fs::File::open(&copy_target)?.sync_all()
+                let temp = target.with_extension("snap.tmp");
+                std::fs::copy(&source, &temp)?;
+                std::fs::File::open(&temp)?.sync_all()?;
+                std::fs::rename(&temp, &target)?;
+                if let Some(dir) = target.parent() {
+                    std::fs::File::open(dir)?.sync_all()?;
+                }
+                Ok::<_, io::Error>(())
             })
             .await
             .map_err(io::Error::other)??;
@@ -223,37 +252,42 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
         let group = self.group;
         let applied = encode(&meta.last_log_id)?;
         let membership = encode(&meta.last_membership)?;
-        self.storage
+        let last_log_id = meta.last_log_id;
+        let pointer = encode(&SnapshotPointer {
+            meta: meta.clone(),
+            file_name,
+        })?;
+        // Data, applied index, membership and snapshot pointer change in one durable commit:
+        // a crash leaves either the old state or the installed one, never a mix.
+        let current = self
+            .storage
             .writer()
-            .run(
-                OpClass::Machine,
-                true,
-                Box::new(move |tables| {
+            .call(OpClass::Machine, true, move |tables| {
+                tables
+                    .data
+                    .retain_in((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]), |_, _| {
+                        false
+                    })
+                    .map_err(io::Error::other)?;
+                for (space, key, value) in &contents.records {
                     tables
                         .data
-                        .retain_in((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]), |_, _| {
-                            false
-                        })
+                        .insert((group, *space, key.as_slice()), value.as_slice())
                         .map_err(io::Error::other)?;
-                    for (space, key, value) in &contents.records {
-                        tables
-                            .data
-                            .insert((group, *space, key.as_slice()), value.as_slice())
-                            .map_err(io::Error::other)?;
-                    }
-                    tables
-                        .machine_state
-                        .insert((group, MACHINE_APPLIED), applied.as_slice())
-                        .map_err(io::Error::other)?;
-                    tables
-                        .machine_state
-                        .insert((group, MACHINE_MEMBERSHIP), membership.as_slice())
-                        .map_err(io::Error::other)?;
-                    Ok(())
-                }),
-            )
+                }
+                tables
+                    .machine_state
+                    .insert((group, MACHINE_APPLIED), applied.as_slice())
+                    .map_err(io::Error::other)?;
+                tables
+                    .machine_state
+                    .insert((group, MACHINE_MEMBERSHIP), membership.as_slice())
+                    .map_err(io::Error::other)?;
+                replace_pointer_if_newer(&mut tables.machine_state, group, last_log_id, &pointer)
+            })
             .await?;
-        self.record_snapshot(meta, file_name).await
+        self.remove_other_snapshots(&current);
+        Ok(())
     }
 
     async fn get_current_snapshot(
@@ -315,11 +349,74 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
         })
         .await
         .map_err(io::Error::other)??;
-        self.record_snapshot(&meta, file_name.clone()).await?;
+        // Open before recording: if a newer snapshot wins, recording deletes this file, and
+        // the open handle still reads it.
         let file = SnapshotFile::open(&self.snapshot_path(&file_name))?;
+        self.record_snapshot(&meta, file_name).await?;
         Ok(Snapshot {
             meta,
             snapshot: file,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openraft::vote::RaftLeaderIdExt;
+    use openraft::{LogId, RaftTypeConfig};
+
+    use super::*;
+    use crate::machine::NullMachine;
+    use crate::storage::StorageOptions;
+
+    fn meta(index: u64) -> SnapshotMeta {
+        let leader = <TypeConfig as RaftTypeConfig>::LeaderId::new_committed(1, 1);
+        SnapshotMeta {
+            last_log_id: Some(LogId::new(leader, index)),
+            last_membership: StoredMembership::default(),
+        }
+    }
+
+    /// Regression: a snapshot build that finishes after a newer snapshot was recorded (or
+    /// installed) must not move the pointer back nor delete the newer file; files still
+    /// being written are left alone.
+    #[tokio::test]
+    async fn snapshot_pointer_never_moves_backwards() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path(), StorageOptions::default()).unwrap();
+        let mut store = MachineStore::new(storage.clone(), 3, Arc::new(NullMachine));
+        let snapshots = dir.path().join("snapshots");
+        for (index, name) in [(20, "group-3-20-1.snap"), (10, "group-3-10-2.snap")] {
+            SnapshotWriter::create(&snapshots.join(name), &meta(index))
+                .unwrap()
+                .finish()
+                .unwrap();
+        }
+        std::fs::write(snapshots.join("group-3-30-3.snap.tmp"), b"in progress").unwrap();
+
+        store
+            .record_snapshot(&meta(20), "group-3-20-1.snap".into())
+            .await
+            .unwrap();
+        store
+            .record_snapshot(&meta(10), "group-3-10-2.snap".into())
+            .await
+            .unwrap();
+
+        let current = store
+            .get_current_snapshot()
+            .await
+            .unwrap()
+            .expect("a current snapshot");
+        assert_eq!(current.meta, meta(20));
+        assert!(snapshots.join("group-3-20-1.snap").exists());
+        assert!(
+            !snapshots.join("group-3-10-2.snap").exists(),
+            "the late, older snapshot is dropped"
+        );
+        assert!(
+            snapshots.join("group-3-30-3.snap.tmp").exists(),
+            "a snapshot being written is kept"
+        );
     }
 }

@@ -218,8 +218,10 @@ fn commit_batch(database: &redb::Database, durable: bool, work: Vec<WriteFn>) ->
             data: txn.open_table(DATA).map_err(io::Error::other)?,
         };
         for job in work {
-            // A failing job aborts the transaction: no partial batch ever commits.
-            job(&mut tables)?;
+            // A failing job aborts the transaction: no partial batch ever commits. A panicking
+            // job is a failure too, so the writer thread survives and every caller is answered.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tables)))
+                .map_err(|_| io::Error::other("a storage write panicked"))??;
         }
     }
     txn.commit().map_err(io::Error::other)
