@@ -212,12 +212,7 @@ impl RaftGroup {
 
     /// A consistent view of this replica's applied data (no quorum round).
     pub fn reader(&self) -> Result<GroupReader, ConsensusError> {
-        self.storage
-            .reader(self.group)
-            .map_err(|source| ConsensusError::Storage {
-                group: self.group,
-                source,
-            })
+        Ok(self.storage.reader(self.group))
     }
 
     pub fn is_leader(&self) -> bool {

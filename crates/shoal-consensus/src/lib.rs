@@ -1,5 +1,5 @@
-//! shoal's multi-Raft engine: many openraft groups on one node sharing one redb file,
-//! one group-committing storage writer and (later) one transport.
+//! shoal's multi-Raft engine: many openraft groups on one node sharing one redb log file with
+//! a group-committing writer, one redb state file, and (later) one transport.
 //!
 //! Architecture invariant: openraft and redb are used only inside this crate. Callers see
 //! [`RaftGroup`], [`StateMachine`], [`Storage`] and [`ConsensusError`]; commands and responses

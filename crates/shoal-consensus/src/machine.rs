@@ -2,8 +2,9 @@
 //!
 //! A state machine never sees openraft or redb: it receives the log index and the opaque
 //! command bytes of each committed entry plus keyed access to its own group's data, and
-//! returns opaque response bytes. Apply runs on the storage writer thread, inside the same
-//! transaction that records the applied index, so state and applied index never diverge.
+//! returns opaque response bytes. Apply runs on the group's state-machine task against the
+//! group's overlay of not-yet-committed changes; the state writer later commits the changes
+//! together with the applied index, so state and applied index never diverge on disk.
 
 use std::io;
 

@@ -65,10 +65,16 @@ impl pb::cluster_server::Cluster for ClusterService {
             meta: Some(group_status(&dataplane.meta().group().status())),
             shards,
             storage: Some(pb::StorageStatus {
-                commits: counters.commits,
-                durable_commits: counters.durable_commits,
+                commits: counters.log_commits + counters.state_commits,
+                durable_commits: counters.log_fsyncs + counters.state_fsyncs,
                 entries_appended: counters.entries_appended,
-                file_bytes: storage.file_bytes(),
+                file_bytes: storage.log_file_bytes() + storage.state_file_bytes(),
+                log_commits: counters.log_commits,
+                log_fsyncs: counters.log_fsyncs,
+                state_commits: counters.state_commits,
+                state_fsyncs: counters.state_fsyncs,
+                log_file_bytes: storage.log_file_bytes(),
+                state_file_bytes: storage.state_file_bytes(),
             }),
         }))
     }

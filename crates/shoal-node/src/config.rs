@@ -27,7 +27,7 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Directory holding the node's storage file, snapshots and node id.
+    /// Directory holding the node's storage files, snapshots and node id.
     pub data_dir: PathBuf,
     /// Address of the client gRPC API.
     pub client_listen: SocketAddr,
@@ -82,7 +82,7 @@ impl Default for LimitsConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
-    /// Page cache of the storage file in bytes.
+    /// Page cache of the state file (state.redb) in bytes.
     pub cache_bytes: usize,
 }
 

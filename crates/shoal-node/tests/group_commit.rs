@@ -32,7 +32,7 @@ async fn concurrent_writes_across_shards_share_fsyncs() {
     let after = storage.counters();
     drop(storage);
     let writes = (WRITERS * PER_WRITER) as u64;
-    let fsyncs = after.durable_commits - before.durable_commits;
+    let fsyncs = after.log_fsyncs - before.log_fsyncs;
     let appended = after.entries_appended - before.entries_appended;
     assert!(
         appended >= writes,

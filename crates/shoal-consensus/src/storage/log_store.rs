@@ -15,7 +15,7 @@ use openraft::entry::RaftEntry;
 use openraft::storage::{IOFlushed, LogState, RaftLogReader, RaftLogStorage};
 use redb::ReadableDatabase;
 
-use super::writer::{OpClass, WriteOp};
+use super::writer::WriteOp;
 use super::{LOG, RAFT_COMMITTED, RAFT_PURGED, RAFT_STATE, RAFT_VOTE, Storage, decode, encode};
 use crate::types::{Entry, LogId, TypeConfig, Vote};
 
@@ -41,7 +41,7 @@ impl LogStore {
     fn read_state<T: serde::de::DeserializeOwned>(&self, kind: u8) -> io::Result<Option<T>> {
         let txn = self
             .storage
-            .database()
+            .log_database()
             .begin_read()
             .map_err(io::Error::other)?;
         let table = txn.open_table(RAFT_STATE).map_err(io::Error::other)?;
@@ -58,9 +58,8 @@ impl LogStore {
         let bytes = encode(value)?;
         let group = self.group;
         self.storage
-            .writer()
+            .log_writer()
             .run(
-                OpClass::Log,
                 durable,
                 Box::new(move |tables| {
                     tables
@@ -105,7 +104,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
             let in_flight = self.in_flight.lock().expect("log cache poisoned");
             let txn = self
                 .storage
-                .database()
+                .log_database()
                 .begin_read()
                 .map_err(io::Error::other)?;
             let copied: Vec<(u64, Entry)> = in_flight
@@ -148,7 +147,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             None => {
                 let txn = self
                     .storage
-                    .database()
+                    .log_database()
                     .begin_read()
                     .map_err(io::Error::other)?;
                 let table = txn.open_table(LOG).map_err(io::Error::other)?;
@@ -184,9 +183,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let bytes = encode(&committed)?;
         let group = self.group;
         self.storage
-            .writer()
+            .log_writer()
             .submit_detached(
-                OpClass::Log,
                 false,
                 Box::new(move |tables| {
                     tables
@@ -227,9 +225,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let in_flight = self.in_flight.clone();
         let count = encoded.len() as u64;
         self.storage
-            .writer()
+            .log_writer()
             .submit(WriteOp {
-                class: OpClass::Log,
                 durable: true,
                 appended_entries: count,
                 work: Box::new(move |tables| {
@@ -269,9 +266,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         }
         let group = self.group;
         self.storage
-            .writer()
+            .log_writer()
             .run(
-                OpClass::Log,
                 true,
                 Box::new(move |tables| {
                     tables
@@ -294,9 +290,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let group = self.group;
         let purged = encode(&log_id)?;
         self.storage
-            .writer()
+            .log_writer()
             .run(
-                OpClass::Log,
                 true,
                 Box::new(move |tables| {
                     tables

@@ -1,6 +1,7 @@
-//! Per-group openraft state machine over the shared redb file: applies committed entries
-//! through the writer (data and applied index in one transaction), builds snapshot files
-//! from a consistent read view, and installs snapshots received from a leader.
+//! Per-group openraft state machine over `state.redb`: applies committed entries against the
+//! group's overlay and answers at once (the state writer commits the changes shortly after,
+//! data and applied index together), builds snapshot files from a durable, consistent read
+//! view, and installs snapshots received from a leader.
 
 use std::io;
 use std::sync::Arc;
@@ -13,11 +14,12 @@ use openraft::{EntryPayload, OptionalSend};
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
+use super::overlay::{Change, GroupOverlay, GroupWriter};
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
-use super::writer::OpClass;
+use super::writer::WriteOp;
 use super::{
-    DATA, GroupWriter, MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE,
-    Storage, decode, encode,
+    DATA, MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE, Storage, decode,
+    encode,
 };
 use crate::machine::StateMachine;
 use crate::types::{CommandResponse, LogId, SnapshotMeta, StoredMembership, TypeConfig};
@@ -34,6 +36,7 @@ struct SnapshotPointer {
 pub struct MachineStore {
     group: u64,
     storage: Storage,
+    overlay: Arc<GroupOverlay>,
     machine: Arc<dyn StateMachine>,
 }
 
@@ -41,6 +44,7 @@ impl MachineStore {
     pub fn new(storage: Storage, group: u64, machine: Arc<dyn StateMachine>) -> MachineStore {
         MachineStore {
             group,
+            overlay: storage.overlay(group),
             storage,
             machine,
         }
@@ -52,7 +56,7 @@ impl MachineStore {
     ) -> io::Result<Option<T>> {
         let txn = self
             .storage
-            .database()
+            .state_database()
             .begin_read()
             .map_err(io::Error::other)?;
         let table = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
@@ -92,13 +96,66 @@ impl MachineStore {
         let last_log_id = meta.last_log_id;
         let current = self
             .storage
-            .writer()
-            .call(OpClass::Machine, true, move |tables| {
+            .state_writer()
+            .call(true, move |tables| {
                 replace_pointer_if_newer(&mut tables.machine_state, group, last_log_id, &pointer)
             })
             .await?;
         self.remove_other_snapshots(&current);
         Ok(())
+    }
+}
+
+impl MachineStore {
+    /// Queues an applied batch's changes for the state writer; once committed they leave the
+    /// overlay. Waits only while the writer's queue is full (back-pressure on apply).
+    async fn queue_changes(
+        &self,
+        seq: u64,
+        changes: Vec<Change>,
+        applied: Option<LogId>,
+        membership: Option<StoredMembership>,
+    ) -> io::Result<()> {
+        let group = self.group;
+        let applied = encode(&applied)?;
+        let membership = membership.map(|m| encode(&m)).transpose()?;
+        let changes = Arc::new(changes);
+        let written = changes.clone();
+        let overlay = self.overlay.clone();
+        self.storage
+            .state_writer()
+            .submit(WriteOp {
+                durable: false,
+                appended_entries: 0,
+                work: Box::new(move |tables| {
+                    for change in written.iter() {
+                        let key = (group, change.space, change.key.as_slice());
+                        match &change.value {
+                            Some(value) => tables.data.insert(key, value.as_ref()),
+                            None => tables.data.remove(key),
+                        }
+                        .map_err(io::Error::other)?;
+                    }
+                    tables
+                        .machine_state
+                        .insert((group, MACHINE_APPLIED), applied.as_slice())
+                        .map_err(io::Error::other)?;
+                    if let Some(membership) = &membership {
+                        tables
+                            .machine_state
+                            .insert((group, MACHINE_MEMBERSHIP), membership.as_slice())
+                            .map_err(io::Error::other)?;
+                    }
+                    Ok(())
+                }),
+                done: Box::new(move |result| match result {
+                    Ok(()) => overlay.committed(seq, &changes),
+                    // The changes stay in the overlay, so reads stay right; the group stops at
+                    // its next storage write, which fails the same way.
+                    Err(error) => tracing::error!(group, %error, "committing applied state failed"),
+                }),
+            })
+            .await
     }
 }
 
@@ -140,6 +197,15 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
     type SnapshotBuilder = MachineStore;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
+        if let Some((applied, membership)) = self.overlay.pending_applied() {
+            let membership = match membership {
+                Some(membership) => membership,
+                None => self
+                    .read_machine_state(MACHINE_MEMBERSHIP)?
+                    .unwrap_or_default(),
+            };
+            return Ok((applied, membership));
+        }
         let applied: Option<LogId> = self
             .read_machine_state::<Option<LogId>>(MACHINE_APPLIED)?
             .flatten();
@@ -161,44 +227,39 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
             responders.push(responder);
             payloads.push(entry);
         }
-        let group = self.group;
-        let machine = self.machine.clone();
-        let responses = self
-            .storage
-            .writer()
-            .call(OpClass::Machine, false, move |tables| {
-                let mut responses = Vec::with_capacity(payloads.len());
-                let mut last_applied = None;
-                for entry in payloads {
-                    let log_id = entry.log_id();
-                    let response = match entry.payload {
-                        EntryPayload::Blank => Vec::new(),
-                        EntryPayload::Normal(command) => {
-                            let mut data = GroupWriter {
-                                group,
-                                data: &mut tables.data,
-                            };
-                            machine.apply(&mut data, log_id.index, &command.0)?
-                        }
-                        EntryPayload::Membership(membership) => {
-                            let stored = StoredMembership::new(Some(log_id), membership);
-                            tables
-                                .machine_state
-                                .insert((group, MACHINE_MEMBERSHIP), encode(&stored)?.as_slice())
-                                .map_err(io::Error::other)?;
-                            Vec::new()
-                        }
+        let seq = self.overlay.begin_batch();
+        let reader = self.storage.reader(self.group);
+        let mut changes = Vec::new();
+        let mut responses = Vec::with_capacity(payloads.len());
+        let mut last_applied = None;
+        let mut membership = None;
+        for entry in payloads {
+            let log_id = entry.log_id();
+            let response = match entry.payload {
+                EntryPayload::Blank => Vec::new(),
+                EntryPayload::Normal(command) => {
+                    let mut data = GroupWriter {
+                        seq,
+                        reader: &reader,
+                        changes: &mut changes,
                     };
-                    responses.push(response);
-                    last_applied = Some(log_id);
+                    self.machine.apply(&mut data, log_id.index, &command.0)?
                 }
-                tables
-                    .machine_state
-                    .insert((group, MACHINE_APPLIED), encode(&last_applied)?.as_slice())
-                    .map_err(io::Error::other)?;
-                Ok(responses)
-            })
+                EntryPayload::Membership(config) => {
+                    membership = Some(StoredMembership::new(Some(log_id), config));
+                    Vec::new()
+                }
+            };
+            responses.push(response);
+            last_applied = Some(log_id);
+        }
+        drop(reader);
+        self.overlay
+            .set_applied(seq, last_applied, membership.clone());
+        self.queue_changes(seq, changes, last_applied, membership)
             .await?;
+        // The changes are readable through the overlay already: answer now, the state writer
+        // commits them shortly (and a crash before that replays them from the log).
         for (responder, response) in responders.into_iter().zip(responses) {
             if let Some(responder) = responder {
                 responder.send(CommandResponse(response));
@@ -258,11 +319,13 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
             file_name,
         })?;
         // Data, applied index, membership and snapshot pointer change in one durable commit:
-        // a crash leaves either the old state or the installed one, never a mix.
+        // a crash leaves either the old state or the installed one, never a mix. Changes
+        // applied before are queued ahead of it, so the install supersedes them.
+        let seq = self.overlay.begin_batch();
         let current = self
             .storage
-            .writer()
-            .call(OpClass::Machine, true, move |tables| {
+            .state_writer()
+            .call(true, move |tables| {
                 tables
                     .data
                     .retain_in((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]), |_, _| {
@@ -286,6 +349,7 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
                 replace_pointer_if_newer(&mut tables.machine_state, group, last_log_id, &pointer)
             })
             .await?;
+        self.overlay.committed_through(seq);
         self.remove_other_snapshots(&current);
         Ok(())
     }
@@ -308,11 +372,23 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
     type SnapshotData = SnapshotFile;
 
     async fn build_snapshot(&mut self) -> Result<SnapshotOf<TypeConfig, SnapshotFile>, io::Error> {
+        // Wait until everything applied so far is committed, so the snapshot covers it.
+        self.storage
+            .state_writer()
+            .run(false, Box::new(|_| Ok(())))
+            .await?;
+        // The log may be purged up to the snapshot once it is recorded, so the state it covers
+        // must survive a crash without that log: recording the pointer is a durable commit of
+        // state.redb, which makes every commit before it (those this view reads) durable too.
         let storage = self.storage.clone();
         let group = self.group;
-        // A read transaction is a consistent view: writes to the group continue meanwhile.
+        // A read transaction is a consistent view (data and applied index are committed
+        // together): writes to the group continue meanwhile.
         let (meta, file_name) = tokio::task::spawn_blocking(move || {
-            let txn = storage.database().begin_read().map_err(io::Error::other)?;
+            let txn = storage
+                .state_database()
+                .begin_read()
+                .map_err(io::Error::other)?;
             let machine_state = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
             let read = |kind: u8| -> io::Result<Option<Vec<u8>>> {
                 Ok(machine_state

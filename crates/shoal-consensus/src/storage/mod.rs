@@ -1,46 +1,58 @@
-//! One redb file per node holding the logs, votes and state machines of every Raft group,
-//! written by a single group-committing writer thread.
+//! The node's storage: two redb files shared by every Raft group, each written by its own
+//! writer thread.
 //!
-//! Tables are few and fixed, keyed by `(group_id, …)`. Every write (log appends, votes,
-//! truncations, purges, state-machine applies, snapshot installs) is an operation sent to the
-//! writer thread, which drains whatever is queued, runs it all in one write transaction,
-//! commits once — with an fsync only if some operation needs durability — and then completes
-//! every operation's callback. So N concurrent appends from N groups cost one fsync, not N.
+//! - `log.redb` holds the Raft logs, votes and bookkeeping of all groups. Its writer is the
+//!   group commit: it drains whatever appends, votes and truncations are queued, runs them in
+//!   one write transaction and commits once with one fsync, then completes every callback.
+//!   So N concurrent appends from N groups cost one fsync, not N.
+//! - `state.redb` holds the state machines (data, applied index, membership, snapshot
+//!   pointer). Applying a batch of committed entries computes its results at once against an
+//!   in-memory overlay (see [`overlay`]) and queues the changes; the state writer gathers
+//!   them for a few milliseconds, commits them without an fsync, and makes the file durable
+//!   every few seconds and before a snapshot is taken.
 //!
-//! Operations come in two classes that never touch the same rows: log operations and
-//! state-machine operations. Each drained batch commits the state-machine operations first
-//! (usually without an fsync) and then the log operations (with one fsync), so applying
-//! committed entries never waits behind other groups' log fsync.
+//! Why two files: an fsync covers a whole file. With the state in the log's file, every
+//! log fsync would also write back the state pages dirtied since the last one, so each put
+//! would pay for a random B-tree leaf on the commit path. Apart, the log's fsyncs carry only
+//! the log, and the state's pages are written back rarely, after many updates of the same
+//! pages have been folded together. A crash loses at most the state's unsynced tail, which
+//! openraft replays from the log: the log is purged only up to a snapshot, and a snapshot is
+//! taken only after the state it covers is durable.
 //!
-//! State-machine applies commit without an fsync: the log they were applied from is durable,
-//! so a crash at worst rolls the applied index back and openraft replays the tail. Because
-//! redb commits are totally ordered, a later durable commit makes every earlier one durable.
+//! Tables are few and fixed, keyed by `(group_id, …)`.
 
 mod log_store;
 mod machine_store;
+pub mod overlay;
 mod snapshot;
 mod writer;
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::TableDefinition;
 
 pub use log_store::LogStore;
 pub use machine_store::MachineStore;
+pub use overlay::{GroupOverlay, GroupReader, GroupWriter};
 pub use snapshot::SnapshotFile;
-pub(crate) use writer::WriterHandle;
+use writer::{TableSet, WriterHandle, WriterPolicy, WriterStats};
 
-/// Raft log entries: `(group, index)` → encoded entry.
+/// Raft log entries: `(group, index)` → encoded entry. In `log.redb`.
 pub(crate) const LOG: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("raft_log");
-/// Raft bookkeeping: `(group, kind)` → encoded value (vote, committed, last purged).
+/// Raft bookkeeping: `(group, kind)` → encoded value (vote, committed, last purged). In
+/// `log.redb`.
 pub(crate) const RAFT_STATE: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("raft_state");
-/// State-machine bookkeeping: `(group, kind)` → applied log id, membership, current snapshot.
+/// State-machine bookkeeping: `(group, kind)` → applied log id, membership, current
+/// snapshot. In `state.redb`.
 pub(crate) const MACHINE_STATE: TableDefinition<(u64, u8), &[u8]> =
     TableDefinition::new("machine_state");
-/// State-machine data: `(group, space, key)` → value. Spaces let a machine keep indexes.
+/// State-machine data: `(group, space, key)` → value. Spaces let a machine keep indexes. In
+/// `state.redb`.
 pub(crate) const DATA: TableDefinition<(u64, u8, &[u8]), &[u8]> =
     TableDefinition::new("machine_data");
 
@@ -55,48 +67,129 @@ pub(crate) const MACHINE_SNAPSHOT: u8 = 3;
 /// Version marker written before every encoded value, so formats can evolve.
 pub(crate) const FORMAT_VERSION: u8 = 1;
 
+const LOG_FILE: &str = "log.redb";
+const STATE_FILE: &str = "state.redb";
+/// The single file of development builds before the log and the state were split.
+const LEGACY_FILE: &str = "shoal.redb";
+
+/// The open tables of the log writer's current transaction.
+pub struct LogTables<'txn> {
+    pub(crate) log: redb::Table<'txn, (u64, u64), &'static [u8]>,
+    pub(crate) raft_state: redb::Table<'txn, (u64, u8), &'static [u8]>,
+}
+
+/// The open tables of the state writer's current transaction.
+pub struct StateTables<'txn> {
+    pub(crate) machine_state: redb::Table<'txn, (u64, u8), &'static [u8]>,
+    pub(crate) data: redb::Table<'txn, (u64, u8, &'static [u8]), &'static [u8]>,
+}
+
+/// The tables of `log.redb`.
+pub struct LogFile;
+
+impl TableSet for LogFile {
+    type Tables<'txn> = LogTables<'txn>;
+    fn open(txn: &redb::WriteTransaction) -> io::Result<LogTables<'_>> {
+        Ok(LogTables {
+            log: txn.open_table(LOG).map_err(io::Error::other)?,
+            raft_state: txn.open_table(RAFT_STATE).map_err(io::Error::other)?,
+        })
+    }
+}
+
+/// The tables of `state.redb`.
+pub struct StateFile;
+
+impl TableSet for StateFile {
+    type Tables<'txn> = StateTables<'txn>;
+    fn open(txn: &redb::WriteTransaction) -> io::Result<StateTables<'_>> {
+        Ok(StateTables {
+            machine_state: txn.open_table(MACHINE_STATE).map_err(io::Error::other)?,
+            data: txn.open_table(DATA).map_err(io::Error::other)?,
+        })
+    }
+}
+
 /// Tunables of the storage layer.
 #[derive(Debug, Clone)]
 pub struct StorageOptions {
-    /// redb page cache in bytes.
+    /// Page cache of `state.redb` in bytes.
     pub cache_bytes: usize,
-    /// Capacity of the writer's queue; senders wait when it is full.
+    /// Page cache of `log.redb` in bytes (appends are served from memory until committed,
+    /// so this only holds the recent log that followers may still need).
+    pub log_cache_bytes: usize,
+    /// Capacity of each writer's queue; senders wait when it is full.
     pub queue_capacity: usize,
+    /// How long the state writer gathers applied changes before committing them together.
+    pub state_commit_interval: Duration,
+    /// Longest time applied state stays unsynced (bounds what a crash makes openraft replay).
+    pub state_sync_interval: Duration,
 }
 
 impl Default for StorageOptions {
     fn default() -> Self {
         StorageOptions {
             cache_bytes: 64 << 20,
+            log_cache_bytes: 16 << 20,
             queue_capacity: 4096,
+            state_commit_interval: Duration::from_millis(10),
+            state_sync_interval: Duration::from_secs(5),
         }
     }
 }
 
-/// Counters of the storage writer, readable by tests, the status API and metrics.
-#[derive(Debug, Default)]
-pub struct StorageStats {
-    pub commits: AtomicU64,
-    pub durable_commits: AtomicU64,
-    pub entries_appended: AtomicU64,
-    pub operations: AtomicU64,
-}
-
-/// A snapshot of [`StorageStats`].
+/// A snapshot of the writers' counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageCounters {
-    pub commits: u64,
-    pub durable_commits: u64,
+    /// Commits of `log.redb` (each appends, votes… of many groups).
+    pub log_commits: u64,
+    /// Of these, commits that waited for an fsync.
+    pub log_fsyncs: u64,
+    /// Log entries appended (all groups).
     pub entries_appended: u64,
-    pub operations: u64,
+    /// Operations in all log commits.
+    pub log_operations: u64,
+    /// Commits of `state.redb` (each applied changes of many batches and groups).
+    pub state_commits: u64,
+    /// Of these, commits that waited for an fsync.
+    pub state_fsyncs: u64,
+}
+
+struct Database {
+    database: Arc<redb::Database>,
+    path: PathBuf,
+}
+
+impl Database {
+    fn open<S: TableSet>(path: PathBuf, cache_bytes: usize) -> io::Result<Database> {
+        let database = redb::Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(&path)
+            .map_err(|error| io::Error::other(format!("opening {}: {error}", path.display())))?;
+        // Create every table up front so readers never meet a missing table.
+        let txn = database.begin_write().map_err(io::Error::other)?;
+        S::open(&txn)?;
+        txn.commit().map_err(io::Error::other)?;
+        Ok(Database {
+            database: Arc::new(database),
+            path,
+        })
+    }
+
+    fn file_bytes(&self) -> u64 {
+        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+    }
 }
 
 struct StorageInner {
-    database: Arc<redb::Database>,
-    writer: WriterHandle,
-    writer_thread: std::thread::JoinHandle<()>,
-    stats: Arc<StorageStats>,
-    path: PathBuf,
+    log: Database,
+    state: Database,
+    log_writer: WriterHandle<LogFile>,
+    state_writer: WriterHandle<StateFile>,
+    writer_threads: Vec<std::thread::JoinHandle<()>>,
+    log_stats: Arc<WriterStats>,
+    state_stats: Arc<WriterStats>,
+    overlays: Mutex<HashMap<u64, Arc<GroupOverlay>>>,
     snapshot_dir: PathBuf,
 }
 
@@ -109,83 +202,133 @@ pub struct Storage {
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Storage")
-            .field("path", &self.inner.path)
+            .field("log", &self.inner.log.path)
+            .field("state", &self.inner.state.path)
             .finish()
     }
 }
 
 impl Storage {
-    /// Opens (or creates) the storage under `dir`: `dir/shoal.redb` plus `dir/snapshots/`.
+    /// Opens (or creates) the storage under `dir`: `log.redb`, `state.redb` and `snapshots/`.
     pub fn open(dir: &Path, options: StorageOptions) -> io::Result<Storage> {
         std::fs::create_dir_all(dir)?;
+        if dir.join(LEGACY_FILE).exists() {
+            return Err(io::Error::other(format!(
+                "{} holds {LEGACY_FILE}, the single-file layout of an earlier development build; \
+                 this build keeps {LOG_FILE} and {STATE_FILE} and cannot read it: start with an \
+                 empty data dir",
+                dir.display()
+            )));
+        }
         let snapshot_dir = dir.join("snapshots");
         std::fs::create_dir_all(&snapshot_dir)?;
-        let path = dir.join("shoal.redb");
-        let database = redb::Database::builder()
-            .set_cache_size(options.cache_bytes)
-            .create(&path)
-            .map_err(|error| io::Error::other(format!("opening {}: {error}", path.display())))?;
-        let database = Arc::new(database);
-        {
-            // Create every table up front so readers never meet a missing table.
-            let txn = database.begin_write().map_err(io::Error::other)?;
-            txn.open_table(LOG).map_err(io::Error::other)?;
-            txn.open_table(RAFT_STATE).map_err(io::Error::other)?;
-            txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
-            txn.open_table(DATA).map_err(io::Error::other)?;
-            txn.commit().map_err(io::Error::other)?;
-        }
-        let stats = Arc::new(StorageStats::default());
-        let (writer, writer_thread) =
-            writer::spawn(database.clone(), stats.clone(), options.queue_capacity)?;
+        let log = Database::open::<LogFile>(dir.join(LOG_FILE), options.log_cache_bytes)?;
+        let state = Database::open::<StateFile>(dir.join(STATE_FILE), options.cache_bytes)?;
+        let log_stats = Arc::new(WriterStats::default());
+        let state_stats = Arc::new(WriterStats::default());
+        let (log_writer, log_thread) = writer::spawn::<LogFile>(
+            log.database.clone(),
+            log_stats.clone(),
+            WriterPolicy {
+                name: "shoal-log-writer",
+                // Appends and votes are durable and commit at once; the only non-durable
+                // operation, the committed-index hint, waits to ride along with them.
+                gather: Duration::from_millis(100),
+                sleep_while_gathering: false,
+                durable_every: None,
+                quick_repair: false,
+            },
+            options.queue_capacity,
+        )?;
+        let (state_writer, state_thread) = writer::spawn::<StateFile>(
+            state.database.clone(),
+            state_stats.clone(),
+            WriterPolicy {
+                name: "shoal-state-writer",
+                gather: options.state_commit_interval,
+                sleep_while_gathering: true,
+                durable_every: Some(options.state_sync_interval),
+                quick_repair: true,
+            },
+            options.queue_capacity,
+        )?;
         Ok(Storage {
             inner: Arc::new(StorageInner {
-                database,
-                writer,
-                writer_thread,
-                stats,
-                path,
+                log,
+                state,
+                log_writer,
+                state_writer,
+                writer_threads: vec![log_thread, state_thread],
+                log_stats,
+                state_stats,
+                overlays: Mutex::default(),
                 snapshot_dir,
             }),
         })
     }
 
-    pub(crate) fn database(&self) -> &redb::Database {
-        &self.inner.database
+    pub(crate) fn log_database(&self) -> &redb::Database {
+        &self.inner.log.database
     }
 
-    pub(crate) fn writer(&self) -> &WriterHandle {
-        &self.inner.writer
+    pub(crate) fn state_database(&self) -> &Arc<redb::Database> {
+        &self.inner.state.database
+    }
+
+    pub(crate) fn log_writer(&self) -> &WriterHandle<LogFile> {
+        &self.inner.log_writer
+    }
+
+    pub(crate) fn state_writer(&self) -> &WriterHandle<StateFile> {
+        &self.inner.state_writer
     }
 
     pub(crate) fn snapshot_dir(&self) -> &Path {
         &self.inner.snapshot_dir
     }
 
+    /// The overlay of applied-but-uncommitted state of `group` (created on first use).
+    pub fn overlay(&self, group: u64) -> Arc<GroupOverlay> {
+        self.inner
+            .overlays
+            .lock()
+            .expect("overlay registry poisoned")
+            .entry(group)
+            .or_default()
+            .clone()
+    }
+
     /// Current writer counters.
     pub fn counters(&self) -> StorageCounters {
-        let stats = &self.inner.stats;
+        let log = &self.inner.log_stats;
+        let state = &self.inner.state_stats;
         StorageCounters {
-            commits: stats.commits.load(Ordering::Relaxed),
-            durable_commits: stats.durable_commits.load(Ordering::Relaxed),
-            entries_appended: stats.entries_appended.load(Ordering::Relaxed),
-            operations: stats.operations.load(Ordering::Relaxed),
+            log_commits: log.commits.load(Ordering::Relaxed),
+            log_fsyncs: log.durable_commits.load(Ordering::Relaxed),
+            entries_appended: log.entries_appended.load(Ordering::Relaxed),
+            log_operations: log.operations.load(Ordering::Relaxed),
+            state_commits: state.commits.load(Ordering::Relaxed),
+            state_fsyncs: state.durable_commits.load(Ordering::Relaxed),
         }
     }
 
-    /// Size of the redb file in bytes.
-    pub fn file_bytes(&self) -> u64 {
-        std::fs::metadata(&self.inner.path)
-            .map(|m| m.len())
-            .unwrap_or(0)
+    /// Size of `log.redb` in bytes.
+    pub fn log_file_bytes(&self) -> u64 {
+        self.inner.log.file_bytes()
     }
 
-    /// Waits until everything queued so far is committed durably.
+    /// Size of `state.redb` in bytes.
+    pub fn state_file_bytes(&self) -> u64 {
+        self.inner.state.file_bytes()
+    }
+
+    /// Waits until everything queued so far, log and state, is committed durably.
     pub async fn flush(&self) -> io::Result<()> {
-        self.inner.writer.flush().await
+        self.inner.log_writer.flush().await?;
+        self.inner.state_writer.flush().await
     }
 
-    /// Flushes, stops the writer and releases the file, once every other handle to this
+    /// Flushes, stops the writers and releases the files, once every other handle to this
     /// storage (Raft groups, readers) is gone. Fails if they are not gone within `deadline`.
     pub async fn close(self, deadline: std::time::Duration) -> io::Result<()> {
         self.flush().await?;
@@ -207,138 +350,36 @@ impl Storage {
             }
         };
         let StorageInner {
-            database,
-            writer,
-            writer_thread,
+            log,
+            state,
+            log_writer,
+            state_writer,
+            writer_threads,
+            overlays,
             ..
         } = inner;
-        // Dropping the last sender ends the writer loop; join it so its database handle
-        // is gone before ours, then the file lock is released.
-        drop(writer);
-        tokio::task::spawn_blocking(move || writer_thread.join())
-            .await
-            .map_err(io::Error::other)?
-            .map_err(|_| io::Error::other("storage writer thread panicked"))?;
-        drop(database);
+        // Dropping the last senders ends the writer loops (each commits what is left, durably);
+        // join them so their database handles are gone before ours, then the file locks are
+        // released. Readers may still hold the state database through an overlay reader.
+        drop((log_writer, state_writer, overlays));
+        tokio::task::spawn_blocking(move || {
+            for thread in writer_threads {
+                thread
+                    .join()
+                    .map_err(|_| io::Error::other("storage writer thread panicked"))?;
+            }
+            Ok::<_, io::Error>(())
+        })
+        .await
+        .map_err(io::Error::other)??;
+        drop((log, state));
         Ok(())
     }
 
-    /// A consistent read-only view of one group's state-machine data.
-    pub fn reader(&self, group: u64) -> io::Result<GroupReader> {
-        let txn = self.inner.database.begin_read().map_err(io::Error::other)?;
-        let data = txn.open_table(DATA).map_err(io::Error::other)?;
-        Ok(GroupReader { group, data })
+    /// A read-only view of one group's state-machine data (applied state, no quorum round).
+    pub fn reader(&self, group: u64) -> GroupReader {
+        GroupReader::new(group, self.overlay(group), self.state_database().clone())
     }
-}
-
-/// Read access to one group's keyspace at a consistent point in time.
-pub struct GroupReader {
-    group: u64,
-    data: redb::ReadOnlyTable<(u64, u8, &'static [u8]), &'static [u8]>,
-}
-
-impl GroupReader {
-    pub fn get(&self, space: u8, key: &[u8]) -> io::Result<Option<Vec<u8>>> {
-        let value = self
-            .data
-            .get((self.group, space, key))
-            .map_err(io::Error::other)?;
-        Ok(value.map(|v| v.value().to_vec()))
-    }
-
-    /// Up to `limit` entries of `space` with keys in `[start, end)`, in key order.
-    pub fn range(
-        &self,
-        space: u8,
-        start: &[u8],
-        end: &[u8],
-        limit: usize,
-    ) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        collect_range(&self.data, self.group, space, start, end, limit)
-    }
-
-    /// Number of keys in `space`.
-    pub fn count(&self, space: u8) -> io::Result<u64> {
-        let mut count = 0u64;
-        for item in self
-            .data
-            .range((self.group, space, &[][..])..(self.group, space + 1, &[][..]))
-            .map_err(io::Error::other)?
-        {
-            item.map_err(io::Error::other)?;
-            count += 1;
-        }
-        Ok(count)
-    }
-}
-
-/// Write access to one group's keyspace inside the writer's current transaction.
-pub struct GroupWriter<'a, 'txn> {
-    pub(crate) group: u64,
-    pub(crate) data: &'a mut redb::Table<'txn, (u64, u8, &'static [u8]), &'static [u8]>,
-}
-
-impl GroupWriter<'_, '_> {
-    pub fn get(&self, space: u8, key: &[u8]) -> io::Result<Option<Vec<u8>>> {
-        let value = self
-            .data
-            .get((self.group, space, key))
-            .map_err(io::Error::other)?;
-        Ok(value.map(|v| v.value().to_vec()))
-    }
-
-    pub fn put(&mut self, space: u8, key: &[u8], value: &[u8]) -> io::Result<()> {
-        self.data
-            .insert((self.group, space, key), value)
-            .map_err(io::Error::other)?;
-        Ok(())
-    }
-
-    pub fn remove(&mut self, space: u8, key: &[u8]) -> io::Result<bool> {
-        let removed = self
-            .data
-            .remove((self.group, space, key))
-            .map_err(io::Error::other)?;
-        Ok(removed.is_some())
-    }
-
-    /// Up to `limit` entries of `space` with keys in `[start, end)`, in key order.
-    pub fn range(
-        &self,
-        space: u8,
-        start: &[u8],
-        end: &[u8],
-        limit: usize,
-    ) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        collect_range(&*self.data, self.group, space, start, end, limit)
-    }
-}
-
-fn collect_range<T>(
-    table: &T,
-    group: u64,
-    space: u8,
-    start: &[u8],
-    end: &[u8],
-    limit: usize,
-) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>>
-where
-    T: ReadableTable<(u64, u8, &'static [u8]), &'static [u8]>,
-{
-    let mut out = Vec::new();
-    let range = if end.is_empty() {
-        table.range((group, space, start)..(group, space + 1, &[][..]))
-    } else {
-        table.range((group, space, start)..(group, space, end))
-    };
-    for item in range.map_err(io::Error::other)? {
-        if out.len() >= limit {
-            break;
-        }
-        let (key, value) = item.map_err(io::Error::other)?;
-        out.push((key.value().2.to_vec(), value.value().to_vec()));
-    }
-    Ok(out)
 }
 
 /// Encodes a value with the format version marker in front.

@@ -653,20 +653,37 @@ pub struct StatusResponse {
     #[prost(message, optional, tag = "8")]
     pub storage: ::core::option::Option<StorageStatus>,
 }
+/// A node stores the Raft logs of all its groups in one file (log.redb, fsynced with every
+/// group commit) and their state machines in another (state.redb, committed every few
+/// milliseconds and fsynced every few seconds). Counters run since the node started.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct StorageStatus {
-    /// Write transactions committed by the storage writer since start.
+    /// Write transactions committed to both files.
     #[prost(uint64, tag = "1")]
     pub commits: u64,
     /// Of these, commits that waited for an fsync.
     #[prost(uint64, tag = "2")]
     pub durable_commits: u64,
-    /// Log entries appended since start (all groups).
+    /// Log entries appended (all groups).
     #[prost(uint64, tag = "3")]
     pub entries_appended: u64,
-    /// Size of the storage file in bytes.
+    /// Size of both files in bytes.
     #[prost(uint64, tag = "4")]
     pub file_bytes: u64,
+    /// Commits of the log file and, of these, fsynced ones (one per group commit).
+    #[prost(uint64, tag = "5")]
+    pub log_commits: u64,
+    #[prost(uint64, tag = "6")]
+    pub log_fsyncs: u64,
+    /// Commits of the state file and, of these, fsynced ones.
+    #[prost(uint64, tag = "7")]
+    pub state_commits: u64,
+    #[prost(uint64, tag = "8")]
+    pub state_fsyncs: u64,
+    #[prost(uint64, tag = "9")]
+    pub log_file_bytes: u64,
+    #[prost(uint64, tag = "10")]
+    pub state_file_bytes: u64,
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
