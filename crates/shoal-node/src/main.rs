@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use shoal_client::{Client, PutOptions};
-use shoal_node::bench::{self, BenchOptions, Workload};
+use shoal_node::bench::{self, BenchOptions, Target, Workload};
 use shoal_node::config::{Config, Overrides};
 
 /// The request path allocates many small, short-lived buffers; mimalloc serves them faster
@@ -123,6 +123,10 @@ enum ClusterCommand {
 struct BenchArgs {
     #[command(flatten)]
     endpoint: EndpointArg,
+    /// The system to drive: shoal, or an etcd member for a side-by-side run (same client,
+    /// same load; give its client URL as --endpoint, e.g. 127.0.0.1:2379).
+    #[arg(long, value_enum, default_value = "shoal")]
+    target: Target,
     #[arg(long, value_enum, default_value = "put")]
     workload: Workload,
     /// Concurrent requests in flight.
@@ -177,6 +181,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench(args) => {
             let options = BenchOptions {
+                target: args.target,
                 endpoint: args.endpoint.endpoint,
                 workload: args.workload,
                 clients: args.clients,

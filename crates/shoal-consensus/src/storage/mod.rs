@@ -161,13 +161,36 @@ struct Database {
 }
 
 impl Database {
-    fn open<S: TableSet>(path: PathBuf, cache_bytes: usize) -> io::Result<Database> {
+    /// Opens (repairing if needed) and creates the tables. With `quick_repair`, that first
+    /// commit records the allocator state, so a crash before the next durable commit still
+    /// reopens without walking the whole file.
+    fn open<S: TableSet>(
+        path: PathBuf,
+        cache_bytes: usize,
+        quick_repair: bool,
+    ) -> io::Result<Database> {
+        let started = std::time::Instant::now();
+        let repairing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let noticed = repairing.clone();
         let database = redb::Database::builder()
             .set_cache_size(cache_bytes)
+            .set_repair_callback(move |session| {
+                if !noticed.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("repairing the storage file after an unclean stop");
+                }
+                let _ = session.progress();
+            })
             .create(&path)
             .map_err(|error| io::Error::other(format!("opening {}: {error}", path.display())))?;
+        tracing::info!(
+            file = %path.display(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            repaired = repairing.load(Ordering::Relaxed),
+            "storage file open"
+        );
         // Create every table up front so readers never meet a missing table.
-        let txn = database.begin_write().map_err(io::Error::other)?;
+        let mut txn = database.begin_write().map_err(io::Error::other)?;
+        txn.set_quick_repair(quick_repair);
         S::open(&txn)?;
         txn.commit().map_err(io::Error::other)?;
         Ok(Database {
@@ -222,8 +245,8 @@ impl Storage {
         }
         let snapshot_dir = dir.join("snapshots");
         std::fs::create_dir_all(&snapshot_dir)?;
-        let log = Database::open::<LogFile>(dir.join(LOG_FILE), options.log_cache_bytes)?;
-        let state = Database::open::<StateFile>(dir.join(STATE_FILE), options.cache_bytes)?;
+        let log = Database::open::<LogFile>(dir.join(LOG_FILE), options.log_cache_bytes, false)?;
+        let state = Database::open::<StateFile>(dir.join(STATE_FILE), options.cache_bytes, true)?;
         let log_stats = Arc::new(WriterStats::default());
         let state_stats = Arc::new(WriterStats::default());
         let (log_writer, log_thread) = writer::spawn::<LogFile>(

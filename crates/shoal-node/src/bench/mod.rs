@@ -1,5 +1,8 @@
 //! `shoal bench`: a closed-loop load generator with N concurrent clients, reporting
-//! throughput and latency percentiles. A benchmark, never a pass/fail test.
+//! throughput and latency percentiles. A benchmark, never a pass/fail test. It drives shoal,
+//! or etcd (`--target etcd`) so a peer can be measured with the very same client.
+
+mod etcd;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,6 +11,53 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use hdrhistogram::Histogram;
 use shoal_client::{Client, PutOptions};
+
+/// The system under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// A shoal node (`shoal.v1.KV`).
+    Shoal,
+    /// An etcd v3 member (`etcdserverpb.KV`): Put, and Range as Get (serializable = stale).
+    Etcd,
+}
+
+/// One connection to the system under test.
+#[derive(Clone)]
+enum Connection {
+    Shoal(Client),
+    Etcd(etcd::EtcdClient),
+}
+
+impl Connection {
+    async fn open(target: Target, endpoint: &str) -> Result<Connection> {
+        Ok(match target {
+            Target::Shoal => Connection::Shoal(Client::connect(endpoint).await?),
+            Target::Etcd => Connection::Etcd(etcd::EtcdClient::connect(endpoint).await?),
+        })
+    }
+
+    async fn put(&self, key: Vec<u8>, value: Vec<u8>) -> Result<()> {
+        match self {
+            Connection::Shoal(client) => {
+                client.put(key, value, PutOptions::default()).await?;
+            }
+            Connection::Etcd(client) => client.put(key, value).await?,
+        }
+        Ok(())
+    }
+
+    async fn get(&self, key: Vec<u8>, stale: bool) -> Result<()> {
+        match self {
+            Connection::Shoal(client) => {
+                client.get(key, stale).await?;
+            }
+            Connection::Etcd(client) => {
+                client.get(key, stale).await?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// What each request does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,6 +74,7 @@ pub enum Workload {
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
+    pub target: Target,
     pub endpoint: String,
     pub workload: Workload,
     pub clients: usize,
@@ -51,9 +102,10 @@ impl BenchReport {
     pub fn summary(&self, options: &BenchOptions) -> String {
         let us = |q: f64| self.latency.value_at_quantile(q) as f64 / 1000.0;
         format!(
-            "workload={:?} clients={} connections={} keys={} value_size={} duration={:.1}s\n\
+            "target={:?} workload={:?} clients={} connections={} keys={} value_size={} duration={:.1}s\n\
              ops={} errors={} throughput={:.0} ops/s\n\
              latency ms: p50={:.3} p90={:.3} p99={:.3} max={:.3}",
+            options.target,
             options.workload,
             options.clients,
             options.connections,
@@ -80,7 +132,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
     let mut clients = Vec::new();
     for _ in 0..options.connections.max(1) {
         clients.push(
-            Client::connect(&options.endpoint)
+            Connection::open(options.target, &options.endpoint)
                 .await
                 .context("connecting")?,
         );
@@ -120,15 +172,9 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
                     Workload::Mixed => (sequence >> 8).is_multiple_of(10),
                 };
                 let result = if write {
-                    client
-                        .put(k, value.clone(), PutOptions::default())
-                        .await
-                        .map(|_| ())
+                    client.put(k, value.clone()).await
                 } else {
-                    client
-                        .get(k, options.workload == Workload::GetStale)
-                        .await
-                        .map(|_| ())
+                    client.get(k, options.workload == Workload::GetStale).await
                 };
                 let done = Instant::now();
                 if done >= measure_from && done < stop_at {
@@ -159,7 +205,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
     })
 }
 
-async fn preload(clients: &[Client], keys: u64, value: &[u8]) -> Result<()> {
+async fn preload(clients: &[Connection], keys: u64, value: &[u8]) -> Result<()> {
     let next = Arc::new(AtomicU64::new(0));
     let mut loaders = Vec::new();
     for i in 0..64 {
@@ -172,9 +218,7 @@ async fn preload(clients: &[Client], keys: u64, value: &[u8]) -> Result<()> {
                 if index >= keys {
                     return Ok::<_, anyhow::Error>(());
                 }
-                client
-                    .put(key(index), value.clone(), PutOptions::default())
-                    .await?;
+                client.put(key(index), value.clone()).await?;
             }
         }));
     }
