@@ -33,6 +33,11 @@ pub struct ServerConfig {
     pub client_listen: SocketAddr,
     /// Address of the admin HTTP server (`/healthz`, `/readyz`, `/metrics`).
     pub admin_listen: SocketAddr,
+    /// Client API address other nodes and smart clients use; in a cluster, the host of
+    /// `cluster.advertise_address` with the port of `client_listen` when absent.
+    pub client_advertise: Option<String>,
+    /// Admin address published to peers; like `client_advertise` when absent.
+    pub admin_advertise: Option<String>,
     /// Deadline of one client request.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
@@ -51,6 +56,8 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./shoal-data"),
             client_listen: "127.0.0.1:5344".parse().expect("valid address"),
             admin_listen: "127.0.0.1:9343".parse().expect("valid address"),
+            client_advertise: None,
+            admin_advertise: None,
             request_timeout: Duration::from_secs(10),
             max_concurrent_requests: 4096,
             expiry_interval: Duration::from_secs(1),
@@ -108,6 +115,17 @@ pub struct ClusterConfig {
     pub listen_address: SocketAddr,
     /// Address peers dial; required when `enabled`.
     pub advertise_address: Option<String>,
+    /// Gossip (UDP) listen address.
+    pub gossip_listen: SocketAddr,
+    /// Gossip address peers send to; the host of `advertise_address` with the port of
+    /// `gossip_listen` when absent.
+    pub gossip_advertise: Option<String>,
+    /// Failure domain of this node (rack, zone); replicas of a shard go to distinct zones
+    /// when zones are set.
+    pub zone: Option<String>,
+    /// Run a multi-node cluster without mTLS between nodes (development only: anyone who
+    /// reaches the internal port can join the Raft groups). Also the `--insecure` flag.
+    pub insecure: bool,
     pub discovery: DiscoveryConfig,
     pub bootstrap: BootstrapConfig,
     pub data: DataConfig,
@@ -125,6 +143,10 @@ impl Default for ClusterConfig {
             node_name: None,
             listen_address: "127.0.0.1:5343".parse().expect("valid address"),
             advertise_address: None,
+            gossip_listen: "127.0.0.1:5345".parse().expect("valid address"),
+            gossip_advertise: None,
+            zone: None,
+            insecure: false,
             discovery: DiscoveryConfig::default(),
             bootstrap: BootstrapConfig::default(),
             data: DataConfig::default(),
@@ -136,11 +158,23 @@ impl Default for ClusterConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscoveryConfig {
-    /// Gossip seed addresses.
+    /// Gossip seed addresses ("host:port" of other nodes' gossip_listen).
     pub seeds: Vec<String>,
+    /// Period of gossip rounds; failure detection takes a few of them.
+    #[serde(with = "humantime_serde")]
+    pub gossip_interval: Duration,
+}
+
+impl Default for DiscoveryConfig {
+    fn default() -> Self {
+        DiscoveryConfig {
+            seeds: Vec::new(),
+            gossip_interval: Duration::from_millis(500),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +294,8 @@ pub struct Overrides {
     pub client_listen: Option<SocketAddr>,
     pub cluster_listen: Option<SocketAddr>,
     pub admin_listen: Option<SocketAddr>,
+    /// `--insecure`: allow a cluster without mTLS between nodes.
+    pub insecure: bool,
 }
 
 /// A configuration that cannot be used; the message names the key.
@@ -312,6 +348,9 @@ impl Config {
         if let Some(address) = overrides.admin_listen {
             figment = figment.merge(("server.admin_listen", address));
         }
+        if overrides.insecure {
+            figment = figment.merge(("cluster.insecure", true));
+        }
         let config: Config = figment.extract().map_err(Box::new)?;
         config.validate()?;
         Ok(config)
@@ -321,9 +360,14 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &'static str, reason: String| Err(ConfigError::Invalid { key, reason });
         if self.cluster.enabled {
+            self.validate_cluster()?;
+        } else if self.cluster.data.replication_factor != 1 {
             return invalid(
-                "cluster.enabled",
-                "multi-node clusters are not available in this build yet; run without cluster.enabled".into(),
+                "cluster.data.replication_factor",
+                format!(
+                    "must be 1 on a single node (cluster.enabled = false), got {}",
+                    self.cluster.data.replication_factor
+                ),
             );
         }
         if self.cluster.node_id == Some(0) {
@@ -336,15 +380,6 @@ impl Config {
                     "must be between 1 and {}, got {}",
                     shoal_shardmap::MAX_SHARDS,
                     self.cluster.data.shards
-                ),
-            );
-        }
-        if self.cluster.data.replication_factor != 1 {
-            return invalid(
-                "cluster.data.replication_factor",
-                format!(
-                    "must be 1 on a single node, got {}",
-                    self.cluster.data.replication_factor
                 ),
             );
         }
@@ -396,6 +431,114 @@ impl Config {
             return invalid("storage.cache_bytes", "must be at least 1 MiB".into());
         }
         Ok(())
+    }
+
+    /// The checks that only apply with `cluster.enabled = true`.
+    fn validate_cluster(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, reason: String| Err(ConfigError::Invalid { key, reason });
+        let cluster = &self.cluster;
+        match &cluster.advertise_address {
+            None => {
+                return invalid(
+                    "cluster.advertise_address",
+                    "required when cluster.enabled = true: the host:port other nodes dial to \
+                     reach this node's cluster.listen_address, e.g. \"10.0.0.5:5343\""
+                        .into(),
+                );
+            }
+            Some(address) => {
+                if let Err(reason) = check_host_port(address) {
+                    return invalid("cluster.advertise_address", reason);
+                }
+                if host_of(address).is_some_and(|host| host == "0.0.0.0" || host == "[::]") {
+                    return invalid(
+                        "cluster.advertise_address",
+                        format!("{address} is not an address other nodes can dial"),
+                    );
+                }
+            }
+        }
+        for (key, value) in [
+            ("cluster.gossip_advertise", &cluster.gossip_advertise),
+            ("server.client_advertise", &self.server.client_advertise),
+            ("server.admin_advertise", &self.server.admin_advertise),
+        ] {
+            if let Some(address) = value
+                && let Err(reason) = check_host_port(address)
+            {
+                return invalid(key, reason);
+            }
+        }
+        for seed in &cluster.discovery.seeds {
+            if let Err(reason) = check_host_port(seed) {
+                return invalid("cluster.discovery.seeds", reason);
+            }
+        }
+        if cluster.discovery.gossip_interval < Duration::from_millis(10) {
+            return invalid(
+                "cluster.discovery.gossip_interval",
+                "must be at least 10ms".into(),
+            );
+        }
+        let replication = cluster.data.replication_factor;
+        if !(1..=7).contains(&replication) {
+            return invalid(
+                "cluster.data.replication_factor",
+                format!("must be between 1 and 7, got {replication}"),
+            );
+        }
+        if cluster.bootstrap.expect_nodes == 0 {
+            return invalid("cluster.bootstrap.expect_nodes", "must be positive".into());
+        }
+        if cluster.bootstrap.expect_nodes < replication {
+            return invalid(
+                "cluster.bootstrap.expect_nodes",
+                format!(
+                    "is {}, fewer than cluster.data.replication_factor = {replication}: \
+                     every shard needs that many distinct nodes when the cluster is created",
+                    cluster.bootstrap.expect_nodes
+                ),
+            );
+        }
+        if !(1..=7).contains(&cluster.raft.voters) {
+            return invalid(
+                "cluster.raft.voters",
+                format!("must be between 1 and 7, got {}", cluster.raft.voters),
+            );
+        }
+        let tls = &cluster.tls;
+        if tls.cert_file.is_some() || tls.key_file.is_some() || tls.client_ca_file.is_some() {
+            return invalid(
+                "cluster.tls",
+                "mTLS between nodes is not implemented in this build yet; remove cluster.tls.* \
+                 and run a trusted network with --insecure"
+                    .into(),
+            );
+        }
+        if !cluster.insecure {
+            return invalid(
+                "cluster.insecure",
+                "a multi-node cluster needs mTLS between nodes (cluster.tls.*), which this build \
+                 does not have yet: start with --insecure (or cluster.insecure = true) on a \
+                 trusted network only — anyone who reaches cluster.listen_address can then join"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The host part of "host:port" (brackets kept for IPv6).
+pub fn host_of(address: &str) -> Option<&str> {
+    address.rsplit_once(':').map(|(host, _)| host)
+}
+
+fn check_host_port(address: &str) -> Result<(), String> {
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {
+            Ok(())
+        }
+        _ => Err(format!("\"{address}\" is not a host:port address")),
     }
 }
 

@@ -58,6 +58,10 @@ struct StartArgs {
     /// Admin HTTP address (server.admin_listen).
     #[arg(long)]
     admin_listen: Option<SocketAddr>,
+    /// Allow a multi-node cluster without mTLS between nodes (cluster.insecure): for
+    /// development and trusted networks only.
+    #[arg(long)]
+    insecure: bool,
 }
 
 #[derive(Args)]
@@ -214,6 +218,7 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         client_listen: args.client_listen,
         cluster_listen: args.cluster_listen,
         admin_listen: args.admin_listen,
+        insecure: args.insecure,
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;
     let node = shoal_node::node::start(config).await?;

@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod placement;
+
+pub use placement::{PlacementError, PlacementNode, place_initial};
+
 /// The fixed, documented key hash: XXH3-64 of the raw key bytes with seed 0.
 ///
 /// Changing this function would move every key to another shard, so it is part of
