@@ -10,7 +10,11 @@ use anyhow::{Context, Result, bail};
 pub const OUTPUT_DIR: &str = "crates/shoal-proto/src/gen";
 
 /// Every `.proto` file compiled, relative to `proto/`.
-const PROTO_FILES: &[&str] = &["shoal/v1/kv.proto", "shoal/v1/cluster.proto"];
+const PROTO_FILES: &[&str] = &[
+    "shoal/v1/kv.proto",
+    "shoal/v1/cluster.proto",
+    "shoal/internal/v1/raft.proto",
+];
 
 /// Regenerates the checked-in code. Returns the number of files written.
 pub fn generate(root: &Path) -> Result<usize> {
@@ -53,6 +57,7 @@ fn generate_into(root: &Path, scratch: &Path) -> Result<Vec<(String, String)>> {
         .collect();
     let descriptors =
         protox::compile(&files, [&proto_root]).context("compiling proto/ with protox")?;
+    let encoded = prost::Message::encode_to_vec(&descriptors);
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
@@ -60,6 +65,13 @@ fn generate_into(root: &Path, scratch: &Path) -> Result<Vec<(String, String)>> {
         .out_dir(scratch)
         .compile_fds(descriptors)
         .context("generating Rust code with tonic-prost-build")?;
+    // serde impls in the proto3 JSON mapping, for the public API only (`--json` output).
+    pbjson_build::Builder::new()
+        .register_descriptors(&encoded)
+        .context("reading the descriptor set for pbjson")?
+        .out_dir(scratch)
+        .build(&[".shoal.v1"])
+        .context("generating proto3 JSON mapping with pbjson-build")?;
     let mut generated = Vec::new();
     for entry in fs::read_dir(scratch)? {
         let path = entry?.path();

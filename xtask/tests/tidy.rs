@@ -37,13 +37,14 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
 const LAYERS: &[(&str, &[&str])] = &[
     ("shoal-proto", &[]),
     ("shoal-shardmap", &[]),
-    ("shoal-consensus", &[]),
+    ("shoal-consensus", &["shoal-proto"]),
     ("shoal-replication", &["shoal-shardmap", "shoal-consensus"]),
     (
         "shoal-gateway",
         &["shoal-proto", "shoal-shardmap", "shoal-replication"],
     ),
     ("shoal-client", &["shoal-proto"]),
+    ("shoal-membership", &[]),
     (
         "shoal-node",
         &[
@@ -53,6 +54,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shoal-replication",
             "shoal-gateway",
             "shoal-client",
+            "shoal-membership",
         ],
     ),
 ];

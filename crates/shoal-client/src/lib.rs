@@ -172,7 +172,7 @@ impl Client {
         Ok(self
             .cluster
             .clone()
-            .status(pb::StatusRequest {})
+            .status(pb::StatusRequest { local_only: false })
             .await?
             .into_inner())
     }

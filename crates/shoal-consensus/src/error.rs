@@ -5,9 +5,14 @@ use std::io;
 /// A per-call failure of a group operation.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsensusError {
-    /// This node does not lead the group; `leader` is the current leader when known.
+    /// This node does not lead the group; `leader` is the current leader when known, with
+    /// its internal address.
     #[error("this node is not the leader of group {group}{}", leader.map(|l| format!(" (leader is node {l})")).unwrap_or_default())]
-    NotLeader { group: u64, leader: Option<u64> },
+    NotLeader {
+        group: u64,
+        leader: Option<u64>,
+        leader_address: Option<String>,
+    },
     /// The group cannot serve right now (no leader, no quorum, shutting down).
     #[error("group {group} is unavailable: {reason}")]
     Unavailable { group: u64, reason: String },

@@ -1,18 +1,18 @@
 //! A running Raft group: openraft over the shared storage, behind shoal's own API
 //! (propose a command, confirm linearizability, read local state, report status).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
-use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
-use openraft::{BasicNode, ReadPolicy, ServerState, SnapshotPolicy};
+use openraft::errors::{ClientWriteError, ForwardToLeader, LinearizableReadError, RaftError};
+use openraft::{BasicNode, ChangeMembers, ReadPolicy, ServerState, SnapshotPolicy};
 
 use crate::error::ConsensusError;
 use crate::machine::StateMachine;
-use crate::network::NoPeers;
 use crate::storage::{GroupReader, LogStore, MachineStore, Storage};
+use crate::transport::Transport;
 use crate::types::{Command, NodeId, TypeConfig};
 
 /// Fewest log entries purged at once after a snapshot: the log holds at most
@@ -54,6 +54,9 @@ impl RaftSettings {
             snapshot_policy: SnapshotPolicy::LogsSinceLast(self.snapshot_threshold),
             max_in_snapshot_log_to_keep: self.trailing_logs,
             purge_batch_size: PURGE_BATCH,
+            // A candidate first asks whether it could win: a node cut off from the others
+            // and coming back does not disrupt a healthy leader with a higher term.
+            enable_pre_vote: Some(true),
             ..Default::default()
         };
         config.validate().map_err(|error| ConsensusError::Fatal {
@@ -85,6 +88,9 @@ pub struct GroupStatus {
     pub snapshot_index: u64,
     pub purged_index: u64,
     pub voters: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+    /// On the leader: the last log index each other member has matched (None: unknown).
+    pub matched: BTreeMap<NodeId, Option<u64>>,
 }
 
 /// One Raft group hosted on this node.
@@ -93,6 +99,7 @@ pub struct RaftGroup {
     group: u64,
     node_id: NodeId,
     storage: Storage,
+    transport: Arc<Transport>,
     raft: openraft::Raft<TypeConfig, MachineStore>,
 }
 
@@ -106,27 +113,37 @@ impl std::fmt::Debug for RaftGroup {
 }
 
 impl RaftGroup {
-    /// Starts (or restarts) group `group` on this node with its persisted state.
+    /// Starts (or restarts) group `group` on this node with its persisted state, reachable
+    /// by peers through `transport`.
     pub async fn start(
-        node_id: NodeId,
+        transport: &Arc<Transport>,
         group: u64,
         storage: Storage,
         machine: Arc<dyn StateMachine>,
         settings: &RaftSettings,
     ) -> Result<RaftGroup, ConsensusError> {
+        let node_id = transport.node_id();
         let config = Arc::new(settings.openraft_config(group)?);
         let log_store = LogStore::new(storage.clone(), group);
         let machine_store = MachineStore::new(storage.clone(), group, machine);
-        let raft = openraft::Raft::new(node_id, config, NoPeers, log_store, machine_store)
-            .await
-            .map_err(|fatal| ConsensusError::Fatal {
-                group,
-                reason: fatal.to_string(),
-            })?;
+        let raft = openraft::Raft::new(
+            node_id,
+            config,
+            transport.network(group),
+            log_store,
+            machine_store,
+        )
+        .await
+        .map_err(|fatal| ConsensusError::Fatal {
+            group,
+            reason: fatal.to_string(),
+        })?;
+        transport.register(group, raft.clone());
         let started = RaftGroup {
             group,
             node_id,
             storage,
+            transport: transport.clone(),
             raft,
         };
         started.elect_if_sole_voter().await?;
@@ -139,15 +156,28 @@ impl RaftGroup {
 
     /// Creates the group with this node as its only voter, unless it already exists.
     pub async fn initialize_single(&self, address: &str) -> Result<(), ConsensusError> {
-        if self
-            .raft
-            .is_initialized()
+        self.initialize(&BTreeMap::from([(self.node_id, address.to_owned())]))
             .await
-            .map_err(|e| self.fatal(e))?
-        {
+    }
+
+    /// True once the group has a membership (created here or joined from a leader).
+    pub async fn is_initialized(&self) -> Result<bool, ConsensusError> {
+        self.raft.is_initialized().await.map_err(|e| self.fatal(e))
+    }
+
+    /// Creates the group with `voters` (node id → internal address), unless it already
+    /// exists here. Exactly one node of a new group may call this.
+    pub async fn initialize(
+        &self,
+        voters: &BTreeMap<NodeId, String>,
+    ) -> Result<(), ConsensusError> {
+        if self.is_initialized().await? {
             return Ok(());
         }
-        let members = BTreeMap::from([(self.node_id, BasicNode::new(address))]);
+        let members: BTreeMap<NodeId, BasicNode> = voters
+            .iter()
+            .map(|(id, address)| (*id, BasicNode::new(address)))
+            .collect();
         match self.raft.initialize(members).await {
             Ok(()) => Ok(()),
             Err(RaftError::APIError(error)) => Err(ConsensusError::Unavailable {
@@ -173,15 +203,20 @@ impl RaftGroup {
         Ok(())
     }
 
+    fn not_leader(&self, forward: &ForwardToLeader<TypeConfig>) -> ConsensusError {
+        ConsensusError::NotLeader {
+            group: self.group,
+            leader: forward.leader_id,
+            leader_address: forward.leader_node.as_ref().map(|node| node.addr.clone()),
+        }
+    }
+
     /// Proposes a command; returns the log index it was committed at and the machine's response.
     pub async fn propose(&self, command: Vec<u8>) -> Result<(u64, Vec<u8>), ConsensusError> {
         match self.raft.client_write(Command(command)).await {
             Ok(response) => Ok((response.log_id.index, response.data.0)),
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
-                Err(ConsensusError::NotLeader {
-                    group: self.group,
-                    leader: forward.leader_id,
-                })
+                Err(self.not_leader(&forward))
             }
             Err(RaftError::APIError(error)) => Err(ConsensusError::Unavailable {
                 group: self.group,
@@ -191,16 +226,105 @@ impl RaftGroup {
         }
     }
 
+    fn membership_error(
+        &self,
+        error: RaftError<TypeConfig, ClientWriteError<TypeConfig>>,
+    ) -> ConsensusError {
+        match error {
+            RaftError::APIError(ClientWriteError::ForwardToLeader(forward)) => {
+                self.not_leader(&forward)
+            }
+            RaftError::APIError(error) => ConsensusError::Unavailable {
+                group: self.group,
+                reason: error.to_string(),
+            },
+            RaftError::Fatal(fatal) => self.fatal(fatal),
+        }
+    }
+
+    /// On the leader: adds `node` as a learner (it receives the log but does not vote) and,
+    /// when `wait` is set, returns once it has caught up.
+    pub async fn add_learner(
+        &self,
+        node: NodeId,
+        address: &str,
+        wait: bool,
+    ) -> Result<(), ConsensusError> {
+        self.raft
+            .add_learner(node, BasicNode::new(address), wait)
+            .await
+            .map(|_| ())
+            .map_err(|error| self.membership_error(error))
+    }
+
+    /// On the leader: makes `voters` the group's voters (joint consensus); members that stop
+    /// being voters stay as learners.
+    pub async fn change_voters(&self, voters: BTreeSet<NodeId>) -> Result<(), ConsensusError> {
+        self.raft
+            .change_membership(ChangeMembers::ReplaceAllVoters(voters), true)
+            .await
+            .map(|_| ())
+            .map_err(|error| self.membership_error(error))
+    }
+
+    /// On the leader: asks `to` to take over the leadership; returns at once (watch
+    /// [`RaftGroup::leader`] for the outcome).
+    pub async fn transfer_leader(&self, to: NodeId) -> Result<(), ConsensusError> {
+        self.raft
+            .trigger()
+            .transfer_leader(to)
+            .await
+            .map_err(|e| self.fatal(e))
+    }
+
+    /// Starts an election now (used when the leader is known to be gone).
+    pub async fn elect(&self) -> Result<(), ConsensusError> {
+        self.raft
+            .trigger()
+            .elect(true)
+            .await
+            .map_err(|e| self.fatal(e))
+    }
+
+    /// Node ids and internal addresses of every member (voters and learners).
+    pub fn members(&self) -> BTreeMap<NodeId, String> {
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        metrics
+            .membership_config
+            .membership()
+            .nodes()
+            .map(|(id, node)| (*id, node.addr.clone()))
+            .collect()
+    }
+
+    /// Waits until the leader is `target` (or `timeout` passes); returns the leader then.
+    pub async fn wait_for_leader_change(
+        &self,
+        target: NodeId,
+        timeout: Duration,
+    ) -> Option<NodeId> {
+        let mut metrics = self.raft.metrics();
+        let wait = async {
+            loop {
+                if metrics.borrow_and_update().current_leader == Some(target) {
+                    return;
+                }
+                if metrics.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, wait).await;
+        self.leader()
+    }
+
     /// Returns once this node's state machine reflects every write committed before the
     /// call (ReadIndex: the leader confirms its leadership with a quorum first).
     pub async fn linearizable_barrier(&self) -> Result<(), ConsensusError> {
         match self.raft.ensure_linearizable(ReadPolicy::ReadIndex).await {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(forward))) => {
-                Err(ConsensusError::NotLeader {
-                    group: self.group,
-                    leader: forward.leader_id,
-                })
+                Err(self.not_leader(&forward))
             }
             Err(RaftError::APIError(error)) => Err(ConsensusError::Unavailable {
                 group: self.group,
@@ -278,11 +402,27 @@ impl RaftGroup {
             snapshot_index: metrics.snapshot.map_or(0, |l| l.index),
             purged_index: metrics.purged.map_or(0, |l| l.index),
             voters: metrics.membership_config.membership().voter_ids().collect(),
+            learners: metrics
+                .membership_config
+                .membership()
+                .learner_ids()
+                .collect(),
+            matched: metrics
+                .replication
+                .as_ref()
+                .map(|replication| {
+                    replication
+                        .iter()
+                        .map(|(id, matched)| (*id, matched.as_ref().map(|log_id| log_id.index)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 
     /// Stops the group's Raft tasks.
     pub async fn shutdown(&self) {
+        self.transport.unregister(self.group);
         if let Err(error) = self.raft.shutdown().await {
             tracing::warn!(group = self.group, %error, "raft group did not shut down cleanly");
         }

@@ -8,14 +8,15 @@
 mod error;
 mod group;
 pub mod machine;
-mod network;
 pub mod storage;
+pub mod transport;
 mod types;
 
 pub use error::ConsensusError;
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
+pub use transport::{Fault, Faults, Peers, Transport};
 pub use types::NodeId;
 
 #[doc(hidden)]

@@ -1,33 +1,65 @@
-//! The public `shoal.v1.Cluster` service: this node's view of its groups.
+//! The `shoal.v1.Cluster` service: status (gathered from every live node), members,
+//! the shard map for smart clients, and leader transfer.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use shoal_proto::v1 as pb;
-use shoal_replication::{Dataplane, GroupRole, GroupStatus};
+use shoal_proto::v1::cluster_client::ClusterClient;
+use shoal_replication::meta::NodeState;
+use shoal_replication::{Dataplane, GroupRole, GroupStatus, PeerInfo, ReplicationError};
+use shoal_shardmap::ShardId;
 use tonic::{Request, Response, Status};
 
+use crate::status::{from_status, to_status};
+use crate::{DataplaneCell, GatewaySettings, Mode};
+
+/// How long a node waits for each peer's own status when gathering the cluster's.
+const PEER_STATUS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a leader transfer may take before the call gives up.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(5);
+
 pub(crate) struct ClusterService {
-    dataplane: Arc<Dataplane>,
-    version: String,
+    cell: DataplaneCell,
+    settings: GatewaySettings,
+    mode: Mode,
 }
 
 impl ClusterService {
-    pub(crate) fn new(dataplane: Arc<Dataplane>, version: String) -> ClusterService {
-        ClusterService { dataplane, version }
+    pub(crate) fn new(
+        cell: DataplaneCell,
+        settings: GatewaySettings,
+        mode: Mode,
+    ) -> ClusterService {
+        ClusterService {
+            cell,
+            settings,
+            mode,
+        }
+    }
+
+    fn dataplane(&self) -> Result<&Arc<Dataplane>, Status> {
+        self.cell
+            .get()
+            .ok_or_else(|| Status::unavailable("the node is still starting"))
     }
 }
 
-fn group_status(status: &GroupStatus) -> pb::GroupStatus {
-    let role = match status.role {
+fn role(role: GroupRole) -> pb::GroupRole {
+    match role {
         GroupRole::Leader => pb::GroupRole::Leader,
         GroupRole::Follower => pb::GroupRole::Follower,
         GroupRole::Candidate => pb::GroupRole::Candidate,
         GroupRole::Learner => pb::GroupRole::Learner,
         GroupRole::Shutdown => pb::GroupRole::Shutdown,
-    };
+    }
+}
+
+fn group_status(status: &GroupStatus) -> pb::GroupStatus {
     pb::GroupStatus {
         group_id: status.group,
-        role: role as i32,
+        role: role(status.role) as i32,
         leader_id: status.leader.unwrap_or(0),
         term: status.term,
         applied_index: status.applied_index,
@@ -37,45 +69,395 @@ fn group_status(status: &GroupStatus) -> pb::GroupStatus {
     }
 }
 
+fn node_state(state: NodeState) -> pb::NodeState {
+    match state {
+        NodeState::Joining => pb::NodeState::Joining,
+        NodeState::Active => pb::NodeState::Active,
+        NodeState::Draining => pb::NodeState::Draining,
+        NodeState::Decommissioned => pb::NodeState::Decommissioned,
+    }
+}
+
+fn member(peer: &PeerInfo) -> pb::Member {
+    pb::Member {
+        node_id: peer.node_id,
+        name: peer.name.clone(),
+        generation: peer.generation,
+        live: peer.live,
+        ready: peer.ready,
+        state: node_state(peer.state) as i32,
+        internal_address: peer.internal_address.clone(),
+        client_address: peer.client_address.clone(),
+        admin_address: peer.admin_address.clone(),
+        gossip_address: peer.gossip_address.clone(),
+        zone: peer.zone.clone().unwrap_or_default(),
+        leading_shards: peer.leading_shards.clone(),
+        shard_map_epoch: peer.shard_map_epoch,
+        cluster_id: peer.cluster_id.clone().unwrap_or_default(),
+    }
+}
+
+/// This node's own view: its groups, its storage, the registry and the shard map.
+fn local_status(dataplane: &Dataplane, version: &str) -> pb::StatusResponse {
+    let meta_group = dataplane.meta().group().status();
+    let map = dataplane.shard_map();
+    let shards = map
+        .shards
+        .iter()
+        .map(|entry| {
+            let hosted = dataplane.hosted(entry.id);
+            let group = hosted.map(|shard| shard.status());
+            let replicas = match &group {
+                Some(status) => vec![pb::ReplicaStatus {
+                    node_id: dataplane.node_id(),
+                    reachable: true,
+                    role: role(status.role) as i32,
+                    applied_index: status.applied_index,
+                    last_log_index: status.last_log_index,
+                    lag: 0,
+                }],
+                None => Vec::new(),
+            };
+            pb::ShardStatus {
+                shard_id: entry.id.0,
+                hash_start: entry.range.start,
+                hash_end: entry.range.end,
+                keys: hosted.map_or(0, |shard| shard.key_count().unwrap_or(0)),
+                group: group.as_ref().map(group_status),
+                leader_id: dataplane.leader_of(entry.id).unwrap_or(0),
+                replicas,
+            }
+        })
+        .collect();
+    let registry = dataplane.meta().nodes().unwrap_or_default();
+    let voters = &meta_group.voters;
+    let mut nodes: BTreeMap<u64, pb::NodeStatus> = registry
+        .iter()
+        .map(|record| {
+            (
+                record.id,
+                pb::NodeStatus {
+                    node_id: record.id,
+                    name: record.name.clone(),
+                    state: node_state(record.state) as i32,
+                    internal_address: record.internal_address.clone(),
+                    client_address: record.client_address.clone(),
+                    admin_address: record.admin_address.clone(),
+                    zone: record.zone.clone().unwrap_or_default(),
+                    meta_voter: voters.contains(&record.id),
+                    ..pb::NodeStatus::default()
+                },
+            )
+        })
+        .collect();
+    for peer in dataplane.directory().all() {
+        let entry = nodes.entry(peer.node_id).or_insert_with(|| pb::NodeStatus {
+            node_id: peer.node_id,
+            name: peer.name.clone(),
+            state: node_state(peer.state) as i32,
+            internal_address: peer.internal_address.clone(),
+            client_address: peer.client_address.clone(),
+            admin_address: peer.admin_address.clone(),
+            zone: peer.zone.clone().unwrap_or_default(),
+            meta_voter: voters.contains(&peer.node_id),
+            ..pb::NodeStatus::default()
+        });
+        entry.live = peer.live;
+        entry.ready = peer.ready;
+        entry.leading_shards = peer.leading_shards.clone();
+    }
+    let storage = dataplane.storage();
+    let counters = storage.counters();
+    pb::StatusResponse {
+        node_id: dataplane.node_id(),
+        node_name: dataplane.node_name().to_owned(),
+        version: version.to_owned(),
+        ready: dataplane.is_ready(),
+        shard_map_epoch: map.epoch,
+        meta: Some(group_status(&meta_group)),
+        shards,
+        storage: Some(pb::StorageStatus {
+            commits: counters.log_commits + counters.state_commits,
+            durable_commits: counters.log_fsyncs + counters.state_fsyncs,
+            entries_appended: counters.entries_appended,
+            file_bytes: storage.log_file_bytes() + storage.state_file_bytes(),
+            log_commits: counters.log_commits,
+            log_fsyncs: counters.log_fsyncs,
+            state_commits: counters.state_commits,
+            state_fsyncs: counters.state_fsyncs,
+            log_file_bytes: storage.log_file_bytes(),
+            state_file_bytes: storage.state_file_bytes(),
+        }),
+        cluster_id: dataplane
+            .meta()
+            .identity()
+            .ok()
+            .flatten()
+            .map(|identity| identity.cluster_id)
+            .unwrap_or_default(),
+        nodes: nodes.into_values().collect(),
+        meta_leader_id: meta_group.leader.unwrap_or(0),
+        meta_term: meta_group.term,
+    }
+}
+
+/// Asks every other live node for its own view and folds its replicas into `status`.
+async fn gather(dataplane: &Dataplane, status: &mut pb::StatusResponse) {
+    let peers: Vec<PeerInfo> = dataplane
+        .directory()
+        .all()
+        .into_iter()
+        .filter(|peer| peer.node_id != dataplane.node_id())
+        .collect();
+    let asks = peers.iter().map(|peer| async move {
+        if !peer.live || !dataplane.transport().faults().pass(peer.node_id).await {
+            return (peer.node_id, None);
+        }
+        let Ok(channel) = dataplane
+            .transport()
+            .peers()
+            .channel(peer.node_id, &peer.internal_address)
+        else {
+            return (peer.node_id, None);
+        };
+        let mut request = Request::new(pb::StatusRequest { local_only: true });
+        request.set_timeout(PEER_STATUS_TIMEOUT);
+        let answer = tokio::time::timeout(
+            PEER_STATUS_TIMEOUT,
+            ClusterClient::new(channel).status(request),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(Response::into_inner);
+        (peer.node_id, answer)
+    });
+    let answers = futures::future::join_all(asks).await;
+    let mut reports: BTreeMap<u64, Option<pb::StatusResponse>> = answers.into_iter().collect();
+    reports.insert(dataplane.node_id(), None);
+    let map = dataplane.shard_map();
+    for shard in &mut status.shards {
+        let Some(entry) = map.shards.iter().find(|e| e.id.0 == shard.shard_id) else {
+            continue;
+        };
+        let mut replicas: Vec<pb::ReplicaStatus> = Vec::new();
+        for &node in &entry.replicas {
+            if node == dataplane.node_id() {
+                replicas.extend(shard.replicas.iter().cloned());
+                continue;
+            }
+            let reported = reports
+                .get(&node)
+                .and_then(Option::as_ref)
+                .and_then(|report| report.shards.iter().find(|s| s.shard_id == shard.shard_id))
+                .and_then(|s| s.group.as_ref());
+            replicas.push(match reported {
+                Some(group) => pb::ReplicaStatus {
+                    node_id: node,
+                    reachable: true,
+                    role: group.role,
+                    applied_index: group.applied_index,
+                    last_log_index: group.last_log_index,
+                    lag: 0,
+                },
+                None => pb::ReplicaStatus {
+                    node_id: node,
+                    reachable: false,
+                    ..pb::ReplicaStatus::default()
+                },
+            });
+            if shard.leader_id == 0
+                && let Some(group) = reported
+                && group.leader_id != 0
+            {
+                shard.leader_id = group.leader_id;
+            }
+        }
+        let most_applied = replicas.iter().map(|r| r.applied_index).max().unwrap_or(0);
+        for replica in &mut replicas {
+            if replica.reachable {
+                replica.lag = most_applied - replica.applied_index;
+            }
+        }
+        shard.replicas = replicas;
+    }
+}
+
 #[tonic::async_trait]
 impl pb::cluster_server::Cluster for ClusterService {
     async fn status(
         &self,
-        _request: Request<pb::StatusRequest>,
+        request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
-        let dataplane = &self.dataplane;
-        let shards = dataplane
-            .hosted_shards()
-            .map(|shard| pb::ShardStatus {
-                shard_id: shard.id().0,
-                hash_start: shard.range().start,
-                hash_end: shard.range().end,
-                keys: shard.key_count().unwrap_or(0),
-                group: Some(group_status(&shard.status())),
-            })
-            .collect();
-        let storage = dataplane.storage();
-        let counters = storage.counters();
-        Ok(Response::new(pb::StatusResponse {
+        let dataplane = self.dataplane()?;
+        let mut status = local_status(dataplane, &self.settings.version);
+        if !request.into_inner().local_only && self.mode == Mode::Client {
+            gather(dataplane, &mut status).await;
+        }
+        Ok(Response::new(status))
+    }
+
+    async fn members(
+        &self,
+        _request: Request<pb::MembersRequest>,
+    ) -> Result<Response<pb::MembersResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        Ok(Response::new(pb::MembersResponse {
             node_id: dataplane.node_id(),
-            node_name: dataplane.node_name().to_owned(),
-            version: self.version.clone(),
-            ready: dataplane.is_ready(),
-            shard_map_epoch: dataplane.shard_map().epoch,
-            meta: Some(group_status(&dataplane.meta().group().status())),
-            shards,
-            storage: Some(pb::StorageStatus {
-                commits: counters.log_commits + counters.state_commits,
-                durable_commits: counters.log_fsyncs + counters.state_fsyncs,
-                entries_appended: counters.entries_appended,
-                file_bytes: storage.log_file_bytes() + storage.state_file_bytes(),
-                log_commits: counters.log_commits,
-                log_fsyncs: counters.log_fsyncs,
-                state_commits: counters.state_commits,
-                state_fsyncs: counters.state_fsyncs,
-                log_file_bytes: storage.log_file_bytes(),
-                state_file_bytes: storage.state_file_bytes(),
-            }),
+            members: dataplane.directory().all().iter().map(member).collect(),
         }))
+    }
+
+    async fn get_shard_map(
+        &self,
+        _request: Request<pb::GetShardMapRequest>,
+    ) -> Result<Response<pb::GetShardMapResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        let map = dataplane.shard_map();
+        let client_address = |node: u64| {
+            dataplane
+                .directory()
+                .get(node)
+                .map(|peer| peer.client_address)
+                .filter(|address| !address.is_empty())
+                .or_else(|| {
+                    dataplane
+                        .meta()
+                        .nodes()
+                        .ok()?
+                        .into_iter()
+                        .find(|record| record.id == node)
+                        .map(|record| record.client_address)
+                })
+                .unwrap_or_default()
+        };
+        Ok(Response::new(pb::GetShardMapResponse {
+            epoch: map.epoch,
+            shards: map
+                .shards
+                .iter()
+                .map(|entry| pb::ShardPlacement {
+                    shard_id: entry.id.0,
+                    hash_start: entry.range.start,
+                    hash_end: entry.range.end,
+                    replicas: entry
+                        .replicas
+                        .iter()
+                        .map(|&node| pb::ShardReplica {
+                            node_id: node,
+                            client_address: client_address(node),
+                        })
+                        .collect(),
+                    leader_id: dataplane.leader_of(entry.id).unwrap_or(0),
+                })
+                .collect(),
+            key_hash: "xxh3-64, seed 0".into(),
+        }))
+    }
+
+    async fn transfer_leader(
+        &self,
+        request: Request<pb::TransferLeaderRequest>,
+    ) -> Result<Response<pb::TransferLeaderResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        let message = request.into_inner();
+        let group = match message.group {
+            Some(pb::transfer_leader_request::Group::ShardId(shard)) => {
+                if shard as usize >= dataplane.shard_map().shards.len() {
+                    return Err(to_status(ReplicationError::InvalidArgument {
+                        field: "shard_id",
+                        reason: format!(
+                            "shard {shard} does not exist (the cluster has {})",
+                            dataplane.shard_map().shards.len()
+                        ),
+                    }));
+                }
+                dataplane.hosted(ShardId(shard)).map(|s| s.group().clone())
+            }
+            Some(pb::transfer_leader_request::Group::Meta(true)) => {
+                Some(dataplane.meta().group().clone())
+            }
+            _ => {
+                return Err(to_status(ReplicationError::InvalidArgument {
+                    field: "group",
+                    reason: "give shard_id or meta = true".into(),
+                }));
+            }
+        };
+        let to = message.to_node;
+        let leader = match &group {
+            Some(group) => group.leader(),
+            None => match message.group {
+                Some(pb::transfer_leader_request::Group::ShardId(shard)) => {
+                    dataplane.leader_of(ShardId(shard))
+                }
+                _ => None,
+            },
+        };
+        if let Some(group) = &group
+            && leader == Some(dataplane.node_id())
+        {
+            let members = group.members();
+            let status = group.status();
+            if !members.contains_key(&to) || !status.voters.contains(&to) {
+                return Err(to_status(ReplicationError::InvalidArgument {
+                    field: "to_node",
+                    reason: format!(
+                        "node {to} is not a voter of this group (voters: {:?})",
+                        status.voters
+                    ),
+                }));
+            }
+            if to != dataplane.node_id() {
+                group
+                    .transfer_leader(to)
+                    .await
+                    .map_err(|e| to_status(e.into()))?;
+            }
+            let now = group.wait_for_leader_change(to, TRANSFER_TIMEOUT).await;
+            if now != Some(to) {
+                return Err(to_status(ReplicationError::Unavailable(format!(
+                    "node {to} did not take over within {TRANSFER_TIMEOUT:?} (leader now: {})",
+                    now.map_or("none".into(), |l| format!("node {l}"))
+                ))));
+            }
+            return Ok(Response::new(pb::TransferLeaderResponse {
+                leader_id: to,
+                term: group.status().term,
+            }));
+        }
+        if self.mode == Mode::Forwarded {
+            return Err(to_status(ReplicationError::NotLeader {
+                group: "the group".into(),
+                leader,
+                leader_address: None,
+            }));
+        }
+        // Not the leader here: ask the leader's node to do it.
+        let Some(leader) = leader else {
+            return Err(to_status(ReplicationError::Unavailable(
+                "the group has no leader right now; try again".into(),
+            )));
+        };
+        let address = group
+            .as_ref()
+            .and_then(|g| g.members().get(&leader).cloned())
+            .or_else(|| dataplane.internal_address(leader))
+            .ok_or_else(|| {
+                Status::unavailable(format!("the address of node {leader} is unknown"))
+            })?;
+        if !dataplane.transport().faults().pass(leader).await {
+            return Err(Status::unavailable(format!("node {leader} is unreachable")));
+        }
+        let channel = dataplane
+            .transport()
+            .peers()
+            .channel(leader, &address)
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        let answer = ClusterClient::new(channel)
+            .transfer_leader(message)
+            .await
+            .map_err(|status| to_status(from_status(status)))?;
+        Ok(answer)
     }
 }

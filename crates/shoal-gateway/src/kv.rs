@@ -1,25 +1,45 @@
-//! The public `shoal.v1.KV` service: validation, routing to the owning shard, answers.
+//! The public `shoal.v1.KV` service: validation, routing to the owning shard (locally or one
+//! hop to its leader), answers.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use shoal_proto::v1 as pb;
 use shoal_replication::{Consistency, Dataplane, ReplicationError};
 use tonic::{Request, Response, Status};
 
+use crate::route::{Router, forwarded};
 use crate::status::to_status;
-use crate::{GatewaySettings, MAX_TTL_MS};
+use crate::{DataplaneCell, GatewaySettings, MAX_TTL_MS, Mode};
 
 pub(crate) struct KvService {
-    dataplane: Arc<Dataplane>,
+    cell: DataplaneCell,
     settings: GatewaySettings,
+    mode: Mode,
 }
 
 impl KvService {
-    pub(crate) fn new(dataplane: Arc<Dataplane>, settings: GatewaySettings) -> KvService {
+    pub(crate) fn new(cell: DataplaneCell, settings: GatewaySettings, mode: Mode) -> KvService {
         KvService {
-            dataplane,
+            cell,
             settings,
+            mode,
+        }
+    }
+
+    fn dataplane(&self) -> Result<&Arc<Dataplane>, ReplicationError> {
+        self.cell
+            .get()
+            .ok_or_else(|| ReplicationError::Unavailable("the node is still starting".into()))
+    }
+
+    fn router<'a>(&self, dataplane: &'a Dataplane) -> Router<'a> {
+        Router {
+            dataplane,
+            mode: self.mode,
+            // Leave time for the forward itself within the request deadline.
+            leader_wait: (self.settings.request_timeout / 2).min(Duration::from_secs(5)),
         }
     }
 
@@ -92,16 +112,31 @@ impl pb::kv_server::Kv for KvService {
             self.check_key(&request.key)?;
             self.check_value(&request.value)?;
             Self::check_ttl(request.ttl_ms)?;
-            let shard = self.dataplane.shard_for_key(&request.key)?;
-            let version = shard
-                .put(
-                    request.key,
-                    request.value,
-                    request.ttl_ms,
-                    request.if_version,
+            let dataplane = self.dataplane()?;
+            let shard = dataplane.entry_for_key(&request.key).id;
+            self.router(dataplane)
+                .route(
+                    shard,
+                    |replica| {
+                        let request = request.clone();
+                        async move {
+                            let version = replica
+                                .put(
+                                    request.key,
+                                    request.value,
+                                    request.ttl_ms,
+                                    request.if_version,
+                                )
+                                .await?;
+                            Ok(pb::PutResponse { version })
+                        }
+                    },
+                    |mut peer| {
+                        let request = forwarded(dataplane, request.clone());
+                        async move { Ok(peer.put(request).await?.into_inner()) }
+                    },
                 )
-                .await?;
-            Ok(pb::PutResponse { version })
+                .await
         })
         .await
     }
@@ -123,16 +158,31 @@ impl pb::kv_server::Kv for KvService {
         };
         self.run(async {
             self.check_key(&request.key)?;
-            let shard = self.dataplane.shard_for_key(&request.key)?;
-            Ok(match shard.get(&request.key, consistency).await? {
-                Some(found) => pb::GetResponse {
-                    found: true,
-                    value: found.value,
-                    version: found.version,
-                    ttl_remaining_ms: found.ttl_remaining_ms,
-                },
-                None => pb::GetResponse::default(),
-            })
+            let dataplane = self.dataplane()?;
+            let shard = dataplane.entry_for_key(&request.key).id;
+            self.router(dataplane)
+                .route(
+                    shard,
+                    |replica| {
+                        let key = request.key.clone();
+                        async move {
+                            Ok(match replica.get(&key, consistency).await? {
+                                Some(found) => pb::GetResponse {
+                                    found: true,
+                                    value: found.value,
+                                    version: found.version,
+                                    ttl_remaining_ms: found.ttl_remaining_ms,
+                                },
+                                None => pb::GetResponse::default(),
+                            })
+                        }
+                    },
+                    |mut peer| {
+                        let request = forwarded(dataplane, request.clone());
+                        async move { Ok(peer.get(request).await?.into_inner()) }
+                    },
+                )
+                .await
         })
         .await
     }
@@ -144,9 +194,24 @@ impl pb::kv_server::Kv for KvService {
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
-            let shard = self.dataplane.shard_for_key(&request.key)?;
-            let deleted = shard.delete(request.key, request.if_version).await?;
-            Ok(pb::DeleteResponse { deleted })
+            let dataplane = self.dataplane()?;
+            let shard = dataplane.entry_for_key(&request.key).id;
+            self.router(dataplane)
+                .route(
+                    shard,
+                    |replica| {
+                        let request = request.clone();
+                        async move {
+                            let deleted = replica.delete(request.key, request.if_version).await?;
+                            Ok(pb::DeleteResponse { deleted })
+                        }
+                    },
+                    |mut peer| {
+                        let request = forwarded(dataplane, request.clone());
+                        async move { Ok(peer.delete(request).await?.into_inner()) }
+                    },
+                )
+                .await
         })
         .await
     }
@@ -159,9 +224,24 @@ impl pb::kv_server::Kv for KvService {
         self.run(async {
             self.check_key(&request.key)?;
             Self::check_ttl(request.ttl_ms)?;
-            let shard = self.dataplane.shard_for_key(&request.key)?;
-            let found = shard.touch(request.key, request.ttl_ms).await?;
-            Ok(pb::TouchResponse { found })
+            let dataplane = self.dataplane()?;
+            let shard = dataplane.entry_for_key(&request.key).id;
+            self.router(dataplane)
+                .route(
+                    shard,
+                    |replica| {
+                        let request = request.clone();
+                        async move {
+                            let found = replica.touch(request.key, request.ttl_ms).await?;
+                            Ok(pb::TouchResponse { found })
+                        }
+                    },
+                    |mut peer| {
+                        let request = forwarded(dataplane, request.clone());
+                        async move { Ok(peer.touch(request).await?.into_inner()) }
+                    },
+                )
+                .await
         })
         .await
     }

@@ -1,15 +1,21 @@
 //! The gRPC edge of a node: the public `KV` and `Cluster` services, request validation,
+//! routing (serve locally, or forward one hop to the shard leader over the internal port),
 //! the single mapping from shoal error codes to gRPC status codes, and the tower stack
 //! (per-request timeout, global concurrency limit) in front of them.
+//!
+//! The same services also run on the internal port, in *forwarded* mode: a request there
+//! came from a peer and is served here or refused with the leader's id — never forwarded
+//! again, so a request makes at most one hop.
 //!
 //! Architecture invariant: generated protobuf types stop here; everything below speaks
 //! shoal's own types.
 
 mod cluster;
 mod kv;
+mod route;
 mod status;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use shoal_proto::v1::cluster_server::ClusterServer;
@@ -20,7 +26,19 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_stream::{Stream, StreamExt};
 use tower::limit::GlobalConcurrencyLimitLayer;
 
-pub use status::to_status;
+pub use status::{LEADER_ADDRESS_METADATA, LEADER_METADATA, to_status};
+
+/// The node's data plane once it exists: the internal port serves before the node has
+/// finished starting (Raft traffic must flow for it to finish), and answers requests with
+/// UNAVAILABLE until then.
+pub type DataplaneCell = Arc<OnceLock<Arc<Dataplane>>>;
+
+/// Whether a service answers clients (and may forward) or peers (and never forwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Client,
+    Forwarded,
+}
 
 /// Request limits enforced before anything reaches a shard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,13 +69,12 @@ pub async fn serve(
     settings: GatewaySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
-    let max_message = settings.limits.max_value_bytes + settings.limits.max_key_bytes + 64 * 1024;
-    let kv = KvServer::new(kv::KvService::new(dataplane.clone(), settings.clone()))
-        .max_decoding_message_size(max_message)
-        .max_encoding_message_size(max_message);
+    let cell: DataplaneCell = Arc::new(OnceLock::from(dataplane));
+    let kv = kv_service(cell.clone(), &settings, Mode::Client);
     let cluster = ClusterServer::new(cluster::ClusterService::new(
-        dataplane,
-        settings.version.clone(),
+        cell,
+        settings.clone(),
+        Mode::Client,
     ));
     let incoming = tokio_stream_incoming(listener);
     tonic::transport::Server::builder()
@@ -71,9 +88,43 @@ pub async fn serve(
         .await
 }
 
+fn kv_service(
+    cell: DataplaneCell,
+    settings: &GatewaySettings,
+    mode: Mode,
+) -> KvServer<kv::KvService> {
+    let max_message = settings.limits.max_value_bytes + settings.limits.max_key_bytes + 64 * 1024;
+    KvServer::new(kv::KvService::new(cell, settings.clone(), mode))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message)
+}
+
+/// The KV service of the internal port: serves requests forwarded by peers.
+pub fn internal_kv(cell: DataplaneCell, settings: &GatewaySettings) -> KvServer<impl pb_kv::Kv> {
+    kv_service(cell, settings, Mode::Forwarded)
+}
+
+/// The Cluster service of the internal port: this node's own view, for peers gathering a
+/// cluster-wide status, and leader transfers forwarded to the group's leader.
+pub fn internal_cluster(
+    cell: DataplaneCell,
+    settings: &GatewaySettings,
+) -> ClusterServer<impl pb_cluster::Cluster> {
+    ClusterServer::new(cluster::ClusterService::new(
+        cell,
+        settings.clone(),
+        Mode::Forwarded,
+    ))
+}
+
+use shoal_proto::v1::cluster_server as pb_cluster;
+use shoal_proto::v1::kv_server as pb_kv;
+
 /// Accepted connections of `listener` as the stream tonic expects, with TCP_NODELAY set
 /// (small unary RPCs must not wait for Nagle's algorithm).
-fn tokio_stream_incoming(listener: TcpListener) -> impl Stream<Item = std::io::Result<TcpStream>> {
+pub fn tokio_stream_incoming(
+    listener: TcpListener,
+) -> impl Stream<Item = std::io::Result<TcpStream>> {
     TcpListenerStream::new(listener).map(|accepted| {
         accepted.inspect(|stream| {
             let _ = stream.set_nodelay(true);

@@ -5,26 +5,72 @@ use tonic::{Code, Status};
 
 /// Metadata key carrying the leader's node id on NotLeader answers.
 pub const LEADER_METADATA: &str = "shoal-leader";
+/// Metadata key carrying the leader's internal address on NotLeader answers, when known.
+pub const LEADER_ADDRESS_METADATA: &str = "shoal-leader-address";
 
-/// Maps a replication error to the gRPC status a client sees.
-pub fn to_status(error: ReplicationError) -> Status {
-    let code = match error.code() {
+fn grpc_code(code: ErrorCode) -> Code {
+    match code {
         ErrorCode::InvalidArgument => Code::InvalidArgument,
         ErrorCode::FailedPrecondition => Code::FailedPrecondition,
         ErrorCode::NotLeader | ErrorCode::WrongShard | ErrorCode::Unavailable => Code::Unavailable,
         ErrorCode::Timeout => Code::DeadlineExceeded,
         ErrorCode::Internal => Code::Internal,
-    };
-    let mut status = Status::new(code, error.to_string());
+    }
+}
+
+/// Maps a replication error to the gRPC status a client sees.
+pub fn to_status(error: ReplicationError) -> Status {
+    let mut status = Status::new(grpc_code(error.code()), error.to_string());
     if let ReplicationError::NotLeader {
         leader: Some(leader),
+        leader_address,
         ..
     } = &error
-        && let Ok(value) = leader.to_string().parse()
     {
-        status.metadata_mut().insert(LEADER_METADATA, value);
+        if let Ok(value) = leader.to_string().parse() {
+            status.metadata_mut().insert(LEADER_METADATA, value);
+        }
+        if let Some(address) = leader_address
+            && let Ok(value) = address.parse()
+        {
+            status.metadata_mut().insert(LEADER_ADDRESS_METADATA, value);
+        }
     }
     status
+}
+
+/// The inverse for answers of a peer: a NotLeader answer becomes NotLeader again (so the
+/// caller can follow the hint); anything else keeps its code and message.
+pub(crate) fn from_status(status: Status) -> ReplicationError {
+    let metadata = |key: &str| {
+        status
+            .metadata()
+            .get(key)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    if status.code() == Code::Unavailable
+        && let Some(leader) = metadata(LEADER_METADATA).and_then(|v| v.parse().ok())
+    {
+        return ReplicationError::NotLeader {
+            group: "the shard".into(),
+            leader: Some(leader),
+            leader_address: metadata(LEADER_ADDRESS_METADATA),
+        };
+    }
+    let code = match status.code() {
+        Code::InvalidArgument | Code::OutOfRange => ErrorCode::InvalidArgument,
+        Code::FailedPrecondition | Code::Aborted => ErrorCode::FailedPrecondition,
+        Code::DeadlineExceeded => ErrorCode::Timeout,
+        Code::Unavailable | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
+            ErrorCode::Unavailable
+        }
+        _ => ErrorCode::Internal,
+    };
+    ReplicationError::Remote {
+        code,
+        message: status.message().to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -52,6 +98,7 @@ mod tests {
                 ReplicationError::NotLeader {
                     group: "shard 1".into(),
                     leader: Some(3),
+                    leader_address: None,
                 },
                 Code::Unavailable,
             ),
@@ -73,6 +120,7 @@ mod tests {
         let status = to_status(ReplicationError::NotLeader {
             group: "shard 1".into(),
             leader: Some(3),
+            leader_address: None,
         });
         assert_eq!(status.metadata().get(LEADER_METADATA).unwrap(), "3");
     }

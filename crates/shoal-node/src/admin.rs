@@ -3,8 +3,8 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
@@ -34,14 +34,46 @@ fn respond(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> 
     response
 }
 
+/// Whether the node serves requests, and if not, what it is waiting for (shown by
+/// `/readyz` and logged).
+#[derive(Debug, Default)]
+pub struct Readiness {
+    ready: AtomicBool,
+    waiting_for: Mutex<String>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// Records what the node waits for (shown by `/readyz` while not ready).
+    pub fn waiting_for(&self, what: impl Into<String>) {
+        *self.waiting_for.lock().expect("readiness poisoned") = what.into();
+    }
+
+    fn describe(&self) -> String {
+        let waiting = self.waiting_for.lock().expect("readiness poisoned");
+        if waiting.is_empty() {
+            "starting\n".to_owned()
+        } else {
+            format!("not ready: {waiting}\n")
+        }
+    }
+}
+
 async fn handle(
     request: Request<Incoming>,
-    ready: Arc<AtomicBool>,
+    ready: Arc<Readiness>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     Ok(match request.uri().path() {
         "/healthz" => respond(StatusCode::OK, "ok\n"),
-        "/readyz" if ready.load(Ordering::SeqCst) => respond(StatusCode::OK, "ready\n"),
-        "/readyz" => respond(StatusCode::SERVICE_UNAVAILABLE, "starting\n"),
+        "/readyz" if ready.is_ready() => respond(StatusCode::OK, "ready\n"),
+        "/readyz" => respond(StatusCode::SERVICE_UNAVAILABLE, ready.describe()),
         "/metrics" => match prometheus() {
             Some(handle) => {
                 handle.run_upkeep();
@@ -60,7 +92,7 @@ async fn handle(
 }
 
 /// Serves the admin endpoints until `cancel` fires.
-pub async fn serve(listener: TcpListener, ready: Arc<AtomicBool>, cancel: CancellationToken) {
+pub async fn serve(listener: TcpListener, ready: Arc<Readiness>, cancel: CancellationToken) {
     prometheus();
     loop {
         let accepted = tokio::select! {

@@ -3,5 +3,6 @@
 
 pub mod admin;
 pub mod bench;
+mod cluster;
 pub mod config;
 pub mod node;

@@ -221,13 +221,24 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         insecure: args.insecure,
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;
-    let node = shoal_node::node::start(config).await?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    // A clustered node may wait a long time for its peers: stopping must work meanwhile.
+    let node = tokio::select! {
+        node = shoal_node::node::start(config) => node?,
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("interrupted while starting");
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ = terminate.recv() => {
+            tracing::info!("SIGTERM while starting");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     println!(
         "shoal node {} ready: client API {}, admin http://{}",
         node.node_id, node.client_address, node.admin_address
     );
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("installing the SIGTERM handler")?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
         _ = terminate.recv() => tracing::info!("SIGTERM; shutting down"),

@@ -1,25 +1,31 @@
-//! Node assembly: open storage, start the meta group and create the cluster on first
-//! start, start every hosted shard, then serve the client API and the admin endpoints.
-//! Shutdown runs in a documented order under `cluster.shutdown.timeout`.
+//! Node assembly: open storage, start the transport and the meta group, come to belong to
+//! a cluster (single node: create it on first start; cluster mode: restart, bootstrap or
+//! join through gossip), start every hosted shard, then serve the client API, the internal
+//! port and the admin endpoints. Shutdown runs in a documented order under
+//! `cluster.shutdown.timeout`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use shoal_consensus::{RaftGroup, RaftSettings, Storage, StorageOptions};
-use shoal_gateway::{GatewaySettings, Limits};
-use shoal_replication::meta::{ClusterIdentity, MetaCommand, NodeRecord, NodeState};
-use shoal_replication::{Clock, Dataplane, KvMachine, Meta, MetaMachine, Shard};
+use shoal_consensus::{RaftGroup, RaftSettings, Storage, StorageOptions, Transport};
+use shoal_gateway::{DataplaneCell, GatewaySettings, Limits};
+use shoal_membership::{Membership, MembershipConfig};
+use shoal_replication::meta::{ClusterIdentity, MetaCommand, NodeState};
+use shoal_replication::{
+    Clock, Dataplane, DataplaneParts, Directory, KvMachine, Meta, MetaMachine, Shard,
+};
 use shoal_shardmap::{GroupId, ShardMap};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::admin;
-use crate::config::Config;
+use crate::admin::{self, Readiness};
+use crate::cluster::{self, Identity};
+use crate::config::{Config, host_of};
 
 /// How long a start waits for groups to elect their leaders.
 const LEADER_WAIT: Duration = Duration::from_secs(30);
@@ -29,11 +35,17 @@ pub struct RunningNode {
     pub node_id: u64,
     pub client_address: SocketAddr,
     pub admin_address: SocketAddr,
+    pub internal_address: SocketAddr,
     dataplane: Arc<Dataplane>,
     groups: Vec<RaftGroup>,
     storage: Storage,
+    membership: Option<Arc<Membership>>,
+    identity: Identity,
+    readiness: Arc<Readiness>,
     cancel: CancellationToken,
     tasks: TaskTracker,
+    internal_cancel: CancellationToken,
+    internal_tasks: TaskTracker,
     shutdown_timeout: Duration,
 }
 
@@ -42,30 +54,55 @@ impl RunningNode {
         &self.dataplane
     }
 
-    /// Graceful shutdown: stop accepting and finish in-flight requests, stop the expiry
-    /// collector, stop every Raft group, flush storage — all within the shutdown timeout.
+    /// The node's gossip layer (cluster mode only).
+    pub fn membership(&self) -> Option<&Arc<Membership>> {
+        self.membership.as_ref()
+    }
+
+    /// Graceful shutdown, within `cluster.shutdown.timeout`: tell peers this node is leaving
+    /// (not ready) and give them a few gossip rounds to stop routing here; stop accepting
+    /// client requests and finish those in flight; stop the background tasks; stop every
+    /// Raft group; stop the internal port and gossip; flush storage.
     pub async fn shutdown(self) -> Result<()> {
         let RunningNode {
             dataplane,
             groups,
             storage,
+            membership,
+            identity,
+            readiness,
             cancel,
             tasks,
+            internal_cancel,
+            internal_tasks,
             shutdown_timeout,
             ..
         } = self;
         let work = async move {
-            // 1. Stop accepting; the gateway finishes requests in flight; the collector stops.
+            readiness.set_ready(false);
+            if let Some(membership) = &membership {
+                let info = cluster::current_info(&dataplane, &identity, false);
+                membership.leave(&info).await;
+            }
+            // 1. Stop accepting; the gateway finishes requests in flight; background stops.
             cancel.cancel();
             tasks.close();
             tasks.wait().await;
-            // 2. Stop every Raft group.
+            // 2. Stop every Raft group, then the port peers reach them through, then gossip.
             for group in &groups {
                 group.shutdown().await;
             }
+            internal_cancel.cancel();
+            internal_tasks.close();
+            internal_tasks.wait().await;
+            if let Some(membership) = membership
+                && let Ok(membership) = Arc::try_unwrap(membership)
+            {
+                membership.shutdown().await;
+            }
             drop(groups);
             drop(dataplane);
-            // 3. Flush storage and release the file.
+            // 3. Flush storage and release the files.
             storage
                 .close(shutdown_timeout)
                 .await
@@ -142,8 +179,33 @@ fn raft_settings(config: &Config) -> RaftSettings {
     }
 }
 
-/// Starts a node and returns once it serves requests.
+/// The address peers and clients use for a listener: the configured advertise address, or
+/// in a cluster the host of `cluster.advertise_address` with the listener's port, or the
+/// bound address itself.
+fn advertised(configured: &Option<String>, config: &Config, bound: SocketAddr) -> String {
+    if let Some(address) = configured {
+        return address.clone();
+    }
+    match config
+        .cluster
+        .advertise_address
+        .as_deref()
+        .filter(|_| config.cluster.enabled)
+        .and_then(host_of)
+    {
+        Some(host) => format!("{host}:{}", bound.port()),
+        None => bound.to_string(),
+    }
+}
+
+/// Starts a node and returns once it serves requests. In cluster mode this waits for the
+/// cluster to exist (bootstrap) or to admit this node (join); `readiness` says why meanwhile.
 pub async fn start(config: Config) -> Result<RunningNode> {
+    start_with(config, Arc::new(Readiness::default())).await
+}
+
+/// [`start`] with a readiness handle the caller can watch while the node starts.
+pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<RunningNode> {
     std::fs::create_dir_all(&config.server.data_dir)
         .with_context(|| format!("creating data dir {}", config.server.data_dir.display()))?;
     let node_id = node_id(&config)?;
@@ -168,57 +230,111 @@ pub async fn start(config: Config) -> Result<RunningNode> {
     let admin_listener = TcpListener::bind(config.server.admin_listen)
         .await
         .with_context(|| format!("binding server.admin_listen {}", config.server.admin_listen))?;
+    let internal_listener = TcpListener::bind(config.cluster.listen_address)
+        .await
+        .with_context(|| {
+            format!(
+                "binding cluster.listen_address {}",
+                config.cluster.listen_address
+            )
+        })?;
     let client_address = client_listener.local_addr()?;
     let admin_address = admin_listener.local_addr()?;
-    let internal_address = config
-        .cluster
-        .advertise_address
-        .clone()
-        .unwrap_or_else(|| config.cluster.listen_address.to_string());
+    let internal_bound = internal_listener.local_addr()?;
+    let identity = Identity {
+        node_id,
+        name: node_name.clone(),
+        internal_address: config
+            .cluster
+            .advertise_address
+            .clone()
+            .unwrap_or_else(|| internal_bound.to_string()),
+        client_address: advertised(&config.server.client_advertise, &config, client_address),
+        admin_address: advertised(&config.server.admin_advertise, &config, admin_address),
+        zone: config.cluster.zone.clone(),
+    };
 
     let settings = raft_settings(&config);
     let clock = Clock::system();
-    let ready = Arc::new(AtomicBool::new(false));
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
-    // Admin first: /healthz answers while the groups start, /readyz says when they are up.
-    tasks.spawn(admin::serve(admin_listener, ready.clone(), cancel.clone()));
+    // Admin first: /healthz answers while the node starts, /readyz says what it waits for.
+    tasks.spawn(admin::serve(
+        admin_listener,
+        readiness.clone(),
+        cancel.clone(),
+    ));
+
+    // The internal port serves Raft traffic from the start: groups on other nodes may need
+    // this node before it has finished starting (bootstrap, joining).
+    let transport = Transport::new(node_id, storage.clone());
+    let gateway_settings = GatewaySettings {
+        limits: Limits {
+            max_key_bytes: config.limits.max_key_bytes,
+            max_value_bytes: config.limits.max_value_bytes,
+        },
+        request_timeout: config.server.request_timeout,
+        max_concurrent_requests: config.server.max_concurrent_requests,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let cell: DataplaneCell = Arc::new(OnceLock::new());
+    let internal_cancel = CancellationToken::new();
+    let internal_tasks = TaskTracker::new();
+    {
+        let router = tonic::transport::Server::builder()
+            .add_service(transport.service())
+            .add_service(shoal_gateway::internal_kv(cell.clone(), &gateway_settings))
+            .add_service(shoal_gateway::internal_cluster(
+                cell.clone(),
+                &gateway_settings,
+            ));
+        let incoming = shoal_gateway::tokio_stream_incoming(internal_listener);
+        let stop = internal_cancel.clone();
+        internal_tasks.spawn(async move {
+            if let Err(error) = router
+                .serve_with_incoming_shutdown(incoming, stop.cancelled_owned())
+                .await
+            {
+                tracing::error!(%error, "internal port failed");
+            }
+        });
+    }
+
+    let membership = if config.cluster.enabled {
+        Some(Arc::new(start_membership(&config, &identity).await?))
+    } else {
+        None
+    };
 
     let meta_group = RaftGroup::start(
-        node_id,
+        &transport,
         GroupId::META.0,
         storage.clone(),
         Arc::new(MetaMachine),
         &settings,
     )
     .await?;
-    meta_group.initialize_single(&internal_address).await?;
-    meta_group.wait_for_leader(LEADER_WAIT).await?;
     let meta = Meta::new(meta_group.clone());
-    let shard_map = match meta.shard_map()? {
-        Some(map) => {
-            if map.shards.len() != config.cluster.data.shards as usize {
-                tracing::warn!(
-                    configured = config.cluster.data.shards,
-                    actual = map.shards.len(),
-                    "cluster.data.shards is fixed at creation; the configured value is ignored"
-                );
-            }
-            map
+    let shard_map = match &membership {
+        None => single_node_map(&meta, &config, &identity, &clock).await?,
+        Some(membership) => {
+            cluster::establish(&meta, membership, &config, &identity, &clock, &readiness).await?
         }
-        None => create_cluster(&meta, &config, node_id, &clock).await?,
     };
-    // Registering is idempotent and done at every start, so addresses stay current and a
-    // crash between creating the cluster and registering cannot leave this node out.
-    meta.propose(&MetaCommand::RegisterNode(NodeRecord {
-        id: node_id,
-        name: node_name.clone(),
-        internal_address: internal_address.clone(),
-        client_address: client_address.to_string(),
-        state: NodeState::Active,
-    }))
-    .await?;
+    if shard_map.shards.len() != config.cluster.data.shards as usize {
+        tracing::warn!(
+            configured = config.cluster.data.shards,
+            actual = shard_map.shards.len(),
+            "cluster.data.shards is fixed at creation; the configured value is ignored"
+        );
+    }
 
+    readiness.waiting_for("starting the shard groups this node holds");
+    let registry: BTreeMap<u64, String> = meta
+        .nodes()?
+        .into_iter()
+        .map(|record| (record.id, record.internal_address))
+        .collect();
     let hosted: Vec<_> = shard_map
         .shards
         .iter()
@@ -227,26 +343,50 @@ pub async fn start(config: Config) -> Result<RunningNode> {
     let starts = hosted.iter().map(|entry| {
         let storage = storage.clone();
         let settings = settings.clone();
-        let address = internal_address.clone();
+        let transport = transport.clone();
+        let registry = &registry;
         async move {
             let group = RaftGroup::start(
-                node_id,
+                &transport,
                 GroupId::for_shard(entry.id).0,
                 storage,
                 Arc::new(KvMachine),
                 &settings,
             )
             .await?;
-            group.initialize_single(&address).await?;
+            // The first replica creates the group, exactly once; the others join when its
+            // leader reaches them.
+            if entry.replicas.first() == Some(&node_id) {
+                let voters: BTreeMap<u64, String> = entry
+                    .replicas
+                    .iter()
+                    .map(|id| {
+                        let address = registry.get(id).cloned().with_context(|| {
+                            format!(
+                                "node {id}, a replica of shard {}, is not registered",
+                                entry.id
+                            )
+                        })?;
+                        Ok::<_, anyhow::Error>((*id, address))
+                    })
+                    .collect::<Result<_>>()?;
+                group.initialize(&voters).await?;
+            }
             Ok::<_, anyhow::Error>(Shard::new(entry.id, entry.range, group, clock))
         }
     });
     let shards = futures::future::try_join_all(starts).await?;
+    readiness.waiting_for("waiting for every shard held here to have a leader");
     for shard in &shards {
         shard.group().wait_for_leader(LEADER_WAIT).await?;
-        // Ready means caught up: after a crash the applied index may trail the durable log,
-        // and a stale read must not miss an acknowledged write once /readyz says 200.
-        shard.group().linearizable_barrier().await?;
+    }
+    // Ready means caught up: after a crash the applied index may trail the durable log, and
+    // a stale read must not miss an acknowledged write once /readyz says 200. A follower
+    // catches up through its leader; a leader here confirms with a barrier.
+    for shard in &shards {
+        if shard.group().is_leader() {
+            shard.group().linearizable_barrier().await?;
+        }
     }
     let mut groups = vec![meta_group];
     groups.extend(shards.iter().map(|s| s.group().clone()));
@@ -257,23 +397,33 @@ pub async fn start(config: Config) -> Result<RunningNode> {
         config.server.expiry_batch,
         cancel.clone(),
     ));
-    let dataplane = Arc::new(Dataplane::new(
+    let directory = match &membership {
+        Some(membership) => cluster::directory_from_gossip(membership),
+        None => Arc::new(Directory::default()),
+    };
+    let dataplane = Arc::new(Dataplane::new(DataplaneParts {
         node_id,
         node_name,
         meta,
         shard_map,
-        shards,
-        storage.clone(),
-    ));
-    let gateway_settings = GatewaySettings {
-        limits: Limits {
-            max_key_bytes: config.limits.max_key_bytes,
-            max_value_bytes: config.limits.max_value_bytes,
-        },
-        request_timeout: config.server.request_timeout,
-        max_concurrent_requests: config.server.max_concurrent_requests,
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
+        hosted: shards,
+        storage: storage.clone(),
+        transport: transport.clone(),
+        directory,
+    }));
+    let _ = cell.set(dataplane.clone());
+    if let Some(membership) = &membership {
+        cluster::refresh_directory(membership, &dataplane);
+        tasks.spawn(cluster::run_background(
+            membership.clone(),
+            dataplane.clone(),
+            identity.clone(),
+            readiness.clone(),
+            config.cluster.raft.voters as usize,
+            config.cluster.discovery.gossip_interval,
+            cancel.clone(),
+        ));
+    }
     let gateway_cancel = cancel.clone();
     let gateway_dataplane = dataplane.clone();
     tasks.spawn(async move {
@@ -290,40 +440,98 @@ pub async fn start(config: Config) -> Result<RunningNode> {
             gateway_cancel.cancel();
         }
     });
-    ready.store(true, Ordering::SeqCst);
-    tracing::info!(node_id, %client_address, %admin_address, shards = dataplane.hosted_shards().count(), "node ready");
+    readiness.waiting_for("");
+    readiness.set_ready(true);
+    tracing::info!(node_id, %client_address, %admin_address, internal = %identity.internal_address, shards = dataplane.hosted_shards().count(), "node ready");
     Ok(RunningNode {
         node_id,
         client_address,
         admin_address,
+        internal_address: internal_bound,
         dataplane,
         groups,
         storage,
+        membership,
+        identity,
+        readiness,
         cancel,
         tasks,
+        internal_cancel,
+        internal_tasks,
         shutdown_timeout: config.cluster.shutdown.timeout,
     })
 }
 
-async fn create_cluster(
+async fn start_membership(config: &Config, identity: &Identity) -> Result<Membership> {
+    let cluster = &config.cluster;
+    let advertise_text = match &cluster.gossip_advertise {
+        Some(address) => address.clone(),
+        None => advertised(&None, config, cluster.gossip_listen),
+    };
+    let advertise = tokio::net::lookup_host(&advertise_text)
+        .await
+        .with_context(|| format!("resolving the gossip address {advertise_text}"))?
+        .next()
+        .with_context(|| format!("the gossip address {advertise_text} resolves to nothing"))?;
+    // A generation that grows across restarts: the start time in milliseconds.
+    let generation = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let membership = Membership::start(
+        MembershipConfig {
+            node_id: identity.node_id,
+            generation,
+            listen: cluster.gossip_listen,
+            advertise,
+            seeds: cluster.discovery.seeds.clone(),
+            gossip_interval: cluster.discovery.gossip_interval,
+            dead_node_grace_period: Duration::from_secs(3600),
+        },
+        identity.info(),
+    )
+    .await?;
+    Ok(membership)
+}
+
+/// Single node: the meta group has this node as its only voter; the cluster is created on
+/// first start.
+async fn single_node_map(
     meta: &Meta,
     config: &Config,
-    node_id: u64,
+    identity: &Identity,
     clock: &Clock,
 ) -> Result<ShardMap> {
-    let map = ShardMap::initial(config.cluster.data.shards, &[node_id])?;
-    let identity = ClusterIdentity {
-        cluster_id: format!("{:016x}", rand::random::<u64>()),
-        created_at_ms: clock.now_ms(),
+    meta.group()
+        .initialize_single(&identity.internal_address)
+        .await?;
+    meta.group().wait_for_leader(LEADER_WAIT).await?;
+    let map = match meta.shard_map()? {
+        Some(map) => map,
+        None => {
+            let map = ShardMap::initial(config.cluster.data.shards, &[identity.node_id])?;
+            meta.propose(&MetaCommand::CreateCluster {
+                identity: ClusterIdentity {
+                    cluster_id: format!("{:016x}", rand::random::<u64>()),
+                    created_at_ms: clock.now_ms(),
+                },
+                shard_map: map,
+                nodes: vec![identity.record(NodeState::Active)],
+            })
+            .await?;
+            let map = meta
+                .shard_map()?
+                .context("the shard map is missing right after creating it")?;
+            tracing::info!(
+                shards = map.shards.len(),
+                "created a new single-node cluster"
+            );
+            map
+        }
     };
-    meta.propose(&MetaCommand::CreateCluster {
-        identity,
-        shard_map: map,
-    })
+    // Registering is idempotent and done at every start, so addresses stay current.
+    meta.propose(&MetaCommand::RegisterNode(
+        identity.record(NodeState::Active),
+    ))
     .await?;
-    let map = meta
-        .shard_map()?
-        .context("the shard map is missing right after creating it")?;
-    tracing::info!(shards = map.shards.len(), "created a new cluster");
     Ok(map)
 }

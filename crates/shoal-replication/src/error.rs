@@ -16,7 +16,7 @@ pub enum ErrorCode {
 }
 
 /// A failed KV or cluster operation.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ReplicationError {
     /// A request field is invalid; `field` names it.
     #[error("{field}: {reason}")]
@@ -24,9 +24,13 @@ pub enum ReplicationError {
     /// Compare-and-set found another version.
     #[error("version mismatch: expected version {expected}, current version is {current}")]
     VersionMismatch { expected: u64, current: u64 },
-    /// This node does not lead the shard.
+    /// This node does not lead the shard; the leader (and its internal address) when known.
     #[error("not the leader of {group}{}", leader.map(|l| format!("; leader is node {l}")).unwrap_or_default())]
-    NotLeader { group: String, leader: Option<u64> },
+    NotLeader {
+        group: String,
+        leader: Option<u64>,
+        leader_address: Option<String>,
+    },
     /// This node holds no replica of the shard owning the key.
     #[error("shard {shard} is not hosted on this node")]
     WrongShard { shard: u32 },
@@ -39,6 +43,9 @@ pub enum ReplicationError {
     /// A storage or invariant failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The answer of the peer a request was forwarded to, kept as it was.
+    #[error("{message}")]
+    Remote { code: ErrorCode, message: String },
 }
 
 impl ReplicationError {
@@ -51,6 +58,7 @@ impl ReplicationError {
             ReplicationError::Unavailable(_) => ErrorCode::Unavailable,
             ReplicationError::Timeout(_) => ErrorCode::Timeout,
             ReplicationError::Internal(_) => ErrorCode::Internal,
+            ReplicationError::Remote { code, .. } => *code,
         }
     }
 }
@@ -63,9 +71,14 @@ impl From<ConsensusError> for ReplicationError {
             n => format!("shard {}", n - 1),
         };
         match error {
-            ConsensusError::NotLeader { leader, .. } => ReplicationError::NotLeader {
+            ConsensusError::NotLeader {
+                leader,
+                leader_address,
+                ..
+            } => ReplicationError::NotLeader {
                 group: name,
                 leader,
+                leader_address,
             },
             ConsensusError::Unavailable { reason, .. } => {
                 ReplicationError::Unavailable(format!("{name}: {reason}"))

@@ -7,15 +7,19 @@
 
 mod clock;
 mod dataplane;
+mod directory;
 mod error;
 pub mod kv;
 pub mod meta;
 mod shard;
 
 pub use clock::Clock;
-pub use dataplane::Dataplane;
+pub use dataplane::{Dataplane, DataplaneParts};
+pub use directory::{Directory, PeerInfo};
 pub use error::{ErrorCode, ReplicationError};
 pub use kv::KvMachine;
 pub use meta::{Meta, MetaMachine};
 pub use shard::{Consistency, ReadValue, Shard, run_expiry_collector};
-pub use shoal_consensus::{GroupRole, GroupStatus, StorageCounters};
+pub use shoal_consensus::{
+    Fault, Faults, GroupRole, GroupStatus, Peers, StorageCounters, Transport,
+};

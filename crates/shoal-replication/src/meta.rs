@@ -13,7 +13,8 @@ const SPACE_META: u8 = 0;
 const KEY_CLUSTER: &[u8] = b"cluster";
 const KEY_SHARD_MAP: &[u8] = b"shard_map";
 const NODE_PREFIX: &[u8] = b"node/";
-const FORMAT: u8 = 1;
+/// Format 2 added the zone and admin address of nodes.
+const FORMAT: u8 = 2;
 
 /// Lifecycle state of a node in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,27 @@ pub enum NodeState {
     Decommissioned,
 }
 
+impl NodeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeState::Joining => "joining",
+            NodeState::Active => "active",
+            NodeState::Draining => "draining",
+            NodeState::Decommissioned => "decommissioned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NodeState> {
+        Some(match text {
+            "joining" => NodeState::Joining,
+            "active" => NodeState::Active,
+            "draining" => NodeState::Draining,
+            "decommissioned" => NodeState::Decommissioned,
+            _ => return None,
+        })
+    }
+}
+
 /// A node as the control plane knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeRecord {
@@ -31,6 +53,8 @@ pub struct NodeRecord {
     pub name: String,
     pub internal_address: String,
     pub client_address: String,
+    pub admin_address: String,
+    pub zone: Option<String>,
     pub state: NodeState,
 }
 
@@ -43,10 +67,12 @@ pub struct ClusterIdentity {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetaCommand {
-    /// Creates the cluster's identity and first shard map; a no-op when they exist.
+    /// Creates the cluster's identity, first shard map and registry of its first nodes;
+    /// a no-op when the cluster exists.
     CreateCluster {
         identity: ClusterIdentity,
         shard_map: ShardMap,
+        nodes: Vec<NodeRecord>,
     },
     /// Adds or updates a node in the registry.
     RegisterNode(NodeRecord),
@@ -102,12 +128,16 @@ impl StateMachine for MetaMachine {
             Ok(MetaCommand::CreateCluster {
                 identity,
                 shard_map,
+                nodes,
             }) => {
                 if data.get(SPACE_META, KEY_SHARD_MAP)?.is_some() {
                     MetaResponse::AlreadyCreated
                 } else {
                     data.put(SPACE_META, KEY_CLUSTER, &encode(&identity))?;
                     data.put(SPACE_META, KEY_SHARD_MAP, &encode(&shard_map))?;
+                    for node in nodes {
+                        data.put(SPACE_META, &node_key(node.id), &encode(&node))?;
+                    }
                     MetaResponse::Created
                 }
             }

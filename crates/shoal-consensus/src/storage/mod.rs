@@ -310,6 +310,17 @@ impl Storage {
         &self.inner.snapshot_dir
     }
 
+    /// A fresh path for a snapshot being received from a peer (`.snap.tmp`: never mistaken
+    /// for a finished snapshot).
+    pub(crate) fn incoming_snapshot_path(&self, group: u64) -> PathBuf {
+        let unique = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.inner
+            .snapshot_dir
+            .join(format!("incoming-{group}-{unique}.snap.tmp"))
+    }
+
     /// The overlay of applied-but-uncommitted state of `group` (created on first use).
     pub fn overlay(&self, group: u64) -> Arc<GroupOverlay> {
         self.inner

@@ -590,7 +590,11 @@ pub mod kv_server {
     }
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct StatusRequest {}
+pub struct StatusRequest {
+    /// Only this node's own view, without asking the other nodes (used between nodes).
+    #[prost(bool, tag = "1")]
+    pub local_only: bool,
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GroupStatus {
     /// Raft group id: 0 is the meta group, shard N is group N + 1.
@@ -617,7 +621,7 @@ pub struct GroupStatus {
     #[prost(uint64, tag = "8")]
     pub purged_index: u64,
 }
-#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ShardStatus {
     #[prost(uint32, tag = "1")]
     pub shard_id: u32,
@@ -626,11 +630,65 @@ pub struct ShardStatus {
     pub hash_start: u64,
     #[prost(uint64, tag = "3")]
     pub hash_end: u64,
-    /// Number of live keys in this replica (expired keys not yet removed included).
+    /// Number of live keys in this node's replica (expired keys not yet removed included);
+    /// 0 when this node holds no replica.
     #[prost(uint64, tag = "4")]
     pub keys: u64,
+    /// This node's replica; absent when this node holds none.
     #[prost(message, optional, tag = "5")]
     pub group: ::core::option::Option<GroupStatus>,
+    /// Current leader; 0 when unknown.
+    #[prost(uint64, tag = "6")]
+    pub leader_id: u64,
+    /// Every replica of the shard, as reported by the node holding it.
+    #[prost(message, repeated, tag = "7")]
+    pub replicas: ::prost::alloc::vec::Vec<ReplicaStatus>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReplicaStatus {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    /// False when the node holding the replica did not answer.
+    #[prost(bool, tag = "2")]
+    pub reachable: bool,
+    #[prost(enumeration = "GroupRole", tag = "3")]
+    pub role: i32,
+    #[prost(uint64, tag = "4")]
+    pub applied_index: u64,
+    #[prost(uint64, tag = "5")]
+    pub last_log_index: u64,
+    /// Entries this replica has yet to apply, against the most advanced replica.
+    #[prost(uint64, tag = "6")]
+    pub lag: u64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct NodeStatus {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(string, tag = "2")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(enumeration = "NodeState", tag = "3")]
+    pub state: i32,
+    /// Seen alive by gossip.
+    #[prost(bool, tag = "4")]
+    pub live: bool,
+    /// The node says it serves requests.
+    #[prost(bool, tag = "5")]
+    pub ready: bool,
+    #[prost(string, tag = "6")]
+    pub internal_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub client_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub admin_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub zone: ::prost::alloc::string::String,
+    /// Voter of the meta group (otherwise a learner, or not a member).
+    #[prost(bool, tag = "10")]
+    pub meta_voter: bool,
+    /// Shards this node leads, per gossip.
+    #[prost(uint32, repeated, tag = "11")]
+    pub leading_shards: ::prost::alloc::vec::Vec<u32>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct StatusResponse {
@@ -652,6 +710,17 @@ pub struct StatusResponse {
     pub shards: ::prost::alloc::vec::Vec<ShardStatus>,
     #[prost(message, optional, tag = "8")]
     pub storage: ::core::option::Option<StorageStatus>,
+    /// Identity of the cluster, fixed at creation; empty before the cluster exists.
+    #[prost(string, tag = "9")]
+    pub cluster_id: ::prost::alloc::string::String,
+    /// Every node of the registry, plus gossip members not registered yet.
+    #[prost(message, repeated, tag = "10")]
+    pub nodes: ::prost::alloc::vec::Vec<NodeStatus>,
+    /// Leader and term of the meta group; 0 when unknown.
+    #[prost(uint64, tag = "11")]
+    pub meta_leader_id: u64,
+    #[prost(uint64, tag = "12")]
+    pub meta_term: u64,
 }
 /// A node stores the Raft logs of all its groups in one file (log.redb, fsynced with every
 /// group commit) and their state machines in another (state.redb, committed every few
@@ -684,6 +753,148 @@ pub struct StorageStatus {
     pub log_file_bytes: u64,
     #[prost(uint64, tag = "10")]
     pub state_file_bytes: u64,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MembersRequest {}
+/// A node as the gossip layer sees it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Member {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(string, tag = "2")]
+    pub name: ::prost::alloc::string::String,
+    /// Grows with every restart of the node.
+    #[prost(uint64, tag = "3")]
+    pub generation: u64,
+    #[prost(bool, tag = "4")]
+    pub live: bool,
+    #[prost(bool, tag = "5")]
+    pub ready: bool,
+    #[prost(enumeration = "NodeState", tag = "6")]
+    pub state: i32,
+    #[prost(string, tag = "7")]
+    pub internal_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub client_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub admin_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub gossip_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub zone: ::prost::alloc::string::String,
+    #[prost(uint32, repeated, tag = "12")]
+    pub leading_shards: ::prost::alloc::vec::Vec<u32>,
+    #[prost(uint64, tag = "13")]
+    pub shard_map_epoch: u64,
+    #[prost(string, tag = "14")]
+    pub cluster_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct MembersResponse {
+    /// The answering node.
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(message, repeated, tag = "2")]
+    pub members: ::prost::alloc::vec::Vec<Member>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetShardMapRequest {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ShardReplica {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    /// Where the node serves the client API.
+    #[prost(string, tag = "2")]
+    pub client_address: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ShardPlacement {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+    #[prost(uint64, tag = "2")]
+    pub hash_start: u64,
+    #[prost(uint64, tag = "3")]
+    pub hash_end: u64,
+    #[prost(message, repeated, tag = "4")]
+    pub replicas: ::prost::alloc::vec::Vec<ShardReplica>,
+    /// Current leader as the answering node knows it; 0 when unknown.
+    #[prost(uint64, tag = "5")]
+    pub leader_id: u64,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct GetShardMapResponse {
+    /// Grows with every change of the map.
+    #[prost(uint64, tag = "1")]
+    pub epoch: u64,
+    #[prost(message, repeated, tag = "2")]
+    pub shards: ::prost::alloc::vec::Vec<ShardPlacement>,
+    /// The key hash: XXH3-64 of the key bytes, seed 0; a key belongs to the shard whose
+    /// inclusive \[hash_start, hash_end\] holds its hash.
+    #[prost(string, tag = "3")]
+    pub key_hash: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TransferLeaderRequest {
+    /// The node that should lead; it must hold a replica (be a voter) of the group.
+    #[prost(uint64, tag = "3")]
+    pub to_node: u64,
+    #[prost(oneof = "transfer_leader_request::Group", tags = "1, 2")]
+    pub group: ::core::option::Option<transfer_leader_request::Group>,
+}
+/// Nested message and enum types in `TransferLeaderRequest`.
+pub mod transfer_leader_request {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Group {
+        #[prost(uint32, tag = "1")]
+        ShardId(u32),
+        /// True: the meta group.
+        #[prost(bool, tag = "2")]
+        Meta(bool),
+    }
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TransferLeaderResponse {
+    /// The leader once the transfer finished.
+    #[prost(uint64, tag = "1")]
+    pub leader_id: u64,
+    #[prost(uint64, tag = "2")]
+    pub term: u64,
+}
+/// Lifecycle state of a node in the cluster registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum NodeState {
+    Unknown = 0,
+    Joining = 1,
+    Active = 2,
+    Draining = 3,
+    Decommissioned = 4,
+}
+impl NodeState {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unknown => "NODE_STATE_UNKNOWN",
+            Self::Joining => "NODE_STATE_JOINING",
+            Self::Active => "NODE_STATE_ACTIVE",
+            Self::Draining => "NODE_STATE_DRAINING",
+            Self::Decommissioned => "NODE_STATE_DECOMMISSIONED",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "NODE_STATE_UNKNOWN" => Some(Self::Unknown),
+            "NODE_STATE_JOINING" => Some(Self::Joining),
+            "NODE_STATE_ACTIVE" => Some(Self::Active),
+            "NODE_STATE_DRAINING" => Some(Self::Draining),
+            "NODE_STATE_DECOMMISSIONED" => Some(Self::Decommissioned),
+            _ => None,
+        }
+    }
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -815,7 +1026,9 @@ pub mod cluster_client {
             self.inner = self.inner.max_encoding_message_size(limit);
             self
         }
-        /// Status describes this node and every Raft group it hosts.
+        /// Status describes the cluster as the answering node sees it: identity, nodes with
+        /// liveness and addresses, every shard with its leader and, per replica, applied index
+        /// and lag (gathered from every live node), and this node's own groups and storage.
         pub async fn status(
             &mut self,
             request: impl tonic::IntoRequest<super::StatusRequest>,
@@ -834,6 +1047,80 @@ pub mod cluster_client {
             req.extensions_mut().insert(GrpcMethod::new("shoal.v1.Cluster", "Status"));
             self.inner.unary(req, path, codec).await
         }
+        /// Members lists the nodes the gossip layer knows, with their liveness.
+        pub async fn members(
+            &mut self,
+            request: impl tonic::IntoRequest<super::MembersRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::MembersResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static("/shoal.v1.Cluster/Members");
+            let mut req = request.into_request();
+            req.extensions_mut().insert(GrpcMethod::new("shoal.v1.Cluster", "Members"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// GetShardMap gives smart clients what they need to route: every shard's hash range,
+        /// replicas with their client addresses, and the current leader when known.
+        pub async fn get_shard_map(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetShardMapRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::GetShardMapResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/GetShardMap",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "GetShardMap"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// TransferLeader moves the leadership of one shard (or of the meta group) to a node
+        /// holding a replica, and answers once that node leads.
+        pub async fn transfer_leader(
+            &mut self,
+            request: impl tonic::IntoRequest<super::TransferLeaderRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::TransferLeaderResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/TransferLeader",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "TransferLeader"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -849,11 +1136,36 @@ pub mod cluster_server {
     /// Generated trait containing gRPC methods that should be implemented for use with ClusterServer.
     #[async_trait]
     pub trait Cluster: std::marker::Send + std::marker::Sync + 'static {
-        /// Status describes this node and every Raft group it hosts.
+        /// Status describes the cluster as the answering node sees it: identity, nodes with
+        /// liveness and addresses, every shard with its leader and, per replica, applied index
+        /// and lag (gathered from every live node), and this node's own groups and storage.
         async fn status(
             &self,
             request: tonic::Request<super::StatusRequest>,
         ) -> std::result::Result<tonic::Response<super::StatusResponse>, tonic::Status>;
+        /// Members lists the nodes the gossip layer knows, with their liveness.
+        async fn members(
+            &self,
+            request: tonic::Request<super::MembersRequest>,
+        ) -> std::result::Result<tonic::Response<super::MembersResponse>, tonic::Status>;
+        /// GetShardMap gives smart clients what they need to route: every shard's hash range,
+        /// replicas with their client addresses, and the current leader when known.
+        async fn get_shard_map(
+            &self,
+            request: tonic::Request<super::GetShardMapRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::GetShardMapResponse>,
+            tonic::Status,
+        >;
+        /// TransferLeader moves the leadership of one shard (or of the meta group) to a node
+        /// holding a replica, and answers once that node leads.
+        async fn transfer_leader(
+            &self,
+            request: tonic::Request<super::TransferLeaderRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::TransferLeaderResponse>,
+            tonic::Status,
+        >;
     }
     /// Cluster is the operator API.
     #[derive(Debug)]
@@ -960,6 +1272,139 @@ pub mod cluster_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = StatusSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/Members" => {
+                    #[allow(non_camel_case_types)]
+                    struct MembersSvc<T: Cluster>(pub Arc<T>);
+                    impl<T: Cluster> tonic::server::UnaryService<super::MembersRequest>
+                    for MembersSvc<T> {
+                        type Response = super::MembersResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::MembersRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::members(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = MembersSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/GetShardMap" => {
+                    #[allow(non_camel_case_types)]
+                    struct GetShardMapSvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::GetShardMapRequest>
+                    for GetShardMapSvc<T> {
+                        type Response = super::GetShardMapResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetShardMapRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::get_shard_map(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = GetShardMapSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/TransferLeader" => {
+                    #[allow(non_camel_case_types)]
+                    struct TransferLeaderSvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::TransferLeaderRequest>
+                    for TransferLeaderSvc<T> {
+                        type Response = super::TransferLeaderResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::TransferLeaderRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::transfer_leader(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = TransferLeaderSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -1,0 +1,659 @@
+//! The multi-Raft transport: every group of a node talks to its peers over one internal gRPC
+//! service (`shoal.internal.v1.Raft`), with one cached HTTP/2 connection per peer node shared
+//! by all groups, and the group id in every message.
+//!
+//! - [`Transport`] is the node's side of it: the connection pool (sending) and the registry
+//!   of local groups (receiving, through [`Transport::service`]).
+//! - openraft messages travel as opaque payloads (format byte + postcard); a failure of any
+//!   kind on the way — no connection, unknown group, another node at that address — is
+//!   reported to openraft as `Unreachable`, so it backs off instead of spinning.
+//! - [`Faults`] lets tests drop or delay messages to chosen peers (partitions, isolation);
+//!   empty in production, where checking it costs one atomic load.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use openraft::errors::{RPCError, ReplicationClosed, StreamingError, Unreachable};
+use openraft::network::RPCOption;
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, SnapshotResponse, TransferLeaderRequest,
+    TransferLeaderResponse, VoteRequest, VoteResponse,
+};
+use openraft::{AnyError, BasicNode, OptionalSend, RaftNetworkFactory, RaftNetworkV2};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shoal_proto::internal as pb;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Response, Status, Streaming};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::storage::{MachineStore, SnapshotFile, Storage, decode, encode};
+use crate::types::{NodeId, SnapshotMeta, TypeConfig, Vote};
+
+type Raft = openraft::Raft<TypeConfig, MachineStore>;
+
+/// Bytes of snapshot data per streamed chunk.
+const SNAPSHOT_CHUNK: usize = 1 << 20;
+/// Longest a connection attempt to a peer may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What a test asks the transport to do with messages to one peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Messages are lost (the peer looks unreachable).
+    Drop,
+    /// Messages arrive after this extra delay.
+    Delay(Duration),
+}
+
+/// Fault injection on outgoing messages, per target node. Shared by everything on a node
+/// that talks to peers (Raft traffic and request forwarding).
+#[derive(Debug, Default)]
+pub struct Faults {
+    any: AtomicBool,
+    rules: RwLock<HashMap<NodeId, Fault>>,
+}
+
+impl Faults {
+    /// Applies `fault` to every message this node sends to `target`.
+    pub fn set(&self, target: NodeId, fault: Fault) {
+        let mut rules = self.rules.write().expect("fault rules poisoned");
+        rules.insert(target, fault);
+        self.any.store(true, Ordering::Release);
+    }
+
+    /// Removes the rule for `target`.
+    pub fn clear(&self, target: NodeId) {
+        let mut rules = self.rules.write().expect("fault rules poisoned");
+        rules.remove(&target);
+        self.any.store(!rules.is_empty(), Ordering::Release);
+    }
+
+    /// Removes every rule.
+    pub fn heal(&self) {
+        self.rules.write().expect("fault rules poisoned").clear();
+        self.any.store(false, Ordering::Release);
+    }
+
+    /// The rule for `target`, if any.
+    pub fn get(&self, target: NodeId) -> Option<Fault> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
+        self.rules
+            .read()
+            .expect("fault rules poisoned")
+            .get(&target)
+            .copied()
+    }
+
+    /// Waits out a delay rule; returns false when messages to `target` must be dropped.
+    pub async fn pass(&self, target: NodeId) -> bool {
+        match self.get(target) {
+            None => true,
+            Some(Fault::Drop) => false,
+            Some(Fault::Delay(delay)) => {
+                tokio::time::sleep(delay).await;
+                true
+            }
+        }
+    }
+}
+
+/// Cached connections to peer nodes, by node id. A changed address replaces the connection.
+#[derive(Debug, Default)]
+pub struct Peers {
+    channels: Mutex<HashMap<NodeId, (String, Channel)>>,
+}
+
+impl Peers {
+    /// The connection to `node` at `address` (lazily connected; shared by every caller).
+    pub fn channel(&self, node: NodeId, address: &str) -> io::Result<Channel> {
+        let mut channels = self.channels.lock().expect("peer channels poisoned");
+        if let Some((known, channel)) = channels.get(&node)
+            && known == address
+        {
+            return Ok(channel.clone());
+        }
+        let url = if address.contains("://") {
+            address.to_owned()
+        } else {
+            format!("http://{address}")
+        };
+        let channel = Endpoint::from_shared(url)
+            .map_err(|error| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("bad address {address} of node {node}: {error}"),
+                )
+            })?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(5))
+            .keep_alive_timeout(Duration::from_secs(5))
+            .keep_alive_while_idle(true)
+            .connect_lazy();
+        channels.insert(node, (address.to_owned(), channel.clone()));
+        Ok(channel)
+    }
+}
+
+/// A node's side of the transport: its identity, the connections to its peers, the fault
+/// rules, and the groups hosted here that peers may address.
+#[derive(Debug)]
+pub struct Transport {
+    node_id: NodeId,
+    peers: Peers,
+    faults: Faults,
+    groups: RwLock<HashMap<u64, Raft>>,
+    storage: Storage,
+}
+
+impl Transport {
+    pub fn new(node_id: NodeId, storage: Storage) -> Arc<Transport> {
+        Arc::new(Transport {
+            node_id,
+            peers: Peers::default(),
+            faults: Faults::default(),
+            groups: RwLock::default(),
+            storage,
+        })
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    pub fn peers(&self) -> &Peers {
+        &self.peers
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    pub(crate) fn register(&self, group: u64, raft: Raft) {
+        self.groups
+            .write()
+            .expect("group registry poisoned")
+            .insert(group, raft);
+    }
+
+    pub(crate) fn unregister(&self, group: u64) {
+        self.groups
+            .write()
+            .expect("group registry poisoned")
+            .remove(&group);
+    }
+
+    fn group(&self, group: u64) -> Result<Raft, String> {
+        self.groups
+            .read()
+            .expect("group registry poisoned")
+            .get(&group)
+            .cloned()
+            .ok_or_else(|| format!("node {} hosts no group {group}", self.node_id))
+    }
+
+    /// The network openraft uses for one group.
+    pub(crate) fn network(self: &Arc<Self>, group: u64) -> GroupNetwork {
+        GroupNetwork {
+            group,
+            transport: self.clone(),
+        }
+    }
+
+    /// The gRPC service peers send this node's groups their messages through.
+    pub fn service(self: &Arc<Self>) -> pb::raft_server::RaftServer<RaftService> {
+        pb::raft_server::RaftServer::new(RaftService {
+            transport: self.clone(),
+        })
+        .max_decoding_message_size(256 << 20)
+        .max_encoding_message_size(256 << 20)
+    }
+}
+
+/// openraft's network factory for one group.
+#[derive(Clone)]
+pub struct GroupNetwork {
+    group: u64,
+    transport: Arc<Transport>,
+}
+
+impl RaftNetworkFactory<TypeConfig> for GroupNetwork {
+    type Network = PeerLink;
+
+    async fn new_client(&mut self, target: NodeId, node: &BasicNode) -> PeerLink {
+        PeerLink {
+            group: self.group,
+            target,
+            address: node.addr.clone(),
+            transport: self.transport.clone(),
+        }
+    }
+}
+
+/// One group's link to one peer.
+pub struct PeerLink {
+    group: u64,
+    target: NodeId,
+    address: String,
+    transport: Arc<Transport>,
+}
+
+fn unreachable(message: impl Into<String>) -> Unreachable<TypeConfig> {
+    Unreachable::new(&AnyError::error(message.into()))
+}
+
+/// What a peer answers: the openraft response, or why it could not handle the message.
+type Answer<T> = Result<T, String>;
+
+impl PeerLink {
+    fn client(&self) -> Result<pb::raft_client::RaftClient<Channel>, Unreachable<TypeConfig>> {
+        let channel = self
+            .transport
+            .peers
+            .channel(self.target, &self.address)
+            .map_err(|error| unreachable(error.to_string()))?;
+        Ok(pb::raft_client::RaftClient::new(channel)
+            .max_decoding_message_size(256 << 20)
+            .max_encoding_message_size(256 << 20))
+    }
+
+    fn request<T: Serialize>(
+        &self,
+        message: &T,
+    ) -> Result<pb::RaftRequest, Unreachable<TypeConfig>> {
+        Ok(pb::RaftRequest {
+            group_id: self.group,
+            from_node: self.transport.node_id,
+            to_node: self.target,
+            payload: encode(message).map_err(|error| unreachable(error.to_string()))?,
+        })
+    }
+
+    /// Sends one unary message and decodes the answer, within the RPC's deadline.
+    async fn call<Req, Resp, F, Fut>(
+        &self,
+        message: &Req,
+        option: &RPCOption,
+        send: F,
+    ) -> Result<Resp, Unreachable<TypeConfig>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        F: FnOnce(pb::raft_client::RaftClient<Channel>, pb::RaftRequest) -> Fut,
+        Fut: Future<Output = Result<Response<pb::RaftReply>, Status>>,
+    {
+        if !self.transport.faults.pass(self.target).await {
+            return Err(unreachable(format!(
+                "messages to node {} are dropped (fault injection)",
+                self.target
+            )));
+        }
+        let request = self.request(message)?;
+        let client = self.client()?;
+        let reply = tokio::time::timeout(option.hard_ttl(), send(client, request))
+            .await
+            .map_err(|_| {
+                unreachable(format!(
+                    "node {} did not answer within {:?}",
+                    self.target,
+                    option.hard_ttl()
+                ))
+            })?
+            .map_err(|status| {
+                unreachable(format!(
+                    "node {} at {}: {status}",
+                    self.target, self.address
+                ))
+            })?;
+        let answer: Answer<Resp> = decode(&reply.into_inner().payload)
+            .map_err(|error| unreachable(format!("undecodable answer: {error}")))?;
+        answer.map_err(unreachable)
+    }
+}
+
+impl RaftNetworkV2<TypeConfig> for PeerLink {
+    type SnapshotData = SnapshotFile;
+
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.call(&rpc, &option, |mut client, request| async move {
+            client.append_entries(request).await
+        })
+        .await
+        .map_err(RPCError::Unreachable)
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.call(&rpc, &option, |mut client, request| async move {
+            client.vote(request).await
+        })
+        .await
+        .map_err(RPCError::Unreachable)
+    }
+
+    async fn pre_vote(
+        &mut self,
+        rpc: VoteRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.call(&rpc, &option, |mut client, request| async move {
+            client.pre_vote(request).await
+        })
+        .await
+        .map_err(RPCError::Unreachable)
+    }
+
+    async fn transfer_leader(
+        &mut self,
+        rpc: TransferLeaderRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.call(&rpc, &option, |mut client, request| async move {
+            client.transfer_leader(request).await
+        })
+        .await
+        .map_err(RPCError::Unreachable)
+    }
+
+    async fn full_snapshot(
+        &mut self,
+        vote: Vote,
+        snapshot: openraft::alias::SnapshotOf<TypeConfig, SnapshotFile>,
+        cancel: impl Future<Output = ReplicationClosed> + OptionalSend + 'static,
+        option: RPCOption,
+    ) -> Result<SnapshotResponse<TypeConfig>, StreamingError<TypeConfig>> {
+        if !self.transport.faults.pass(self.target).await {
+            return Err(StreamingError::Unreachable(unreachable(format!(
+                "messages to node {} are dropped (fault injection)",
+                self.target
+            ))));
+        }
+        let mut client = self.client()?;
+        let total_bytes = snapshot
+            .snapshot
+            .len()
+            .map_err(|error| StreamingError::Unreachable(unreachable(error.to_string())))?;
+        let header = pb::SnapshotHeader {
+            group_id: self.group,
+            from_node: self.transport.node_id,
+            to_node: self.target,
+            vote: encode(&vote)
+                .map_err(|e| StreamingError::Unreachable(unreachable(e.to_string())))?,
+            meta: encode(&snapshot.meta)
+                .map_err(|e| StreamingError::Unreachable(unreachable(e.to_string())))?,
+            total_bytes,
+        };
+        let chunks = snapshot_chunks(snapshot.snapshot, header);
+        let send = async {
+            tokio::time::timeout(
+                option.hard_ttl().max(Duration::from_secs(60)),
+                client.install_snapshot(chunks),
+            )
+            .await
+            .map_err(|_| {
+                unreachable(format!(
+                    "sending a snapshot to node {} timed out",
+                    self.target
+                ))
+            })?
+            .map_err(|status| unreachable(format!("node {}: {status}", self.target)))
+        };
+        tokio::select! {
+            closed = cancel => Err(StreamingError::Closed(closed)),
+            reply = send => {
+                let reply = reply?;
+                let answer: Answer<SnapshotResponse<TypeConfig>> = decode(&reply.into_inner().payload)
+                    .map_err(|error| unreachable(format!("undecodable answer: {error}")))?;
+                answer.map_err(|error| StreamingError::Unreachable(unreachable(error)))
+            }
+        }
+    }
+}
+
+/// Reads the snapshot file off the executor and yields it as chunks, the header first.
+fn snapshot_chunks(
+    snapshot: SnapshotFile,
+    header: pb::SnapshotHeader,
+) -> impl Stream<Item = pb::SnapshotChunk> + Send + 'static {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<pb::SnapshotChunk>(4);
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = snapshot.file;
+        let mut header = Some(header);
+        if file.seek(SeekFrom::Start(0)).is_err() {
+            return;
+        }
+        loop {
+            let mut data = vec![0u8; SNAPSHOT_CHUNK];
+            let read = match file.read(&mut data) {
+                Ok(read) => read,
+                Err(_) => return,
+            };
+            data.truncate(read);
+            let last = read == 0;
+            if last && header.is_none() {
+                return;
+            }
+            let chunk = pb::SnapshotChunk {
+                header: header.take(),
+                checksum: xxh3_64(&data),
+                data,
+            };
+            if sender.blocking_send(chunk).is_err() || last {
+                return;
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(receiver)
+}
+
+/// The receiving side: hands each message to the addressed local group.
+#[derive(Debug, Clone)]
+pub struct RaftService {
+    transport: Arc<Transport>,
+}
+
+impl RaftService {
+    fn reply<T: Serialize>(answer: Answer<T>) -> Result<Response<pb::RaftReply>, Status> {
+        let payload = encode(&answer).map_err(|error| Status::internal(error.to_string()))?;
+        Ok(Response::new(pb::RaftReply { payload }))
+    }
+
+    /// The local group a request addresses, or why it cannot be served here.
+    fn target(&self, group: u64, to_node: NodeId) -> Answer<Raft> {
+        if to_node != self.transport.node_id {
+            return Err(format!(
+                "this is node {}, not node {to_node}",
+                self.transport.node_id
+            ));
+        }
+        self.transport.group(group)
+    }
+
+    async fn handle<Req, Resp, E, F, Fut>(
+        &self,
+        request: Request<pb::RaftRequest>,
+        handle: F,
+    ) -> Result<Response<pb::RaftReply>, Status>
+    where
+        Req: DeserializeOwned,
+        Resp: Serialize,
+        E: std::fmt::Display,
+        F: FnOnce(Raft, Req) -> Fut,
+        Fut: Future<Output = Result<Resp, E>>,
+    {
+        let request = request.into_inner();
+        let raft = match self.target(request.group_id, request.to_node) {
+            Ok(raft) => raft,
+            Err(reason) => return Self::reply::<Resp>(Err(reason)),
+        };
+        let message: Req = match decode(&request.payload) {
+            Ok(message) => message,
+            Err(error) => return Self::reply::<Resp>(Err(format!("undecodable message: {error}"))),
+        };
+        Self::reply(
+            handle(raft, message)
+                .await
+                .map_err(|error| error.to_string()),
+        )
+    }
+}
+
+#[tonic::async_trait]
+impl pb::raft_server::Raft for RaftService {
+    async fn append_entries(
+        &self,
+        request: Request<pb::RaftRequest>,
+    ) -> Result<Response<pb::RaftReply>, Status> {
+        self.handle(request, |raft, rpc: AppendEntriesRequest<TypeConfig>| async move {
+            raft.append_entries(rpc).await
+        })
+        .await
+    }
+
+    async fn vote(
+        &self,
+        request: Request<pb::RaftRequest>,
+    ) -> Result<Response<pb::RaftReply>, Status> {
+        self.handle(request, |raft, rpc: VoteRequest<TypeConfig>| async move {
+            raft.vote(rpc).await
+        })
+        .await
+    }
+
+    async fn pre_vote(
+        &self,
+        request: Request<pb::RaftRequest>,
+    ) -> Result<Response<pb::RaftReply>, Status> {
+        self.handle(request, |raft, rpc: VoteRequest<TypeConfig>| async move {
+            raft.pre_vote(rpc).await
+        })
+        .await
+    }
+
+    async fn transfer_leader(
+        &self,
+        request: Request<pb::RaftRequest>,
+    ) -> Result<Response<pb::RaftReply>, Status> {
+        self.handle(
+            request,
+            |raft, rpc: TransferLeaderRequest<TypeConfig>| async move {
+                raft.handle_transfer_leader(rpc).await
+            },
+        )
+        .await
+    }
+
+    async fn install_snapshot(
+        &self,
+        request: Request<Streaming<pb::SnapshotChunk>>,
+    ) -> Result<Response<pb::RaftReply>, Status> {
+        let answer = self.receive_snapshot(request.into_inner()).await;
+        Self::reply(answer)
+    }
+}
+
+impl RaftService {
+    /// Writes the streamed snapshot to a file (checking every chunk), then installs it.
+    async fn receive_snapshot(
+        &self,
+        mut chunks: Streaming<pb::SnapshotChunk>,
+    ) -> Answer<SnapshotResponse<TypeConfig>> {
+        let first = chunks
+            .next()
+            .await
+            .ok_or("empty snapshot stream")?
+            .map_err(|status| status.to_string())?;
+        let header = first
+            .header
+            .clone()
+            .ok_or("the first snapshot chunk has no header")?;
+        let raft = self.target(header.group_id, header.to_node)?;
+        let vote: Vote = decode(&header.vote).map_err(|e| e.to_string())?;
+        let meta: SnapshotMeta = decode(&header.meta).map_err(|e| e.to_string())?;
+        let path = self
+            .transport
+            .storage
+            .incoming_snapshot_path(header.group_id);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let writer_path = path.clone();
+        let writer = tokio::task::spawn_blocking(move || -> io::Result<u64> {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&writer_path)?;
+            let mut written = 0u64;
+            for data in receiver {
+                file.write_all(&data)?;
+                written += data.len() as u64;
+            }
+            file.sync_all()?;
+            Ok(written)
+        });
+        let mut chunk = Some(first);
+        let mut failure = None;
+        while let Some(current) = chunk.take() {
+            if xxh3_64(&current.data) != current.checksum {
+                failure = Some("a snapshot chunk failed its checksum".to_owned());
+                break;
+            }
+            if !current.data.is_empty() && sender.send(current.data).is_err() {
+                break;
+            }
+            match chunks.next().await {
+                Some(Ok(next)) => chunk = Some(next),
+                Some(Err(status)) => {
+                    failure = Some(format!("snapshot stream broke: {status}"));
+                    break;
+                }
+                None => {}
+            }
+        }
+        drop(sender);
+        let written = writer
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("writing {}: {e}", path.display()));
+        let cleanup = |reason: String| {
+            let _ = std::fs::remove_file(&path);
+            reason
+        };
+        if let Some(reason) = failure {
+            return Err(cleanup(reason));
+        }
+        let written = written.map_err(cleanup)?;
+        if written != header.total_bytes {
+            return Err(cleanup(format!(
+                "snapshot of {} bytes announced, {written} received",
+                header.total_bytes
+            )));
+        }
+        let file = SnapshotFile::open(&path).map_err(|e| cleanup(e.to_string()))?;
+        let result = raft
+            .install_full_snapshot(
+                vote,
+                openraft::storage::Snapshot {
+                    meta,
+                    snapshot: file,
+                },
+            )
+            .await
+            .map_err(|error| error.to_string());
+        // The state machine keeps its own copy of an installed snapshot.
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+}

@@ -1,0 +1,161 @@
+//! Routing one request: serve it on this node's replica when that works, otherwise forward
+//! it one hop to the shard's leader over the internal port.
+//!
+//! A forward is retried at most once, and only after an answer that proves the first
+//! attempt changed nothing: a NotLeader refusal naming another leader (the leader refuses
+//! before proposing). A timeout or a broken connection is never retried here — the request
+//! may have been applied, and the client decides.
+
+use std::future::Future;
+use std::time::Duration;
+
+use shoal_proto::v1::kv_client::KvClient;
+use shoal_replication::{Dataplane, ReplicationError, Shard};
+use shoal_shardmap::ShardId;
+use tonic::transport::Channel;
+
+use crate::Mode;
+use crate::status::from_status;
+
+/// Metadata key marking a request forwarded by a peer (informational: the internal port
+/// never forwards anyway).
+pub(crate) const FORWARDED_METADATA: &str = "shoal-forwarded-by";
+
+/// How often a node without a replica looks again for a shard's leader while none is known.
+const LEADER_POLL: Duration = Duration::from_millis(50);
+
+/// Where a request goes.
+pub(crate) struct Router<'a> {
+    pub dataplane: &'a Dataplane,
+    pub mode: Mode,
+    /// Longest wait for a leader while an election runs.
+    pub leader_wait: Duration,
+}
+
+impl Router<'_> {
+    /// Runs `local` on this node's replica of `shard`, or `remote` against the leader's
+    /// node when this node has no replica or its replica is not the leader.
+    pub(crate) async fn route<T, L, LF, R, RF>(
+        &self,
+        shard: ShardId,
+        local: L,
+        remote: R,
+    ) -> Result<T, ReplicationError>
+    where
+        L: Fn(Shard) -> LF,
+        LF: Future<Output = Result<T, ReplicationError>>,
+        R: Fn(KvClient<Channel>) -> RF,
+        RF: Future<Output = Result<T, tonic::Status>>,
+    {
+        let dataplane = self.dataplane;
+        let mut hint = None;
+        if let Some(replica) = dataplane.hosted(shard) {
+            match local(replica.clone()).await {
+                Err(ReplicationError::NotLeader {
+                    leader,
+                    leader_address,
+                    ..
+                }) if self.mode == Mode::Client => {
+                    hint = leader.map(|leader| (leader, leader_address));
+                }
+                other => return other,
+            }
+        } else if self.mode == Mode::Forwarded {
+            return Err(ReplicationError::WrongShard { shard: shard.0 });
+        }
+        let (leader, address) = match hint {
+            Some(hint) => hint,
+            None => self.wait_for_leader(shard).await?,
+        };
+        if leader == dataplane.node_id()
+            && let Some(replica) = dataplane.hosted(shard)
+        {
+            // Elected here while we waited.
+            return local(replica.clone()).await;
+        }
+        match self.forward(shard, leader, address, &remote).await {
+            Err(ReplicationError::NotLeader {
+                leader: Some(next),
+                leader_address,
+                ..
+            }) if next != leader && next != dataplane.node_id() => {
+                self.forward(shard, next, leader_address, &remote).await
+            }
+            other => other,
+        }
+    }
+
+    /// The shard's leader and its internal address, waiting a bounded time for an election.
+    async fn wait_for_leader(
+        &self,
+        shard: ShardId,
+    ) -> Result<(u64, Option<String>), ReplicationError> {
+        let dataplane = self.dataplane;
+        let started = tokio::time::Instant::now();
+        loop {
+            let leader = match dataplane.hosted(shard) {
+                Some(replica) => {
+                    let remaining = self.leader_wait.saturating_sub(started.elapsed());
+                    replica.group().wait_for_leader(remaining).await.ok()
+                }
+                None => dataplane.leader_of(shard),
+            };
+            if let Some(leader) = leader {
+                let address = dataplane
+                    .hosted(shard)
+                    .and_then(|replica| replica.group().members().get(&leader).cloned())
+                    .or_else(|| dataplane.internal_address(leader));
+                return Ok((leader, address));
+            }
+            if started.elapsed() >= self.leader_wait {
+                return Err(ReplicationError::Unavailable(format!(
+                    "shard {shard} has no leader (an election has not finished within {:?})",
+                    self.leader_wait
+                )));
+            }
+            tokio::time::sleep(LEADER_POLL).await;
+        }
+    }
+
+    async fn forward<T, R, RF>(
+        &self,
+        shard: ShardId,
+        node: u64,
+        address: Option<String>,
+        remote: &R,
+    ) -> Result<T, ReplicationError>
+    where
+        R: Fn(KvClient<Channel>) -> RF,
+        RF: Future<Output = Result<T, tonic::Status>>,
+    {
+        let dataplane = self.dataplane;
+        let address = address
+            .or_else(|| dataplane.internal_address(node))
+            .ok_or_else(|| {
+                ReplicationError::Unavailable(format!(
+                    "shard {shard}: the address of its leader, node {node}, is unknown here"
+                ))
+            })?;
+        let transport = dataplane.transport();
+        if !transport.faults().pass(node).await {
+            return Err(ReplicationError::Unavailable(format!(
+                "shard {shard}: its leader, node {node}, is unreachable (fault injection)"
+            )));
+        }
+        let channel = transport
+            .peers()
+            .channel(node, &address)
+            .map_err(|error| ReplicationError::Unavailable(error.to_string()))?;
+        metrics::counter!("shoal_requests_forwarded_total").increment(1);
+        remote(KvClient::new(channel)).await.map_err(from_status)
+    }
+}
+
+/// A request to send to a peer, marked as forwarded by this node.
+pub(crate) fn forwarded<T>(dataplane: &Dataplane, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Ok(value) = dataplane.node_id().to_string().parse() {
+        request.metadata_mut().insert(FORWARDED_METADATA, value);
+    }
+    request
+}

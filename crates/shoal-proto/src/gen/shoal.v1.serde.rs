@@ -1,0 +1,4053 @@
+impl serde::Serialize for Consistency {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        let variant = match self {
+            Self::Linearizable => "CONSISTENCY_LINEARIZABLE",
+            Self::Stale => "CONSISTENCY_STALE",
+        };
+        serializer.serialize_str(variant)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Consistency {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "CONSISTENCY_LINEARIZABLE",
+            "CONSISTENCY_STALE",
+        ];
+
+        struct GeneratedVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = Consistency;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(formatter, "expected one of: {:?}", &FIELDS)
+            }
+
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                i32::try_from(v)
+                    .ok()
+                    .and_then(|x| x.try_into().ok())
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(serde::de::Unexpected::Signed(v), &self)
+                    })
+            }
+
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                i32::try_from(v)
+                    .ok()
+                    .and_then(|x| x.try_into().ok())
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(serde::de::Unexpected::Unsigned(v), &self)
+                    })
+            }
+
+            fn visit_str<E>(self, value: &str) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                match value {
+                    "CONSISTENCY_LINEARIZABLE" => Ok(Consistency::Linearizable),
+                    "CONSISTENCY_STALE" => Ok(Consistency::Stale),
+                    _ => Err(serde::de::Error::unknown_variant(value, FIELDS)),
+                }
+            }
+        }
+        deserializer.deserialize_any(GeneratedVisitor)
+    }
+}
+impl serde::Serialize for DeleteRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.key.is_empty() {
+            len += 1;
+        }
+        if self.if_version.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.DeleteRequest", len)?;
+        if !self.key.is_empty() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("key", pbjson::private::base64::encode(&self.key).as_str())?;
+        }
+        if let Some(v) = self.if_version.as_ref() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("ifVersion", ToString::to_string(&v).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "key",
+            "if_version",
+            "ifVersion",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Key,
+            IfVersion,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "key" => Ok(GeneratedField::Key),
+                            "ifVersion" | "if_version" => Ok(GeneratedField::IfVersion),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = DeleteRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.DeleteRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<DeleteRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut key__ = None;
+                let mut if_version__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Key => {
+                            if key__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("key"));
+                            }
+                            key__ = 
+                                Some(map_.next_value::<::pbjson::private::BytesDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::IfVersion => {
+                            if if_version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ifVersion"));
+                            }
+                            if_version__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(DeleteRequest {
+                    key: key__.unwrap_or_default(),
+                    if_version: if_version__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.DeleteRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for DeleteResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.deleted {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.DeleteResponse", len)?;
+        if self.deleted {
+            struct_ser.serialize_field("deleted", &self.deleted)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for DeleteResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "deleted",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Deleted,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "deleted" => Ok(GeneratedField::Deleted),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = DeleteResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.DeleteResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<DeleteResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut deleted__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Deleted => {
+                            if deleted__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("deleted"));
+                            }
+                            deleted__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(DeleteResponse {
+                    deleted: deleted__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.DeleteResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for GetRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.key.is_empty() {
+            len += 1;
+        }
+        if self.consistency != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.GetRequest", len)?;
+        if !self.key.is_empty() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("key", pbjson::private::base64::encode(&self.key).as_str())?;
+        }
+        if self.consistency != 0 {
+            let v = Consistency::try_from(self.consistency)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.consistency)))?;
+            struct_ser.serialize_field("consistency", &v)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "key",
+            "consistency",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Key,
+            Consistency,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "key" => Ok(GeneratedField::Key),
+                            "consistency" => Ok(GeneratedField::Consistency),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = GetRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.GetRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<GetRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut key__ = None;
+                let mut consistency__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Key => {
+                            if key__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("key"));
+                            }
+                            key__ = 
+                                Some(map_.next_value::<::pbjson::private::BytesDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Consistency => {
+                            if consistency__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("consistency"));
+                            }
+                            consistency__ = Some(map_.next_value::<Consistency>()? as i32);
+                        }
+                    }
+                }
+                Ok(GetRequest {
+                    key: key__.unwrap_or_default(),
+                    consistency: consistency__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.GetRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for GetResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.found {
+            len += 1;
+        }
+        if !self.value.is_empty() {
+            len += 1;
+        }
+        if self.version != 0 {
+            len += 1;
+        }
+        if self.ttl_remaining_ms != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.GetResponse", len)?;
+        if self.found {
+            struct_ser.serialize_field("found", &self.found)?;
+        }
+        if !self.value.is_empty() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("value", pbjson::private::base64::encode(&self.value).as_str())?;
+        }
+        if self.version != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("version", ToString::to_string(&self.version).as_str())?;
+        }
+        if self.ttl_remaining_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("ttlRemainingMs", ToString::to_string(&self.ttl_remaining_ms).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "found",
+            "value",
+            "version",
+            "ttl_remaining_ms",
+            "ttlRemainingMs",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Found,
+            Value,
+            Version,
+            TtlRemainingMs,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "found" => Ok(GeneratedField::Found),
+                            "value" => Ok(GeneratedField::Value),
+                            "version" => Ok(GeneratedField::Version),
+                            "ttlRemainingMs" | "ttl_remaining_ms" => Ok(GeneratedField::TtlRemainingMs),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = GetResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.GetResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<GetResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut found__ = None;
+                let mut value__ = None;
+                let mut version__ = None;
+                let mut ttl_remaining_ms__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Found => {
+                            if found__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("found"));
+                            }
+                            found__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Value => {
+                            if value__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("value"));
+                            }
+                            value__ = 
+                                Some(map_.next_value::<::pbjson::private::BytesDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Version => {
+                            if version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("version"));
+                            }
+                            version__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::TtlRemainingMs => {
+                            if ttl_remaining_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ttlRemainingMs"));
+                            }
+                            ttl_remaining_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(GetResponse {
+                    found: found__.unwrap_or_default(),
+                    value: value__.unwrap_or_default(),
+                    version: version__.unwrap_or_default(),
+                    ttl_remaining_ms: ttl_remaining_ms__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.GetResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for GetShardMapRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let len = 0;
+        let struct_ser = serializer.serialize_struct("shoal.v1.GetShardMapRequest", len)?;
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetShardMapRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                            Err(serde::de::Error::unknown_field(value, FIELDS))
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = GetShardMapRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.GetShardMapRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<GetShardMapRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                while map_.next_key::<GeneratedField>()?.is_some() {
+                    let _ = map_.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(GetShardMapRequest {
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.GetShardMapRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for GetShardMapResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.epoch != 0 {
+            len += 1;
+        }
+        if !self.shards.is_empty() {
+            len += 1;
+        }
+        if !self.key_hash.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.GetShardMapResponse", len)?;
+        if self.epoch != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("epoch", ToString::to_string(&self.epoch).as_str())?;
+        }
+        if !self.shards.is_empty() {
+            struct_ser.serialize_field("shards", &self.shards)?;
+        }
+        if !self.key_hash.is_empty() {
+            struct_ser.serialize_field("keyHash", &self.key_hash)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetShardMapResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "epoch",
+            "shards",
+            "key_hash",
+            "keyHash",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Epoch,
+            Shards,
+            KeyHash,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "epoch" => Ok(GeneratedField::Epoch),
+                            "shards" => Ok(GeneratedField::Shards),
+                            "keyHash" | "key_hash" => Ok(GeneratedField::KeyHash),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = GetShardMapResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.GetShardMapResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<GetShardMapResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut epoch__ = None;
+                let mut shards__ = None;
+                let mut key_hash__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Epoch => {
+                            if epoch__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("epoch"));
+                            }
+                            epoch__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Shards => {
+                            if shards__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shards"));
+                            }
+                            shards__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::KeyHash => {
+                            if key_hash__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("keyHash"));
+                            }
+                            key_hash__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(GetShardMapResponse {
+                    epoch: epoch__.unwrap_or_default(),
+                    shards: shards__.unwrap_or_default(),
+                    key_hash: key_hash__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.GetShardMapResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for GroupRole {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        let variant = match self {
+            Self::Unknown => "GROUP_ROLE_UNKNOWN",
+            Self::Leader => "GROUP_ROLE_LEADER",
+            Self::Follower => "GROUP_ROLE_FOLLOWER",
+            Self::Candidate => "GROUP_ROLE_CANDIDATE",
+            Self::Learner => "GROUP_ROLE_LEARNER",
+            Self::Shutdown => "GROUP_ROLE_SHUTDOWN",
+        };
+        serializer.serialize_str(variant)
+    }
+}
+impl<'de> serde::Deserialize<'de> for GroupRole {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "GROUP_ROLE_UNKNOWN",
+            "GROUP_ROLE_LEADER",
+            "GROUP_ROLE_FOLLOWER",
+            "GROUP_ROLE_CANDIDATE",
+            "GROUP_ROLE_LEARNER",
+            "GROUP_ROLE_SHUTDOWN",
+        ];
+
+        struct GeneratedVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = GroupRole;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(formatter, "expected one of: {:?}", &FIELDS)
+            }
+
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                i32::try_from(v)
+                    .ok()
+                    .and_then(|x| x.try_into().ok())
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(serde::de::Unexpected::Signed(v), &self)
+                    })
+            }
+
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                i32::try_from(v)
+                    .ok()
+                    .and_then(|x| x.try_into().ok())
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(serde::de::Unexpected::Unsigned(v), &self)
+                    })
+            }
+
+            fn visit_str<E>(self, value: &str) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                match value {
+                    "GROUP_ROLE_UNKNOWN" => Ok(GroupRole::Unknown),
+                    "GROUP_ROLE_LEADER" => Ok(GroupRole::Leader),
+                    "GROUP_ROLE_FOLLOWER" => Ok(GroupRole::Follower),
+                    "GROUP_ROLE_CANDIDATE" => Ok(GroupRole::Candidate),
+                    "GROUP_ROLE_LEARNER" => Ok(GroupRole::Learner),
+                    "GROUP_ROLE_SHUTDOWN" => Ok(GroupRole::Shutdown),
+                    _ => Err(serde::de::Error::unknown_variant(value, FIELDS)),
+                }
+            }
+        }
+        deserializer.deserialize_any(GeneratedVisitor)
+    }
+}
+impl serde::Serialize for GroupStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.group_id != 0 {
+            len += 1;
+        }
+        if self.role != 0 {
+            len += 1;
+        }
+        if self.leader_id != 0 {
+            len += 1;
+        }
+        if self.term != 0 {
+            len += 1;
+        }
+        if self.applied_index != 0 {
+            len += 1;
+        }
+        if self.last_log_index != 0 {
+            len += 1;
+        }
+        if self.snapshot_index != 0 {
+            len += 1;
+        }
+        if self.purged_index != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.GroupStatus", len)?;
+        if self.group_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("groupId", ToString::to_string(&self.group_id).as_str())?;
+        }
+        if self.role != 0 {
+            let v = GroupRole::try_from(self.role)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.role)))?;
+            struct_ser.serialize_field("role", &v)?;
+        }
+        if self.leader_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("leaderId", ToString::to_string(&self.leader_id).as_str())?;
+        }
+        if self.term != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("term", ToString::to_string(&self.term).as_str())?;
+        }
+        if self.applied_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("appliedIndex", ToString::to_string(&self.applied_index).as_str())?;
+        }
+        if self.last_log_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lastLogIndex", ToString::to_string(&self.last_log_index).as_str())?;
+        }
+        if self.snapshot_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("snapshotIndex", ToString::to_string(&self.snapshot_index).as_str())?;
+        }
+        if self.purged_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("purgedIndex", ToString::to_string(&self.purged_index).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for GroupStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "group_id",
+            "groupId",
+            "role",
+            "leader_id",
+            "leaderId",
+            "term",
+            "applied_index",
+            "appliedIndex",
+            "last_log_index",
+            "lastLogIndex",
+            "snapshot_index",
+            "snapshotIndex",
+            "purged_index",
+            "purgedIndex",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            GroupId,
+            Role,
+            LeaderId,
+            Term,
+            AppliedIndex,
+            LastLogIndex,
+            SnapshotIndex,
+            PurgedIndex,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "groupId" | "group_id" => Ok(GeneratedField::GroupId),
+                            "role" => Ok(GeneratedField::Role),
+                            "leaderId" | "leader_id" => Ok(GeneratedField::LeaderId),
+                            "term" => Ok(GeneratedField::Term),
+                            "appliedIndex" | "applied_index" => Ok(GeneratedField::AppliedIndex),
+                            "lastLogIndex" | "last_log_index" => Ok(GeneratedField::LastLogIndex),
+                            "snapshotIndex" | "snapshot_index" => Ok(GeneratedField::SnapshotIndex),
+                            "purgedIndex" | "purged_index" => Ok(GeneratedField::PurgedIndex),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = GroupStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.GroupStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<GroupStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut group_id__ = None;
+                let mut role__ = None;
+                let mut leader_id__ = None;
+                let mut term__ = None;
+                let mut applied_index__ = None;
+                let mut last_log_index__ = None;
+                let mut snapshot_index__ = None;
+                let mut purged_index__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::GroupId => {
+                            if group_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("groupId"));
+                            }
+                            group_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Role => {
+                            if role__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("role"));
+                            }
+                            role__ = Some(map_.next_value::<GroupRole>()? as i32);
+                        }
+                        GeneratedField::LeaderId => {
+                            if leader_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leaderId"));
+                            }
+                            leader_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Term => {
+                            if term__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("term"));
+                            }
+                            term__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::AppliedIndex => {
+                            if applied_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("appliedIndex"));
+                            }
+                            applied_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LastLogIndex => {
+                            if last_log_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastLogIndex"));
+                            }
+                            last_log_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::SnapshotIndex => {
+                            if snapshot_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("snapshotIndex"));
+                            }
+                            snapshot_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::PurgedIndex => {
+                            if purged_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("purgedIndex"));
+                            }
+                            purged_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(GroupStatus {
+                    group_id: group_id__.unwrap_or_default(),
+                    role: role__.unwrap_or_default(),
+                    leader_id: leader_id__.unwrap_or_default(),
+                    term: term__.unwrap_or_default(),
+                    applied_index: applied_index__.unwrap_or_default(),
+                    last_log_index: last_log_index__.unwrap_or_default(),
+                    snapshot_index: snapshot_index__.unwrap_or_default(),
+                    purged_index: purged_index__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.GroupStatus", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for Member {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if !self.name.is_empty() {
+            len += 1;
+        }
+        if self.generation != 0 {
+            len += 1;
+        }
+        if self.live {
+            len += 1;
+        }
+        if self.ready {
+            len += 1;
+        }
+        if self.state != 0 {
+            len += 1;
+        }
+        if !self.internal_address.is_empty() {
+            len += 1;
+        }
+        if !self.client_address.is_empty() {
+            len += 1;
+        }
+        if !self.admin_address.is_empty() {
+            len += 1;
+        }
+        if !self.gossip_address.is_empty() {
+            len += 1;
+        }
+        if !self.zone.is_empty() {
+            len += 1;
+        }
+        if !self.leading_shards.is_empty() {
+            len += 1;
+        }
+        if self.shard_map_epoch != 0 {
+            len += 1;
+        }
+        if !self.cluster_id.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.Member", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if !self.name.is_empty() {
+            struct_ser.serialize_field("name", &self.name)?;
+        }
+        if self.generation != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("generation", ToString::to_string(&self.generation).as_str())?;
+        }
+        if self.live {
+            struct_ser.serialize_field("live", &self.live)?;
+        }
+        if self.ready {
+            struct_ser.serialize_field("ready", &self.ready)?;
+        }
+        if self.state != 0 {
+            let v = NodeState::try_from(self.state)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.state)))?;
+            struct_ser.serialize_field("state", &v)?;
+        }
+        if !self.internal_address.is_empty() {
+            struct_ser.serialize_field("internalAddress", &self.internal_address)?;
+        }
+        if !self.client_address.is_empty() {
+            struct_ser.serialize_field("clientAddress", &self.client_address)?;
+        }
+        if !self.admin_address.is_empty() {
+            struct_ser.serialize_field("adminAddress", &self.admin_address)?;
+        }
+        if !self.gossip_address.is_empty() {
+            struct_ser.serialize_field("gossipAddress", &self.gossip_address)?;
+        }
+        if !self.zone.is_empty() {
+            struct_ser.serialize_field("zone", &self.zone)?;
+        }
+        if !self.leading_shards.is_empty() {
+            struct_ser.serialize_field("leadingShards", &self.leading_shards)?;
+        }
+        if self.shard_map_epoch != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("shardMapEpoch", ToString::to_string(&self.shard_map_epoch).as_str())?;
+        }
+        if !self.cluster_id.is_empty() {
+            struct_ser.serialize_field("clusterId", &self.cluster_id)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for Member {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "name",
+            "generation",
+            "live",
+            "ready",
+            "state",
+            "internal_address",
+            "internalAddress",
+            "client_address",
+            "clientAddress",
+            "admin_address",
+            "adminAddress",
+            "gossip_address",
+            "gossipAddress",
+            "zone",
+            "leading_shards",
+            "leadingShards",
+            "shard_map_epoch",
+            "shardMapEpoch",
+            "cluster_id",
+            "clusterId",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Name,
+            Generation,
+            Live,
+            Ready,
+            State,
+            InternalAddress,
+            ClientAddress,
+            AdminAddress,
+            GossipAddress,
+            Zone,
+            LeadingShards,
+            ShardMapEpoch,
+            ClusterId,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "name" => Ok(GeneratedField::Name),
+                            "generation" => Ok(GeneratedField::Generation),
+                            "live" => Ok(GeneratedField::Live),
+                            "ready" => Ok(GeneratedField::Ready),
+                            "state" => Ok(GeneratedField::State),
+                            "internalAddress" | "internal_address" => Ok(GeneratedField::InternalAddress),
+                            "clientAddress" | "client_address" => Ok(GeneratedField::ClientAddress),
+                            "adminAddress" | "admin_address" => Ok(GeneratedField::AdminAddress),
+                            "gossipAddress" | "gossip_address" => Ok(GeneratedField::GossipAddress),
+                            "zone" => Ok(GeneratedField::Zone),
+                            "leadingShards" | "leading_shards" => Ok(GeneratedField::LeadingShards),
+                            "shardMapEpoch" | "shard_map_epoch" => Ok(GeneratedField::ShardMapEpoch),
+                            "clusterId" | "cluster_id" => Ok(GeneratedField::ClusterId),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = Member;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.Member")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<Member, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut name__ = None;
+                let mut generation__ = None;
+                let mut live__ = None;
+                let mut ready__ = None;
+                let mut state__ = None;
+                let mut internal_address__ = None;
+                let mut client_address__ = None;
+                let mut admin_address__ = None;
+                let mut gossip_address__ = None;
+                let mut zone__ = None;
+                let mut leading_shards__ = None;
+                let mut shard_map_epoch__ = None;
+                let mut cluster_id__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Name => {
+                            if name__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            name__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Generation => {
+                            if generation__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("generation"));
+                            }
+                            generation__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Live => {
+                            if live__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("live"));
+                            }
+                            live__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Ready => {
+                            if ready__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ready"));
+                            }
+                            ready__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::State => {
+                            if state__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("state"));
+                            }
+                            state__ = Some(map_.next_value::<NodeState>()? as i32);
+                        }
+                        GeneratedField::InternalAddress => {
+                            if internal_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("internalAddress"));
+                            }
+                            internal_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::ClientAddress => {
+                            if client_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("clientAddress"));
+                            }
+                            client_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::AdminAddress => {
+                            if admin_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("adminAddress"));
+                            }
+                            admin_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::GossipAddress => {
+                            if gossip_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("gossipAddress"));
+                            }
+                            gossip_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Zone => {
+                            if zone__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("zone"));
+                            }
+                            zone__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::LeadingShards => {
+                            if leading_shards__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leadingShards"));
+                            }
+                            leading_shards__ = 
+                                Some(map_.next_value::<Vec<::pbjson::private::NumberDeserialize<_>>>()?
+                                    .into_iter().map(|x| x.0).collect())
+                            ;
+                        }
+                        GeneratedField::ShardMapEpoch => {
+                            if shard_map_epoch__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardMapEpoch"));
+                            }
+                            shard_map_epoch__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::ClusterId => {
+                            if cluster_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("clusterId"));
+                            }
+                            cluster_id__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(Member {
+                    node_id: node_id__.unwrap_or_default(),
+                    name: name__.unwrap_or_default(),
+                    generation: generation__.unwrap_or_default(),
+                    live: live__.unwrap_or_default(),
+                    ready: ready__.unwrap_or_default(),
+                    state: state__.unwrap_or_default(),
+                    internal_address: internal_address__.unwrap_or_default(),
+                    client_address: client_address__.unwrap_or_default(),
+                    admin_address: admin_address__.unwrap_or_default(),
+                    gossip_address: gossip_address__.unwrap_or_default(),
+                    zone: zone__.unwrap_or_default(),
+                    leading_shards: leading_shards__.unwrap_or_default(),
+                    shard_map_epoch: shard_map_epoch__.unwrap_or_default(),
+                    cluster_id: cluster_id__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.Member", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for MembersRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let len = 0;
+        let struct_ser = serializer.serialize_struct("shoal.v1.MembersRequest", len)?;
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembersRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                            Err(serde::de::Error::unknown_field(value, FIELDS))
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = MembersRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.MembersRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<MembersRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                while map_.next_key::<GeneratedField>()?.is_some() {
+                    let _ = map_.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(MembersRequest {
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.MembersRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for MembersResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if !self.members.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.MembersResponse", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if !self.members.is_empty() {
+            struct_ser.serialize_field("members", &self.members)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for MembersResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "members",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Members,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "members" => Ok(GeneratedField::Members),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = MembersResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.MembersResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<MembersResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut members__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Members => {
+                            if members__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("members"));
+                            }
+                            members__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(MembersResponse {
+                    node_id: node_id__.unwrap_or_default(),
+                    members: members__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.MembersResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for NodeState {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        let variant = match self {
+            Self::Unknown => "NODE_STATE_UNKNOWN",
+            Self::Joining => "NODE_STATE_JOINING",
+            Self::Active => "NODE_STATE_ACTIVE",
+            Self::Draining => "NODE_STATE_DRAINING",
+            Self::Decommissioned => "NODE_STATE_DECOMMISSIONED",
+        };
+        serializer.serialize_str(variant)
+    }
+}
+impl<'de> serde::Deserialize<'de> for NodeState {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "NODE_STATE_UNKNOWN",
+            "NODE_STATE_JOINING",
+            "NODE_STATE_ACTIVE",
+            "NODE_STATE_DRAINING",
+            "NODE_STATE_DECOMMISSIONED",
+        ];
+
+        struct GeneratedVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = NodeState;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(formatter, "expected one of: {:?}", &FIELDS)
+            }
+
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                i32::try_from(v)
+                    .ok()
+                    .and_then(|x| x.try_into().ok())
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(serde::de::Unexpected::Signed(v), &self)
+                    })
+            }
+
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                i32::try_from(v)
+                    .ok()
+                    .and_then(|x| x.try_into().ok())
+                    .ok_or_else(|| {
+                        serde::de::Error::invalid_value(serde::de::Unexpected::Unsigned(v), &self)
+                    })
+            }
+
+            fn visit_str<E>(self, value: &str) -> std::result::Result<Self::Value, E>
+            where
+                E: serde::de::Error,
+            {
+                match value {
+                    "NODE_STATE_UNKNOWN" => Ok(NodeState::Unknown),
+                    "NODE_STATE_JOINING" => Ok(NodeState::Joining),
+                    "NODE_STATE_ACTIVE" => Ok(NodeState::Active),
+                    "NODE_STATE_DRAINING" => Ok(NodeState::Draining),
+                    "NODE_STATE_DECOMMISSIONED" => Ok(NodeState::Decommissioned),
+                    _ => Err(serde::de::Error::unknown_variant(value, FIELDS)),
+                }
+            }
+        }
+        deserializer.deserialize_any(GeneratedVisitor)
+    }
+}
+impl serde::Serialize for NodeStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if !self.name.is_empty() {
+            len += 1;
+        }
+        if self.state != 0 {
+            len += 1;
+        }
+        if self.live {
+            len += 1;
+        }
+        if self.ready {
+            len += 1;
+        }
+        if !self.internal_address.is_empty() {
+            len += 1;
+        }
+        if !self.client_address.is_empty() {
+            len += 1;
+        }
+        if !self.admin_address.is_empty() {
+            len += 1;
+        }
+        if !self.zone.is_empty() {
+            len += 1;
+        }
+        if self.meta_voter {
+            len += 1;
+        }
+        if !self.leading_shards.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.NodeStatus", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if !self.name.is_empty() {
+            struct_ser.serialize_field("name", &self.name)?;
+        }
+        if self.state != 0 {
+            let v = NodeState::try_from(self.state)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.state)))?;
+            struct_ser.serialize_field("state", &v)?;
+        }
+        if self.live {
+            struct_ser.serialize_field("live", &self.live)?;
+        }
+        if self.ready {
+            struct_ser.serialize_field("ready", &self.ready)?;
+        }
+        if !self.internal_address.is_empty() {
+            struct_ser.serialize_field("internalAddress", &self.internal_address)?;
+        }
+        if !self.client_address.is_empty() {
+            struct_ser.serialize_field("clientAddress", &self.client_address)?;
+        }
+        if !self.admin_address.is_empty() {
+            struct_ser.serialize_field("adminAddress", &self.admin_address)?;
+        }
+        if !self.zone.is_empty() {
+            struct_ser.serialize_field("zone", &self.zone)?;
+        }
+        if self.meta_voter {
+            struct_ser.serialize_field("metaVoter", &self.meta_voter)?;
+        }
+        if !self.leading_shards.is_empty() {
+            struct_ser.serialize_field("leadingShards", &self.leading_shards)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for NodeStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "name",
+            "state",
+            "live",
+            "ready",
+            "internal_address",
+            "internalAddress",
+            "client_address",
+            "clientAddress",
+            "admin_address",
+            "adminAddress",
+            "zone",
+            "meta_voter",
+            "metaVoter",
+            "leading_shards",
+            "leadingShards",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Name,
+            State,
+            Live,
+            Ready,
+            InternalAddress,
+            ClientAddress,
+            AdminAddress,
+            Zone,
+            MetaVoter,
+            LeadingShards,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "name" => Ok(GeneratedField::Name),
+                            "state" => Ok(GeneratedField::State),
+                            "live" => Ok(GeneratedField::Live),
+                            "ready" => Ok(GeneratedField::Ready),
+                            "internalAddress" | "internal_address" => Ok(GeneratedField::InternalAddress),
+                            "clientAddress" | "client_address" => Ok(GeneratedField::ClientAddress),
+                            "adminAddress" | "admin_address" => Ok(GeneratedField::AdminAddress),
+                            "zone" => Ok(GeneratedField::Zone),
+                            "metaVoter" | "meta_voter" => Ok(GeneratedField::MetaVoter),
+                            "leadingShards" | "leading_shards" => Ok(GeneratedField::LeadingShards),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = NodeStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.NodeStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<NodeStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut name__ = None;
+                let mut state__ = None;
+                let mut live__ = None;
+                let mut ready__ = None;
+                let mut internal_address__ = None;
+                let mut client_address__ = None;
+                let mut admin_address__ = None;
+                let mut zone__ = None;
+                let mut meta_voter__ = None;
+                let mut leading_shards__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Name => {
+                            if name__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            name__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::State => {
+                            if state__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("state"));
+                            }
+                            state__ = Some(map_.next_value::<NodeState>()? as i32);
+                        }
+                        GeneratedField::Live => {
+                            if live__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("live"));
+                            }
+                            live__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Ready => {
+                            if ready__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ready"));
+                            }
+                            ready__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::InternalAddress => {
+                            if internal_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("internalAddress"));
+                            }
+                            internal_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::ClientAddress => {
+                            if client_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("clientAddress"));
+                            }
+                            client_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::AdminAddress => {
+                            if admin_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("adminAddress"));
+                            }
+                            admin_address__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Zone => {
+                            if zone__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("zone"));
+                            }
+                            zone__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::MetaVoter => {
+                            if meta_voter__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("metaVoter"));
+                            }
+                            meta_voter__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::LeadingShards => {
+                            if leading_shards__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leadingShards"));
+                            }
+                            leading_shards__ = 
+                                Some(map_.next_value::<Vec<::pbjson::private::NumberDeserialize<_>>>()?
+                                    .into_iter().map(|x| x.0).collect())
+                            ;
+                        }
+                    }
+                }
+                Ok(NodeStatus {
+                    node_id: node_id__.unwrap_or_default(),
+                    name: name__.unwrap_or_default(),
+                    state: state__.unwrap_or_default(),
+                    live: live__.unwrap_or_default(),
+                    ready: ready__.unwrap_or_default(),
+                    internal_address: internal_address__.unwrap_or_default(),
+                    client_address: client_address__.unwrap_or_default(),
+                    admin_address: admin_address__.unwrap_or_default(),
+                    zone: zone__.unwrap_or_default(),
+                    meta_voter: meta_voter__.unwrap_or_default(),
+                    leading_shards: leading_shards__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.NodeStatus", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for PutRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.key.is_empty() {
+            len += 1;
+        }
+        if !self.value.is_empty() {
+            len += 1;
+        }
+        if self.ttl_ms != 0 {
+            len += 1;
+        }
+        if self.if_version.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.PutRequest", len)?;
+        if !self.key.is_empty() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("key", pbjson::private::base64::encode(&self.key).as_str())?;
+        }
+        if !self.value.is_empty() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("value", pbjson::private::base64::encode(&self.value).as_str())?;
+        }
+        if self.ttl_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("ttlMs", ToString::to_string(&self.ttl_ms).as_str())?;
+        }
+        if let Some(v) = self.if_version.as_ref() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("ifVersion", ToString::to_string(&v).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for PutRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "key",
+            "value",
+            "ttl_ms",
+            "ttlMs",
+            "if_version",
+            "ifVersion",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Key,
+            Value,
+            TtlMs,
+            IfVersion,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "key" => Ok(GeneratedField::Key),
+                            "value" => Ok(GeneratedField::Value),
+                            "ttlMs" | "ttl_ms" => Ok(GeneratedField::TtlMs),
+                            "ifVersion" | "if_version" => Ok(GeneratedField::IfVersion),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = PutRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.PutRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<PutRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut key__ = None;
+                let mut value__ = None;
+                let mut ttl_ms__ = None;
+                let mut if_version__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Key => {
+                            if key__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("key"));
+                            }
+                            key__ = 
+                                Some(map_.next_value::<::pbjson::private::BytesDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Value => {
+                            if value__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("value"));
+                            }
+                            value__ = 
+                                Some(map_.next_value::<::pbjson::private::BytesDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::TtlMs => {
+                            if ttl_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ttlMs"));
+                            }
+                            ttl_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::IfVersion => {
+                            if if_version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ifVersion"));
+                            }
+                            if_version__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(PutRequest {
+                    key: key__.unwrap_or_default(),
+                    value: value__.unwrap_or_default(),
+                    ttl_ms: ttl_ms__.unwrap_or_default(),
+                    if_version: if_version__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.PutRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for PutResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.version != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.PutResponse", len)?;
+        if self.version != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("version", ToString::to_string(&self.version).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for PutResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "version",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Version,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "version" => Ok(GeneratedField::Version),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = PutResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.PutResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<PutResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut version__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Version => {
+                            if version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("version"));
+                            }
+                            version__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(PutResponse {
+                    version: version__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.PutResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ReplicaStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if self.reachable {
+            len += 1;
+        }
+        if self.role != 0 {
+            len += 1;
+        }
+        if self.applied_index != 0 {
+            len += 1;
+        }
+        if self.last_log_index != 0 {
+            len += 1;
+        }
+        if self.lag != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ReplicaStatus", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if self.reachable {
+            struct_ser.serialize_field("reachable", &self.reachable)?;
+        }
+        if self.role != 0 {
+            let v = GroupRole::try_from(self.role)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.role)))?;
+            struct_ser.serialize_field("role", &v)?;
+        }
+        if self.applied_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("appliedIndex", ToString::to_string(&self.applied_index).as_str())?;
+        }
+        if self.last_log_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lastLogIndex", ToString::to_string(&self.last_log_index).as_str())?;
+        }
+        if self.lag != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lag", ToString::to_string(&self.lag).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReplicaStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "reachable",
+            "role",
+            "applied_index",
+            "appliedIndex",
+            "last_log_index",
+            "lastLogIndex",
+            "lag",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Reachable,
+            Role,
+            AppliedIndex,
+            LastLogIndex,
+            Lag,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "reachable" => Ok(GeneratedField::Reachable),
+                            "role" => Ok(GeneratedField::Role),
+                            "appliedIndex" | "applied_index" => Ok(GeneratedField::AppliedIndex),
+                            "lastLogIndex" | "last_log_index" => Ok(GeneratedField::LastLogIndex),
+                            "lag" => Ok(GeneratedField::Lag),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ReplicaStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ReplicaStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ReplicaStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut reachable__ = None;
+                let mut role__ = None;
+                let mut applied_index__ = None;
+                let mut last_log_index__ = None;
+                let mut lag__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Reachable => {
+                            if reachable__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("reachable"));
+                            }
+                            reachable__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Role => {
+                            if role__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("role"));
+                            }
+                            role__ = Some(map_.next_value::<GroupRole>()? as i32);
+                        }
+                        GeneratedField::AppliedIndex => {
+                            if applied_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("appliedIndex"));
+                            }
+                            applied_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LastLogIndex => {
+                            if last_log_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastLogIndex"));
+                            }
+                            last_log_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Lag => {
+                            if lag__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lag"));
+                            }
+                            lag__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(ReplicaStatus {
+                    node_id: node_id__.unwrap_or_default(),
+                    reachable: reachable__.unwrap_or_default(),
+                    role: role__.unwrap_or_default(),
+                    applied_index: applied_index__.unwrap_or_default(),
+                    last_log_index: last_log_index__.unwrap_or_default(),
+                    lag: lag__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ReplicaStatus", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ShardPlacement {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.shard_id != 0 {
+            len += 1;
+        }
+        if self.hash_start != 0 {
+            len += 1;
+        }
+        if self.hash_end != 0 {
+            len += 1;
+        }
+        if !self.replicas.is_empty() {
+            len += 1;
+        }
+        if self.leader_id != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ShardPlacement", len)?;
+        if self.shard_id != 0 {
+            struct_ser.serialize_field("shardId", &self.shard_id)?;
+        }
+        if self.hash_start != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("hashStart", ToString::to_string(&self.hash_start).as_str())?;
+        }
+        if self.hash_end != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("hashEnd", ToString::to_string(&self.hash_end).as_str())?;
+        }
+        if !self.replicas.is_empty() {
+            struct_ser.serialize_field("replicas", &self.replicas)?;
+        }
+        if self.leader_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("leaderId", ToString::to_string(&self.leader_id).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShardPlacement {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shard_id",
+            "shardId",
+            "hash_start",
+            "hashStart",
+            "hash_end",
+            "hashEnd",
+            "replicas",
+            "leader_id",
+            "leaderId",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ShardId,
+            HashStart,
+            HashEnd,
+            Replicas,
+            LeaderId,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "hashStart" | "hash_start" => Ok(GeneratedField::HashStart),
+                            "hashEnd" | "hash_end" => Ok(GeneratedField::HashEnd),
+                            "replicas" => Ok(GeneratedField::Replicas),
+                            "leaderId" | "leader_id" => Ok(GeneratedField::LeaderId),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ShardPlacement;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ShardPlacement")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ShardPlacement, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shard_id__ = None;
+                let mut hash_start__ = None;
+                let mut hash_end__ = None;
+                let mut replicas__ = None;
+                let mut leader_id__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::HashStart => {
+                            if hash_start__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("hashStart"));
+                            }
+                            hash_start__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::HashEnd => {
+                            if hash_end__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("hashEnd"));
+                            }
+                            hash_end__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Replicas => {
+                            if replicas__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("replicas"));
+                            }
+                            replicas__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::LeaderId => {
+                            if leader_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leaderId"));
+                            }
+                            leader_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(ShardPlacement {
+                    shard_id: shard_id__.unwrap_or_default(),
+                    hash_start: hash_start__.unwrap_or_default(),
+                    hash_end: hash_end__.unwrap_or_default(),
+                    replicas: replicas__.unwrap_or_default(),
+                    leader_id: leader_id__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ShardPlacement", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ShardReplica {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if !self.client_address.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ShardReplica", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if !self.client_address.is_empty() {
+            struct_ser.serialize_field("clientAddress", &self.client_address)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShardReplica {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "client_address",
+            "clientAddress",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            ClientAddress,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "clientAddress" | "client_address" => Ok(GeneratedField::ClientAddress),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ShardReplica;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ShardReplica")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ShardReplica, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut client_address__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::ClientAddress => {
+                            if client_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("clientAddress"));
+                            }
+                            client_address__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ShardReplica {
+                    node_id: node_id__.unwrap_or_default(),
+                    client_address: client_address__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ShardReplica", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ShardStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.shard_id != 0 {
+            len += 1;
+        }
+        if self.hash_start != 0 {
+            len += 1;
+        }
+        if self.hash_end != 0 {
+            len += 1;
+        }
+        if self.keys != 0 {
+            len += 1;
+        }
+        if self.group.is_some() {
+            len += 1;
+        }
+        if self.leader_id != 0 {
+            len += 1;
+        }
+        if !self.replicas.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ShardStatus", len)?;
+        if self.shard_id != 0 {
+            struct_ser.serialize_field("shardId", &self.shard_id)?;
+        }
+        if self.hash_start != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("hashStart", ToString::to_string(&self.hash_start).as_str())?;
+        }
+        if self.hash_end != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("hashEnd", ToString::to_string(&self.hash_end).as_str())?;
+        }
+        if self.keys != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("keys", ToString::to_string(&self.keys).as_str())?;
+        }
+        if let Some(v) = self.group.as_ref() {
+            struct_ser.serialize_field("group", v)?;
+        }
+        if self.leader_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("leaderId", ToString::to_string(&self.leader_id).as_str())?;
+        }
+        if !self.replicas.is_empty() {
+            struct_ser.serialize_field("replicas", &self.replicas)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShardStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shard_id",
+            "shardId",
+            "hash_start",
+            "hashStart",
+            "hash_end",
+            "hashEnd",
+            "keys",
+            "group",
+            "leader_id",
+            "leaderId",
+            "replicas",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ShardId,
+            HashStart,
+            HashEnd,
+            Keys,
+            Group,
+            LeaderId,
+            Replicas,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "hashStart" | "hash_start" => Ok(GeneratedField::HashStart),
+                            "hashEnd" | "hash_end" => Ok(GeneratedField::HashEnd),
+                            "keys" => Ok(GeneratedField::Keys),
+                            "group" => Ok(GeneratedField::Group),
+                            "leaderId" | "leader_id" => Ok(GeneratedField::LeaderId),
+                            "replicas" => Ok(GeneratedField::Replicas),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ShardStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ShardStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ShardStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shard_id__ = None;
+                let mut hash_start__ = None;
+                let mut hash_end__ = None;
+                let mut keys__ = None;
+                let mut group__ = None;
+                let mut leader_id__ = None;
+                let mut replicas__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::HashStart => {
+                            if hash_start__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("hashStart"));
+                            }
+                            hash_start__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::HashEnd => {
+                            if hash_end__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("hashEnd"));
+                            }
+                            hash_end__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Keys => {
+                            if keys__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("keys"));
+                            }
+                            keys__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Group => {
+                            if group__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("group"));
+                            }
+                            group__ = map_.next_value()?;
+                        }
+                        GeneratedField::LeaderId => {
+                            if leader_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leaderId"));
+                            }
+                            leader_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Replicas => {
+                            if replicas__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("replicas"));
+                            }
+                            replicas__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ShardStatus {
+                    shard_id: shard_id__.unwrap_or_default(),
+                    hash_start: hash_start__.unwrap_or_default(),
+                    hash_end: hash_end__.unwrap_or_default(),
+                    keys: keys__.unwrap_or_default(),
+                    group: group__,
+                    leader_id: leader_id__.unwrap_or_default(),
+                    replicas: replicas__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ShardStatus", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for StatusRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.local_only {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.StatusRequest", len)?;
+        if self.local_only {
+            struct_ser.serialize_field("localOnly", &self.local_only)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for StatusRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "local_only",
+            "localOnly",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            LocalOnly,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "localOnly" | "local_only" => Ok(GeneratedField::LocalOnly),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = StatusRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.StatusRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<StatusRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut local_only__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::LocalOnly => {
+                            if local_only__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("localOnly"));
+                            }
+                            local_only__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(StatusRequest {
+                    local_only: local_only__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.StatusRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for StatusResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if !self.node_name.is_empty() {
+            len += 1;
+        }
+        if !self.version.is_empty() {
+            len += 1;
+        }
+        if self.ready {
+            len += 1;
+        }
+        if self.shard_map_epoch != 0 {
+            len += 1;
+        }
+        if self.meta.is_some() {
+            len += 1;
+        }
+        if !self.shards.is_empty() {
+            len += 1;
+        }
+        if self.storage.is_some() {
+            len += 1;
+        }
+        if !self.cluster_id.is_empty() {
+            len += 1;
+        }
+        if !self.nodes.is_empty() {
+            len += 1;
+        }
+        if self.meta_leader_id != 0 {
+            len += 1;
+        }
+        if self.meta_term != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.StatusResponse", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if !self.node_name.is_empty() {
+            struct_ser.serialize_field("nodeName", &self.node_name)?;
+        }
+        if !self.version.is_empty() {
+            struct_ser.serialize_field("version", &self.version)?;
+        }
+        if self.ready {
+            struct_ser.serialize_field("ready", &self.ready)?;
+        }
+        if self.shard_map_epoch != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("shardMapEpoch", ToString::to_string(&self.shard_map_epoch).as_str())?;
+        }
+        if let Some(v) = self.meta.as_ref() {
+            struct_ser.serialize_field("meta", v)?;
+        }
+        if !self.shards.is_empty() {
+            struct_ser.serialize_field("shards", &self.shards)?;
+        }
+        if let Some(v) = self.storage.as_ref() {
+            struct_ser.serialize_field("storage", v)?;
+        }
+        if !self.cluster_id.is_empty() {
+            struct_ser.serialize_field("clusterId", &self.cluster_id)?;
+        }
+        if !self.nodes.is_empty() {
+            struct_ser.serialize_field("nodes", &self.nodes)?;
+        }
+        if self.meta_leader_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("metaLeaderId", ToString::to_string(&self.meta_leader_id).as_str())?;
+        }
+        if self.meta_term != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("metaTerm", ToString::to_string(&self.meta_term).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for StatusResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "node_name",
+            "nodeName",
+            "version",
+            "ready",
+            "shard_map_epoch",
+            "shardMapEpoch",
+            "meta",
+            "shards",
+            "storage",
+            "cluster_id",
+            "clusterId",
+            "nodes",
+            "meta_leader_id",
+            "metaLeaderId",
+            "meta_term",
+            "metaTerm",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            NodeName,
+            Version,
+            Ready,
+            ShardMapEpoch,
+            Meta,
+            Shards,
+            Storage,
+            ClusterId,
+            Nodes,
+            MetaLeaderId,
+            MetaTerm,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "nodeName" | "node_name" => Ok(GeneratedField::NodeName),
+                            "version" => Ok(GeneratedField::Version),
+                            "ready" => Ok(GeneratedField::Ready),
+                            "shardMapEpoch" | "shard_map_epoch" => Ok(GeneratedField::ShardMapEpoch),
+                            "meta" => Ok(GeneratedField::Meta),
+                            "shards" => Ok(GeneratedField::Shards),
+                            "storage" => Ok(GeneratedField::Storage),
+                            "clusterId" | "cluster_id" => Ok(GeneratedField::ClusterId),
+                            "nodes" => Ok(GeneratedField::Nodes),
+                            "metaLeaderId" | "meta_leader_id" => Ok(GeneratedField::MetaLeaderId),
+                            "metaTerm" | "meta_term" => Ok(GeneratedField::MetaTerm),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = StatusResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.StatusResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<StatusResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut node_name__ = None;
+                let mut version__ = None;
+                let mut ready__ = None;
+                let mut shard_map_epoch__ = None;
+                let mut meta__ = None;
+                let mut shards__ = None;
+                let mut storage__ = None;
+                let mut cluster_id__ = None;
+                let mut nodes__ = None;
+                let mut meta_leader_id__ = None;
+                let mut meta_term__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::NodeName => {
+                            if node_name__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeName"));
+                            }
+                            node_name__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Version => {
+                            if version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("version"));
+                            }
+                            version__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Ready => {
+                            if ready__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ready"));
+                            }
+                            ready__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::ShardMapEpoch => {
+                            if shard_map_epoch__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardMapEpoch"));
+                            }
+                            shard_map_epoch__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Meta => {
+                            if meta__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            meta__ = map_.next_value()?;
+                        }
+                        GeneratedField::Shards => {
+                            if shards__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shards"));
+                            }
+                            shards__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Storage => {
+                            if storage__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("storage"));
+                            }
+                            storage__ = map_.next_value()?;
+                        }
+                        GeneratedField::ClusterId => {
+                            if cluster_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("clusterId"));
+                            }
+                            cluster_id__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Nodes => {
+                            if nodes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodes"));
+                            }
+                            nodes__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::MetaLeaderId => {
+                            if meta_leader_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("metaLeaderId"));
+                            }
+                            meta_leader_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::MetaTerm => {
+                            if meta_term__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("metaTerm"));
+                            }
+                            meta_term__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(StatusResponse {
+                    node_id: node_id__.unwrap_or_default(),
+                    node_name: node_name__.unwrap_or_default(),
+                    version: version__.unwrap_or_default(),
+                    ready: ready__.unwrap_or_default(),
+                    shard_map_epoch: shard_map_epoch__.unwrap_or_default(),
+                    meta: meta__,
+                    shards: shards__.unwrap_or_default(),
+                    storage: storage__,
+                    cluster_id: cluster_id__.unwrap_or_default(),
+                    nodes: nodes__.unwrap_or_default(),
+                    meta_leader_id: meta_leader_id__.unwrap_or_default(),
+                    meta_term: meta_term__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.StatusResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for StorageStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.commits != 0 {
+            len += 1;
+        }
+        if self.durable_commits != 0 {
+            len += 1;
+        }
+        if self.entries_appended != 0 {
+            len += 1;
+        }
+        if self.file_bytes != 0 {
+            len += 1;
+        }
+        if self.log_commits != 0 {
+            len += 1;
+        }
+        if self.log_fsyncs != 0 {
+            len += 1;
+        }
+        if self.state_commits != 0 {
+            len += 1;
+        }
+        if self.state_fsyncs != 0 {
+            len += 1;
+        }
+        if self.log_file_bytes != 0 {
+            len += 1;
+        }
+        if self.state_file_bytes != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.StorageStatus", len)?;
+        if self.commits != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("commits", ToString::to_string(&self.commits).as_str())?;
+        }
+        if self.durable_commits != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("durableCommits", ToString::to_string(&self.durable_commits).as_str())?;
+        }
+        if self.entries_appended != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("entriesAppended", ToString::to_string(&self.entries_appended).as_str())?;
+        }
+        if self.file_bytes != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("fileBytes", ToString::to_string(&self.file_bytes).as_str())?;
+        }
+        if self.log_commits != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("logCommits", ToString::to_string(&self.log_commits).as_str())?;
+        }
+        if self.log_fsyncs != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("logFsyncs", ToString::to_string(&self.log_fsyncs).as_str())?;
+        }
+        if self.state_commits != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("stateCommits", ToString::to_string(&self.state_commits).as_str())?;
+        }
+        if self.state_fsyncs != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("stateFsyncs", ToString::to_string(&self.state_fsyncs).as_str())?;
+        }
+        if self.log_file_bytes != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("logFileBytes", ToString::to_string(&self.log_file_bytes).as_str())?;
+        }
+        if self.state_file_bytes != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("stateFileBytes", ToString::to_string(&self.state_file_bytes).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for StorageStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "commits",
+            "durable_commits",
+            "durableCommits",
+            "entries_appended",
+            "entriesAppended",
+            "file_bytes",
+            "fileBytes",
+            "log_commits",
+            "logCommits",
+            "log_fsyncs",
+            "logFsyncs",
+            "state_commits",
+            "stateCommits",
+            "state_fsyncs",
+            "stateFsyncs",
+            "log_file_bytes",
+            "logFileBytes",
+            "state_file_bytes",
+            "stateFileBytes",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Commits,
+            DurableCommits,
+            EntriesAppended,
+            FileBytes,
+            LogCommits,
+            LogFsyncs,
+            StateCommits,
+            StateFsyncs,
+            LogFileBytes,
+            StateFileBytes,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "commits" => Ok(GeneratedField::Commits),
+                            "durableCommits" | "durable_commits" => Ok(GeneratedField::DurableCommits),
+                            "entriesAppended" | "entries_appended" => Ok(GeneratedField::EntriesAppended),
+                            "fileBytes" | "file_bytes" => Ok(GeneratedField::FileBytes),
+                            "logCommits" | "log_commits" => Ok(GeneratedField::LogCommits),
+                            "logFsyncs" | "log_fsyncs" => Ok(GeneratedField::LogFsyncs),
+                            "stateCommits" | "state_commits" => Ok(GeneratedField::StateCommits),
+                            "stateFsyncs" | "state_fsyncs" => Ok(GeneratedField::StateFsyncs),
+                            "logFileBytes" | "log_file_bytes" => Ok(GeneratedField::LogFileBytes),
+                            "stateFileBytes" | "state_file_bytes" => Ok(GeneratedField::StateFileBytes),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = StorageStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.StorageStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<StorageStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut commits__ = None;
+                let mut durable_commits__ = None;
+                let mut entries_appended__ = None;
+                let mut file_bytes__ = None;
+                let mut log_commits__ = None;
+                let mut log_fsyncs__ = None;
+                let mut state_commits__ = None;
+                let mut state_fsyncs__ = None;
+                let mut log_file_bytes__ = None;
+                let mut state_file_bytes__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Commits => {
+                            if commits__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("commits"));
+                            }
+                            commits__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::DurableCommits => {
+                            if durable_commits__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("durableCommits"));
+                            }
+                            durable_commits__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::EntriesAppended => {
+                            if entries_appended__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("entriesAppended"));
+                            }
+                            entries_appended__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::FileBytes => {
+                            if file_bytes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("fileBytes"));
+                            }
+                            file_bytes__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LogCommits => {
+                            if log_commits__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logCommits"));
+                            }
+                            log_commits__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LogFsyncs => {
+                            if log_fsyncs__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logFsyncs"));
+                            }
+                            log_fsyncs__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::StateCommits => {
+                            if state_commits__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("stateCommits"));
+                            }
+                            state_commits__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::StateFsyncs => {
+                            if state_fsyncs__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("stateFsyncs"));
+                            }
+                            state_fsyncs__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LogFileBytes => {
+                            if log_file_bytes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logFileBytes"));
+                            }
+                            log_file_bytes__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::StateFileBytes => {
+                            if state_file_bytes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("stateFileBytes"));
+                            }
+                            state_file_bytes__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(StorageStatus {
+                    commits: commits__.unwrap_or_default(),
+                    durable_commits: durable_commits__.unwrap_or_default(),
+                    entries_appended: entries_appended__.unwrap_or_default(),
+                    file_bytes: file_bytes__.unwrap_or_default(),
+                    log_commits: log_commits__.unwrap_or_default(),
+                    log_fsyncs: log_fsyncs__.unwrap_or_default(),
+                    state_commits: state_commits__.unwrap_or_default(),
+                    state_fsyncs: state_fsyncs__.unwrap_or_default(),
+                    log_file_bytes: log_file_bytes__.unwrap_or_default(),
+                    state_file_bytes: state_file_bytes__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.StorageStatus", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for TouchRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.key.is_empty() {
+            len += 1;
+        }
+        if self.ttl_ms != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.TouchRequest", len)?;
+        if !self.key.is_empty() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("key", pbjson::private::base64::encode(&self.key).as_str())?;
+        }
+        if self.ttl_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("ttlMs", ToString::to_string(&self.ttl_ms).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for TouchRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "key",
+            "ttl_ms",
+            "ttlMs",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Key,
+            TtlMs,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "key" => Ok(GeneratedField::Key),
+                            "ttlMs" | "ttl_ms" => Ok(GeneratedField::TtlMs),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = TouchRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.TouchRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<TouchRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut key__ = None;
+                let mut ttl_ms__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Key => {
+                            if key__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("key"));
+                            }
+                            key__ = 
+                                Some(map_.next_value::<::pbjson::private::BytesDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::TtlMs => {
+                            if ttl_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ttlMs"));
+                            }
+                            ttl_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(TouchRequest {
+                    key: key__.unwrap_or_default(),
+                    ttl_ms: ttl_ms__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.TouchRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for TouchResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.found {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.TouchResponse", len)?;
+        if self.found {
+            struct_ser.serialize_field("found", &self.found)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for TouchResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "found",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Found,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "found" => Ok(GeneratedField::Found),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = TouchResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.TouchResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<TouchResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut found__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Found => {
+                            if found__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("found"));
+                            }
+                            found__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(TouchResponse {
+                    found: found__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.TouchResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for TransferLeaderRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.to_node != 0 {
+            len += 1;
+        }
+        if self.group.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.TransferLeaderRequest", len)?;
+        if self.to_node != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("toNode", ToString::to_string(&self.to_node).as_str())?;
+        }
+        if let Some(v) = self.group.as_ref() {
+            match v {
+                transfer_leader_request::Group::ShardId(v) => {
+                    struct_ser.serialize_field("shardId", v)?;
+                }
+                transfer_leader_request::Group::Meta(v) => {
+                    struct_ser.serialize_field("meta", v)?;
+                }
+            }
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransferLeaderRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "to_node",
+            "toNode",
+            "shard_id",
+            "shardId",
+            "meta",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ToNode,
+            ShardId,
+            Meta,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "toNode" | "to_node" => Ok(GeneratedField::ToNode),
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "meta" => Ok(GeneratedField::Meta),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = TransferLeaderRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.TransferLeaderRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<TransferLeaderRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut to_node__ = None;
+                let mut group__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ToNode => {
+                            if to_node__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("toNode"));
+                            }
+                            to_node__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::ShardId => {
+                            if group__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            group__ = map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| transfer_leader_request::Group::ShardId(x.0));
+                        }
+                        GeneratedField::Meta => {
+                            if group__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            group__ = map_.next_value::<::std::option::Option<_>>()?.map(transfer_leader_request::Group::Meta);
+                        }
+                    }
+                }
+                Ok(TransferLeaderRequest {
+                    to_node: to_node__.unwrap_or_default(),
+                    group: group__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.TransferLeaderRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for TransferLeaderResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.leader_id != 0 {
+            len += 1;
+        }
+        if self.term != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.TransferLeaderResponse", len)?;
+        if self.leader_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("leaderId", ToString::to_string(&self.leader_id).as_str())?;
+        }
+        if self.term != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("term", ToString::to_string(&self.term).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for TransferLeaderResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "leader_id",
+            "leaderId",
+            "term",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            LeaderId,
+            Term,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "leaderId" | "leader_id" => Ok(GeneratedField::LeaderId),
+                            "term" => Ok(GeneratedField::Term),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = TransferLeaderResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.TransferLeaderResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<TransferLeaderResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut leader_id__ = None;
+                let mut term__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::LeaderId => {
+                            if leader_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leaderId"));
+                            }
+                            leader_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Term => {
+                            if term__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("term"));
+                            }
+                            term__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(TransferLeaderResponse {
+                    leader_id: leader_id__.unwrap_or_default(),
+                    term: term__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.TransferLeaderResponse", FIELDS, GeneratedVisitor)
+    }
+}

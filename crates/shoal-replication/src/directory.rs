@@ -1,0 +1,116 @@
+//! What this node knows about the other nodes of the cluster: addresses, liveness,
+//! readiness and the shards each says it leads. The node feeds it from gossip and the meta
+//! registry; routing and the cluster API read it. Leadership here is a hint (gossip lags by
+//! a round or two); a wrong hint costs one NotLeader answer, never a wrong result.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use crate::meta::NodeState;
+
+/// One node as this node sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    pub node_id: u64,
+    pub name: String,
+    /// Grows with every restart of the node.
+    pub generation: u64,
+    /// Seen alive by gossip.
+    pub live: bool,
+    /// The node says it serves requests.
+    pub ready: bool,
+    pub state: NodeState,
+    pub internal_address: String,
+    pub client_address: String,
+    pub admin_address: String,
+    pub gossip_address: String,
+    pub zone: Option<String>,
+    /// Shards the node says it leads.
+    pub leading_shards: Vec<u32>,
+    pub shard_map_epoch: u64,
+    pub cluster_id: Option<String>,
+}
+
+/// The node directory: one entry per node id (the newest generation).
+#[derive(Debug, Default)]
+pub struct Directory {
+    peers: RwLock<BTreeMap<u64, PeerInfo>>,
+}
+
+impl Directory {
+    /// Replaces the whole view.
+    pub fn replace(&self, peers: impl IntoIterator<Item = PeerInfo>) {
+        let peers = peers.into_iter().map(|peer| (peer.node_id, peer)).collect();
+        *self.peers.write().expect("directory poisoned") = peers;
+    }
+
+    pub fn get(&self, node_id: u64) -> Option<PeerInfo> {
+        self.peers
+            .read()
+            .expect("directory poisoned")
+            .get(&node_id)
+            .cloned()
+    }
+
+    /// Every known node, by id.
+    pub fn all(&self) -> Vec<PeerInfo> {
+        self.peers
+            .read()
+            .expect("directory poisoned")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The live node that says it leads `shard`, if any.
+    pub fn leader_hint(&self, shard: u32) -> Option<u64> {
+        self.peers
+            .read()
+            .expect("directory poisoned")
+            .values()
+            .filter(|peer| peer.live && peer.leading_shards.contains(&shard))
+            .max_by_key(|peer| peer.generation)
+            .map(|peer| peer.node_id)
+    }
+
+    /// Internal address of `node_id`, if known.
+    pub fn internal_address(&self, node_id: u64) -> Option<String> {
+        self.get(node_id).map(|peer| peer.internal_address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(node_id: u64, live: bool, leading: &[u32]) -> PeerInfo {
+        PeerInfo {
+            node_id,
+            name: format!("n{node_id}"),
+            generation: 1,
+            live,
+            ready: true,
+            state: NodeState::Active,
+            internal_address: format!("127.0.0.1:{node_id}"),
+            client_address: String::new(),
+            admin_address: String::new(),
+            gossip_address: String::new(),
+            zone: None,
+            leading_shards: leading.to_vec(),
+            shard_map_epoch: 1,
+            cluster_id: None,
+        }
+    }
+
+    #[test]
+    fn leader_hints_come_from_live_nodes_only() {
+        let directory = Directory::default();
+        directory.replace([peer(1, false, &[3]), peer(2, true, &[4])]);
+        assert_eq!(directory.leader_hint(3), None);
+        assert_eq!(directory.leader_hint(4), Some(2));
+        assert_eq!(
+            directory.internal_address(2).as_deref(),
+            Some("127.0.0.1:2")
+        );
+    }
+}
