@@ -8,7 +8,9 @@ use shoal_proto::v1::cluster_client::ClusterClient;
 use shoal_proto::v1::kv_client::KvClient;
 use tonic::transport::{Channel, Endpoint};
 
-pub use shoal_proto::v1::StatusResponse;
+pub use shoal_proto::v1::{
+    GetShardMapResponse, MembersResponse, StatusResponse, TransferLeaderResponse,
+};
 pub use tonic::Code;
 
 /// A failed call: the gRPC code and the server's message.
@@ -167,12 +169,54 @@ impl Client {
         Ok(self.kv.clone().touch(request).await?.into_inner().found)
     }
 
-    /// The node's status.
+    /// The cluster's status as this node sees it (gathered from every live node).
     pub async fn status(&self) -> Result<StatusResponse, ClientError> {
         Ok(self
             .cluster
             .clone()
             .status(pb::StatusRequest { local_only: false })
+            .await?
+            .into_inner())
+    }
+
+    /// The nodes gossip knows, with their liveness.
+    pub async fn members(&self) -> Result<MembersResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .members(pb::MembersRequest {})
+            .await?
+            .into_inner())
+    }
+
+    /// The shard map with replicas' client addresses and leader hints.
+    pub async fn shard_map(&self) -> Result<GetShardMapResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .get_shard_map(pb::GetShardMapRequest {})
+            .await?
+            .into_inner())
+    }
+
+    /// Moves the leadership of `shard` (or of the meta group when `None`) to `to_node`;
+    /// answers once that node leads.
+    pub async fn transfer_leader(
+        &self,
+        shard: Option<u32>,
+        to_node: u64,
+    ) -> Result<TransferLeaderResponse, ClientError> {
+        let group = match shard {
+            Some(shard) => pb::transfer_leader_request::Group::ShardId(shard),
+            None => pb::transfer_leader_request::Group::Meta(true),
+        };
+        Ok(self
+            .cluster
+            .clone()
+            .transfer_leader(pb::TransferLeaderRequest {
+                group: Some(group),
+                to_node,
+            })
             .await?
             .into_inner())
     }

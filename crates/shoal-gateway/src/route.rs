@@ -1,10 +1,12 @@
 //! Routing one request: serve it on this node's replica when that works, otherwise forward
 //! it one hop to the shard's leader over the internal port.
 //!
-//! A forward is retried at most once, and only after an answer that proves the first
-//! attempt changed nothing: a NotLeader refusal naming another leader (the leader refuses
-//! before proposing). A timeout or a broken connection is never retried here — the request
-//! may have been applied, and the client decides.
+//! A forward is retried at most once, and only when the first attempt provably changed
+//! nothing: a NotLeader refusal naming another leader (a node refuses before proposing), or
+//! a connection that could not even be opened (the leader's node is down: the request waits
+//! for a new leader, within a bound, and goes there). A timeout or a connection broken after
+//! the request was sent is never retried here — the request may have been applied, and the
+//! client decides.
 
 use std::future::Future;
 use std::time::Duration;
@@ -74,14 +76,55 @@ impl Router<'_> {
             return local(replica.clone()).await;
         }
         match self.forward(shard, leader, address, &remote).await {
-            Err(ReplicationError::NotLeader {
+            Err(Forward::Answered(ReplicationError::NotLeader {
                 leader: Some(next),
                 leader_address,
                 ..
-            }) if next != leader && next != dataplane.node_id() => {
-                self.forward(shard, next, leader_address, &remote).await
+            })) if next != leader && next != dataplane.node_id() => self
+                .forward(shard, next, leader_address, &remote)
+                .await
+                .map_err(Forward::into_error),
+            Err(Forward::Undelivered(reason)) => {
+                // The leader's node is gone: wait for the group to elect another one.
+                let (next, address) = self.wait_for_other_leader(shard, leader, &reason).await?;
+                if next == dataplane.node_id()
+                    && let Some(replica) = dataplane.hosted(shard)
+                {
+                    return local(replica.clone()).await;
+                }
+                self.forward(shard, next, address, &remote)
+                    .await
+                    .map_err(Forward::into_error)
             }
-            other => other,
+            other => other.map_err(Forward::into_error),
+        }
+    }
+
+    /// After `failed` proved unreachable: the next leader, waiting a bounded time.
+    async fn wait_for_other_leader(
+        &self,
+        shard: ShardId,
+        failed: u64,
+        reason: &str,
+    ) -> Result<(u64, Option<String>), ReplicationError> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let leader = self.dataplane.leader_of(shard);
+            if let Some(leader) = leader.filter(|leader| *leader != failed) {
+                let address = self
+                    .dataplane
+                    .hosted(shard)
+                    .and_then(|replica| replica.group().members().get(&leader).cloned())
+                    .or_else(|| self.dataplane.internal_address(leader));
+                return Ok((leader, address));
+            }
+            if started.elapsed() >= self.leader_wait {
+                return Err(ReplicationError::Unavailable(format!(
+                    "shard {shard}: {reason}, and no other leader was elected within {:?}",
+                    self.leader_wait
+                )));
+            }
+            tokio::time::sleep(LEADER_POLL).await;
         }
     }
 
@@ -123,7 +166,7 @@ impl Router<'_> {
         node: u64,
         address: Option<String>,
         remote: &R,
-    ) -> Result<T, ReplicationError>
+    ) -> Result<T, Forward>
     where
         R: Fn(KvClient<Channel>) -> RF,
         RF: Future<Output = Result<T, tonic::Status>>,
@@ -132,23 +175,66 @@ impl Router<'_> {
         let address = address
             .or_else(|| dataplane.internal_address(node))
             .ok_or_else(|| {
-                ReplicationError::Unavailable(format!(
+                Forward::Answered(ReplicationError::Unavailable(format!(
                     "shard {shard}: the address of its leader, node {node}, is unknown here"
-                ))
+                )))
             })?;
         let transport = dataplane.transport();
         if !transport.faults().pass(node).await {
-            return Err(ReplicationError::Unavailable(format!(
-                "shard {shard}: its leader, node {node}, is unreachable (fault injection)"
+            return Err(Forward::Undelivered(format!(
+                "its leader, node {node}, is unreachable (fault injection)"
             )));
         }
         let channel = transport
             .peers()
             .channel(node, &address)
-            .map_err(|error| ReplicationError::Unavailable(error.to_string()))?;
+            .map_err(|error| Forward::Answered(ReplicationError::Unavailable(error.to_string())))?;
         metrics::counter!("shoal_requests_forwarded_total").increment(1);
-        remote(KvClient::new(channel)).await.map_err(from_status)
+        remote(KvClient::new(channel)).await.map_err(|status| {
+            if never_sent(&status) {
+                Forward::Undelivered(format!(
+                    "its leader, node {node} at {address}, refuses connections"
+                ))
+            } else {
+                Forward::Answered(from_status(status))
+            }
+        })
     }
+}
+
+/// How a forward failed.
+enum Forward {
+    /// Provably never reached the peer: safe to send elsewhere.
+    Undelivered(String),
+    /// The peer answered with an error, or the outcome is unknown.
+    Answered(ReplicationError),
+}
+
+impl Forward {
+    fn into_error(self) -> ReplicationError {
+        match self {
+            Forward::Undelivered(reason) => ReplicationError::Unavailable(reason),
+            Forward::Answered(error) => error,
+        }
+    }
+}
+
+/// True when the status says the request could not even be sent: the connection was
+/// refused (no process listens there) or could not be opened in time.
+fn never_sent(status: &tonic::Status) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::TimedOut
+            )
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// A request to send to a peer, marked as forwarded by this node.

@@ -11,6 +11,8 @@ use shoal_client::{Client, PutOptions};
 use shoal_node::bench::{self, BenchOptions, Target, Workload};
 use shoal_node::config::{Config, Overrides};
 
+mod cli;
+
 /// The request path allocates many small, short-lived buffers; mimalloc serves them faster
 /// than glibc's allocator (figures in docs/benchmarks.md).
 #[global_allocator]
@@ -116,11 +118,51 @@ enum KvCommand {
 
 #[derive(Subcommand)]
 enum ClusterCommand {
-    /// This node's groups, leaders and storage counters.
+    /// The cluster: nodes with liveness and addresses, every shard with its leader and each
+    /// replica's applied index and lag, and the answering node's storage.
     Status {
         #[command(flatten)]
         endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
     },
+    /// The nodes gossip knows, with liveness, generation and what they lead.
+    Members {
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// The shard map: hash ranges, replicas with client addresses, leaders.
+    Shards {
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Move the leadership of a shard (or of the meta group) to a node holding a replica.
+    TransferLeader {
+        /// The shard whose leadership moves.
+        #[arg(long, conflicts_with = "meta", required_unless_present = "meta")]
+        shard: Option<u32>,
+        /// Move the meta group's leadership instead.
+        #[arg(long)]
+        meta: bool,
+        /// The node that should lead.
+        #[arg(long = "to")]
+        to_node: u64,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+#[derive(Args)]
+struct OutputArg {
+    /// Print the response in the proto3 JSON mapping (for scripts).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -178,11 +220,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Start(args) => start(args).await,
         Command::Kv(command) => kv(command).await,
-        Command::Cluster(ClusterCommand::Status { endpoint }) => {
-            let status = Client::connect(&endpoint.endpoint).await?.status().await?;
-            print_status(&status);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Cluster(command) => cluster_command(command).await,
         Command::Bench(args) => {
             let options = BenchOptions {
                 target: args.target,
@@ -313,59 +351,61 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_status(status: &shoal_client::StatusResponse) {
-    println!(
-        "node {} ({}) version {} ready={} shard-map epoch {}",
-        status.node_id, status.node_name, status.version, status.ready, status.shard_map_epoch
-    );
-    let role = |role: i32| {
-        shoal_proto::v1::GroupRole::try_from(role)
-            .map(|r| {
-                r.as_str_name()
-                    .trim_start_matches("GROUP_ROLE_")
-                    .to_lowercase()
-            })
-            .unwrap_or_else(|_| "unknown".into())
+async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
+    let text = match command {
+        ClusterCommand::Status { endpoint, output } => {
+            let status = Client::connect(&endpoint.endpoint).await?.status().await?;
+            if output.json {
+                cli::json(&status)?
+            } else {
+                cli::status(&status)
+            }
+        }
+        ClusterCommand::Members { endpoint, output } => {
+            let members = Client::connect(&endpoint.endpoint).await?.members().await?;
+            if output.json {
+                cli::json(&members)?
+            } else {
+                cli::members(&members)
+            }
+        }
+        ClusterCommand::Shards { endpoint, output } => {
+            let map = Client::connect(&endpoint.endpoint)
+                .await?
+                .shard_map()
+                .await?;
+            if output.json {
+                cli::json(&map)?
+            } else {
+                cli::shards(&map)
+            }
+        }
+        ClusterCommand::TransferLeader {
+            shard,
+            meta,
+            to_node,
+            endpoint,
+            output,
+        } => {
+            let shard = if meta { None } else { shard };
+            let started = std::time::Instant::now();
+            let moved = Client::connect(&endpoint.endpoint)
+                .await?
+                .transfer_leader(shard, to_node)
+                .await?;
+            if output.json {
+                cli::json(&moved)?
+            } else {
+                let group = shard.map_or("the meta group".to_owned(), |s| format!("shard {s}"));
+                format!(
+                    "{group} is led by node {} (term {}) after {:.0?}\n",
+                    moved.leader_id,
+                    moved.term,
+                    started.elapsed()
+                )
+            }
+        }
     };
-    if let Some(meta) = &status.meta {
-        println!(
-            "meta   leader={} role={} term={} applied={}",
-            meta.leader_id,
-            role(meta.role),
-            meta.term,
-            meta.applied_index
-        );
-    }
-    println!(
-        "{:>5} {:>8} {:>9} {:>6} {:>10} {:>10} {:>10}  hash range",
-        "shard", "leader", "role", "term", "applied", "snapshot", "keys"
-    );
-    for shard in &status.shards {
-        let group = shard.group.unwrap_or_default();
-        println!(
-            "{:>5} {:>8} {:>9} {:>6} {:>10} {:>10} {:>10}  {:016x}..={:016x}",
-            shard.shard_id,
-            group.leader_id,
-            role(group.role),
-            group.term,
-            group.applied_index,
-            group.snapshot_index,
-            shard.keys,
-            shard.hash_start,
-            shard.hash_end
-        );
-    }
-    if let Some(storage) = &status.storage {
-        println!(
-            "log:   {} entries appended in {} commits ({} fsyncs), log.redb {} bytes",
-            storage.entries_appended,
-            storage.log_commits,
-            storage.log_fsyncs,
-            storage.log_file_bytes
-        );
-        println!(
-            "state: {} commits ({} fsyncs), state.redb {} bytes",
-            storage.state_commits, storage.state_fsyncs, storage.state_file_bytes
-        );
-    }
+    cli::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
