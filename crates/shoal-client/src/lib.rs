@@ -1,5 +1,8 @@
 //! Async Rust client for shoal's public gRPC API, used by the CLI, the tests and the
-//! benchmark.
+//! benchmark: [`Client`] talks to one node (which forwards to shard leaders as needed);
+//! [`SmartClient`] knows the shard map and goes straight to each shard's leader.
+
+mod smart;
 
 use std::time::Duration;
 
@@ -11,6 +14,7 @@ use tonic::transport::{Channel, Endpoint};
 pub use shoal_proto::v1::{
     GetShardMapResponse, MembersResponse, StatusResponse, TransferLeaderResponse,
 };
+pub use smart::SmartClient;
 pub use tonic::Code;
 
 /// A failed call: the gRPC code and the server's message.
@@ -19,7 +23,14 @@ pub enum ClientError {
     #[error("cannot connect to {endpoint}: {reason}")]
     Connect { endpoint: String, reason: String },
     #[error("{code:?}: {message}")]
-    Status { code: Code, message: String },
+    Status {
+        code: Code,
+        message: String,
+        /// On a NotLeader answer: the node that leads the shard (the request changed nothing).
+        leader: Option<u64>,
+        /// The request provably never reached a server (the connection could not be opened).
+        unsent: bool,
+    },
 }
 
 impl ClientError {
@@ -30,15 +41,52 @@ impl ClientError {
             ClientError::Connect { .. } => None,
         }
     }
+
+    /// True when the request certainly had no effect and may be sent again elsewhere: a
+    /// NotLeader refusal, or a connection that could not be opened.
+    pub fn is_safe_to_retry(&self) -> bool {
+        match self {
+            ClientError::Connect { .. } => true,
+            ClientError::Status { leader, unsent, .. } => leader.is_some() || *unsent,
+        }
+    }
 }
+
+/// Metadata key carrying the leader's node id on NotLeader answers (see shoal-gateway).
+const LEADER_METADATA: &str = "shoal-leader";
 
 impl From<tonic::Status> for ClientError {
     fn from(status: tonic::Status) -> Self {
+        let leader = (status.code() == Code::Unavailable)
+            .then(|| status.metadata().get(LEADER_METADATA))
+            .flatten()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok());
         ClientError::Status {
             code: status.code(),
             message: status.message().to_owned(),
+            leader,
+            unsent: never_sent(&status),
         }
     }
+}
+
+/// True when the status says the request could not even be sent: the connection was
+/// refused or could not be opened in time.
+fn never_sent(status: &tonic::Status) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::TimedOut
+            )
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// A value read from shoal.
@@ -174,7 +222,23 @@ impl Client {
         Ok(self
             .cluster
             .clone()
-            .status(pb::StatusRequest { local_only: false })
+            .status(pb::StatusRequest {
+                local_only: false,
+                with_digests: false,
+            })
+            .await?
+            .into_inner())
+    }
+
+    /// [`Client::status`] with a digest of every replica's data (reads all data).
+    pub async fn status_with_digests(&self) -> Result<StatusResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .status(pb::StatusRequest {
+                local_only: false,
+                with_digests: true,
+            })
             .await?
             .into_inner())
     }

@@ -35,9 +35,9 @@ impl Default for RaftSettings {
     fn default() -> Self {
         // Tuned for many groups per node: idle heartbeats must stay cheap.
         RaftSettings {
-            heartbeat_interval: Duration::from_millis(500),
-            election_timeout_min: Duration::from_millis(1500),
-            election_timeout_max: Duration::from_millis(3000),
+            heartbeat_interval: Duration::from_millis(250),
+            election_timeout_min: Duration::from_millis(1000),
+            election_timeout_max: Duration::from_millis(2000),
             snapshot_threshold: 10_000,
             trailing_logs: 1_000,
         }
@@ -101,6 +101,8 @@ pub struct RaftGroup {
     storage: Storage,
     transport: Arc<Transport>,
     raft: openraft::Raft<TypeConfig, MachineStore>,
+    /// A leader that has not heard from a quorum for this long fails requests fast.
+    quorum_timeout: Duration,
 }
 
 impl std::fmt::Debug for RaftGroup {
@@ -145,6 +147,7 @@ impl RaftGroup {
             storage,
             transport: transport.clone(),
             raft,
+            quorum_timeout: settings.election_timeout_max,
         };
         started.elect_if_sole_voter().await?;
         Ok(started)
@@ -213,7 +216,8 @@ impl RaftGroup {
 
     /// Proposes a command; returns the log index it was committed at and the machine's response.
     pub async fn propose(&self, command: Vec<u8>) -> Result<(u64, Vec<u8>), ConsensusError> {
-        match self.raft.client_write(Command(command)).await {
+        let write = self.while_quorum(self.raft.client_write(Command(command)));
+        match write.await? {
             Ok(response) => Ok((response.log_id.index, response.data.0)),
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
                 Err(self.not_leader(&forward))
@@ -321,7 +325,8 @@ impl RaftGroup {
     /// Returns once this node's state machine reflects every write committed before the
     /// call (ReadIndex: the leader confirms its leadership with a quorum first).
     pub async fn linearizable_barrier(&self) -> Result<(), ConsensusError> {
-        match self.raft.ensure_linearizable(ReadPolicy::ReadIndex).await {
+        let read = self.while_quorum(self.raft.ensure_linearizable(ReadPolicy::ReadIndex));
+        match read.await? {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(forward))) => {
                 Err(self.not_leader(&forward))
@@ -332,6 +337,71 @@ impl RaftGroup {
             }),
             Err(RaftError::Fatal(fatal)) => Err(self.fatal(fatal)),
         }
+    }
+
+    /// How long this node, as leader, has gone without hearing from a quorum; None when it
+    /// is not a leader of a multi-voter group.
+    fn quorum_silence(&self) -> Option<Duration> {
+        let metrics = self.raft.metrics().borrow_watched().clone();
+        if metrics.state != ServerState::Leader
+            || metrics.membership_config.membership().voter_ids().count() < 2
+        {
+            return None;
+        }
+        // Never acknowledged yet (a fresh leader): count from now, not from the epoch.
+        Some(
+            metrics
+                .last_quorum_acked
+                .map_or(Duration::ZERO, |acked| openraft::Instant::elapsed(&*acked)),
+        )
+    }
+
+    /// Runs `operation` unless (or until) this node is a leader cut off from its quorum for
+    /// longer than an election timeout: a partitioned leader answers UNAVAILABLE quickly
+    /// instead of letting requests hang until their deadline. Such a write was not committed
+    /// when it failed; the majority side elects a new leader, whose log wins.
+    async fn while_quorum<T>(
+        &self,
+        operation: impl std::future::Future<Output = T>,
+    ) -> Result<T, ConsensusError> {
+        let cut_off = |silence: Duration| ConsensusError::Unavailable {
+            group: self.group,
+            reason: format!(
+                "this node leads the group but has not heard from a quorum for {silence:?} \
+                 (network partition?); the request was not committed"
+            ),
+        };
+        if let Some(silence) = self.quorum_silence()
+            && silence > self.quorum_timeout
+        {
+            return Err(cut_off(silence));
+        }
+        let watch = async {
+            let check = (self.quorum_timeout / 4).max(Duration::from_millis(50));
+            loop {
+                tokio::time::sleep(check).await;
+                if let Some(silence) = self.quorum_silence()
+                    && silence > self.quorum_timeout
+                {
+                    return silence;
+                }
+            }
+        };
+        tokio::select! {
+            result = operation => Ok(result),
+            silence = watch => Err(cut_off(silence)),
+        }
+    }
+
+    /// This replica's applied index and a digest of its data at that index (reads it all).
+    pub async fn state_digest(&self) -> Result<(u64, u64), ConsensusError> {
+        self.storage
+            .state_digest(self.group)
+            .await
+            .map_err(|source| ConsensusError::Storage {
+                group: self.group,
+                source,
+            })
     }
 
     /// A consistent view of this replica's applied data (no quorum round).

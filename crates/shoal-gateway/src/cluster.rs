@@ -66,6 +66,8 @@ fn group_status(status: &GroupStatus) -> pb::GroupStatus {
         last_log_index: status.last_log_index,
         snapshot_index: status.snapshot_index,
         purged_index: status.purged_index,
+        data_digest: 0,
+        digest_applied_index: 0,
     }
 }
 
@@ -98,37 +100,47 @@ fn member(peer: &PeerInfo) -> pb::Member {
 }
 
 /// This node's own view: its groups, its storage, the registry and the shard map.
-fn local_status(dataplane: &Dataplane, version: &str) -> pb::StatusResponse {
+async fn local_status(
+    dataplane: &Dataplane,
+    version: &str,
+    with_digests: bool,
+) -> pb::StatusResponse {
     let meta_group = dataplane.meta().group().status();
     let map = dataplane.shard_map();
-    let shards = map
-        .shards
-        .iter()
-        .map(|entry| {
-            let hosted = dataplane.hosted(entry.id);
-            let group = hosted.map(|shard| shard.status());
-            let replicas = match &group {
-                Some(status) => vec![pb::ReplicaStatus {
-                    node_id: dataplane.node_id(),
-                    reachable: true,
-                    role: role(status.role) as i32,
-                    applied_index: status.applied_index,
-                    last_log_index: status.last_log_index,
-                    lag: 0,
-                }],
-                None => Vec::new(),
-            };
-            pb::ShardStatus {
-                shard_id: entry.id.0,
-                hash_start: entry.range.start,
-                hash_end: entry.range.end,
-                keys: hosted.map_or(0, |shard| shard.key_count().unwrap_or(0)),
-                group: group.as_ref().map(group_status),
-                leader_id: dataplane.leader_of(entry.id).unwrap_or(0),
-                replicas,
-            }
-        })
-        .collect();
+    let mut shards = Vec::with_capacity(map.shards.len());
+    for entry in &map.shards {
+        let hosted = dataplane.hosted(entry.id);
+        let mut group = hosted.map(|shard| group_status(&shard.status()));
+        if with_digests
+            && let (Some(shard), Some(group)) = (hosted, group.as_mut())
+            && let Ok((index, digest)) = shard.group().state_digest().await
+        {
+            group.data_digest = digest;
+            group.digest_applied_index = index;
+        }
+        let replicas = match &group {
+            Some(status) => vec![pb::ReplicaStatus {
+                node_id: dataplane.node_id(),
+                reachable: true,
+                role: status.role,
+                applied_index: status.applied_index,
+                last_log_index: status.last_log_index,
+                lag: 0,
+                data_digest: status.data_digest,
+                digest_applied_index: status.digest_applied_index,
+            }],
+            None => Vec::new(),
+        };
+        shards.push(pb::ShardStatus {
+            shard_id: entry.id.0,
+            hash_start: entry.range.start,
+            hash_end: entry.range.end,
+            keys: hosted.map_or(0, |shard| shard.key_count().unwrap_or(0)),
+            group,
+            leader_id: dataplane.leader_of(entry.id).unwrap_or(0),
+            replicas,
+        });
+    }
     let registry = dataplane.meta().nodes().unwrap_or_default();
     let voters = &meta_group.voters;
     let mut nodes: BTreeMap<u64, pb::NodeStatus> = registry
@@ -202,7 +214,7 @@ fn local_status(dataplane: &Dataplane, version: &str) -> pb::StatusResponse {
 }
 
 /// Asks every other live node for its own view and folds its replicas into `status`.
-async fn gather(dataplane: &Dataplane, status: &mut pb::StatusResponse) {
+async fn gather(dataplane: &Dataplane, status: &mut pb::StatusResponse, with_digests: bool) {
     let peers: Vec<PeerInfo> = dataplane
         .directory()
         .all()
@@ -220,7 +232,10 @@ async fn gather(dataplane: &Dataplane, status: &mut pb::StatusResponse) {
         else {
             return (peer.node_id, None);
         };
-        let mut request = Request::new(pb::StatusRequest { local_only: true });
+        let mut request = Request::new(pb::StatusRequest {
+            local_only: true,
+            with_digests,
+        });
         request.set_timeout(PEER_STATUS_TIMEOUT);
         let answer = tokio::time::timeout(
             PEER_STATUS_TIMEOUT,
@@ -259,6 +274,8 @@ async fn gather(dataplane: &Dataplane, status: &mut pb::StatusResponse) {
                     applied_index: group.applied_index,
                     last_log_index: group.last_log_index,
                     lag: 0,
+                    data_digest: group.data_digest,
+                    digest_applied_index: group.digest_applied_index,
                 },
                 None => pb::ReplicaStatus {
                     node_id: node,
@@ -290,9 +307,11 @@ impl pb::cluster_server::Cluster for ClusterService {
         request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
         let dataplane = self.dataplane()?;
-        let mut status = local_status(dataplane, &self.settings.version);
-        if !request.into_inner().local_only && self.mode == Mode::Client {
-            gather(dataplane, &mut status).await;
+        let request = request.into_inner();
+        let mut status =
+            local_status(dataplane, &self.settings.version, request.with_digests).await;
+        if !request.local_only && self.mode == Mode::Client {
+            gather(dataplane, &mut status, request.with_digests).await;
         }
         Ok(Response::new(status))
     }

@@ -327,7 +327,8 @@ fn peer_of(member: &Member, registered: Option<NodeState>) -> PeerInfo {
         name: member.info.name.clone(),
         generation: member.generation,
         live: member.live,
-        ready: member.info.ready,
+        // A dead node's last words are not current: it neither serves nor leads.
+        ready: member.live && member.info.ready,
         state: registered
             .or_else(|| NodeState::parse(&member.info.state))
             .unwrap_or(NodeState::Joining),
@@ -336,7 +337,11 @@ fn peer_of(member: &Member, registered: Option<NodeState>) -> PeerInfo {
         admin_address: member.info.admin_address.clone(),
         gossip_address: member.gossip_address.to_string(),
         zone: member.info.zone.clone(),
-        leading_shards: member.info.leading_shards.clone(),
+        leading_shards: if member.live {
+            member.info.leading_shards.clone()
+        } else {
+            Vec::new()
+        },
         shard_map_epoch: member.info.shard_map_epoch,
         cluster_id: member.info.cluster_id.clone(),
     }

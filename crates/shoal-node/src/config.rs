@@ -172,7 +172,7 @@ impl Default for DiscoveryConfig {
     fn default() -> Self {
         DiscoveryConfig {
             seeds: Vec::new(),
-            gossip_interval: Duration::from_millis(500),
+            gossip_interval: Duration::from_millis(200),
         }
     }
 }
@@ -233,9 +233,9 @@ impl Default for RaftConfig {
         RaftConfig {
             snapshot_threshold: 10_000,
             trailing_logs: 1_000,
-            heartbeat_interval: Duration::from_millis(500),
-            election_timeout_min: Duration::from_millis(1500),
-            election_timeout_max: Duration::from_millis(3000),
+            heartbeat_interval: Duration::from_millis(250),
+            election_timeout_min: Duration::from_millis(1000),
+            election_timeout_max: Duration::from_millis(2000),
             voters: 3,
         }
     }

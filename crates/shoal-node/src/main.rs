@@ -169,8 +169,10 @@ struct OutputArg {
 struct BenchArgs {
     #[command(flatten)]
     endpoint: EndpointArg,
-    /// The system to drive: shoal, or an etcd member for a side-by-side run (same client,
-    /// same load; give its client URL as --endpoint, e.g. 127.0.0.1:2379).
+    /// The system to drive: shoal through the given nodes, shoal with the cluster-aware
+    /// client (straight to shard leaders), or etcd for a side-by-side run (same client,
+    /// same load; its client URLs as --endpoint). --endpoint takes a comma-separated list:
+    /// connections go to its entries in turn.
     #[arg(long, value_enum, default_value = "shoal")]
     target: Target,
     #[arg(long, value_enum, default_value = "put")]

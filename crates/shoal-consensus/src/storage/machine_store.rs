@@ -159,6 +159,46 @@ impl MachineStore {
     }
 }
 
+impl Storage {
+    /// The applied index of `group`'s state machine and an XXH3-64 digest of all its data
+    /// (space, key, value, in key order) at that index, once everything applied so far is
+    /// committed. Reads the whole group: meant for tests and audits.
+    pub async fn state_digest(&self, group: u64) -> io::Result<(u64, u64)> {
+        self.state_writer().run(false, Box::new(|_| Ok(()))).await?;
+        let storage = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let txn = storage
+                .state_database()
+                .begin_read()
+                .map_err(io::Error::other)?;
+            let machine_state = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
+            let applied: Option<LogId> = machine_state
+                .get((group, MACHINE_APPLIED))
+                .map_err(io::Error::other)?
+                .map(|v| decode::<Option<LogId>>(v.value()))
+                .transpose()?
+                .flatten();
+            let data = txn.open_table(DATA).map_err(io::Error::other)?;
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            for item in data
+                .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
+                .map_err(io::Error::other)?
+            {
+                let (key, value) = item.map_err(io::Error::other)?;
+                let (_, space, key) = key.value();
+                hasher.update(&[space]);
+                hasher.update(&(key.len() as u32).to_le_bytes());
+                hasher.update(key);
+                hasher.update(&(value.value().len() as u32).to_le_bytes());
+                hasher.update(value.value());
+            }
+            Ok((applied.map_or(0, |log_id| log_id.index), hasher.digest()))
+        })
+        .await
+        .map_err(io::Error::other)?
+    }
+}
+
 /// Inside a writer transaction: records `pointer` as the group's snapshot if it is newer than
 /// the recorded one. Returns the file name of the snapshot that is current afterwards.
 fn replace_pointer_if_newer(

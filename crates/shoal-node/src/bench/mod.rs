@@ -15,8 +15,10 @@ use shoal_client::{Client, PutOptions};
 /// The system under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
-    /// A shoal node (`shoal.v1.KV`).
+    /// shoal through the node each connection is opened to (it forwards to shard leaders).
     Shoal,
+    /// shoal with the cluster-aware client: requests go straight to each shard's leader.
+    ShoalSmart,
     /// An etcd v3 member (`etcdserverpb.KV`): Put, and Range as Get (serializable = stale).
     Etcd,
 }
@@ -25,13 +27,20 @@ pub enum Target {
 #[derive(Clone)]
 enum Connection {
     Shoal(Client),
+    Smart(shoal_client::SmartClient),
     Etcd(etcd::EtcdClient),
 }
 
 impl Connection {
-    async fn open(target: Target, endpoint: &str) -> Result<Connection> {
+    /// `endpoints` is a comma-separated list; connection `index` goes to one of them in turn.
+    async fn open(target: Target, endpoints: &str, index: usize) -> Result<Connection> {
+        let all: Vec<String> = endpoints.split(',').map(|e| e.trim().to_owned()).collect();
+        let endpoint = &all[index % all.len()];
         Ok(match target {
             Target::Shoal => Connection::Shoal(Client::connect(endpoint).await?),
+            Target::ShoalSmart => {
+                Connection::Smart(shoal_client::SmartClient::connect(&all).await?)
+            }
             Target::Etcd => Connection::Etcd(etcd::EtcdClient::connect(endpoint).await?),
         })
     }
@@ -39,6 +48,9 @@ impl Connection {
     async fn put(&self, key: Vec<u8>, value: Vec<u8>) -> Result<()> {
         match self {
             Connection::Shoal(client) => {
+                client.put(key, value, PutOptions::default()).await?;
+            }
+            Connection::Smart(client) => {
                 client.put(key, value, PutOptions::default()).await?;
             }
             Connection::Etcd(client) => client.put(key, value).await?,
@@ -49,6 +61,9 @@ impl Connection {
     async fn get(&self, key: Vec<u8>, stale: bool) -> Result<()> {
         match self {
             Connection::Shoal(client) => {
+                client.get(key, stale).await?;
+            }
+            Connection::Smart(client) => {
                 client.get(key, stale).await?;
             }
             Connection::Etcd(client) => {
@@ -130,9 +145,9 @@ fn key(index: u64) -> Vec<u8> {
 /// Runs the benchmark. Keys are pre-loaded for read workloads.
 pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
     let mut clients = Vec::new();
-    for _ in 0..options.connections.max(1) {
+    for index in 0..options.connections.max(1) {
         clients.push(
-            Connection::open(options.target, &options.endpoint)
+            Connection::open(options.target, &options.endpoint, index)
                 .await
                 .context("connecting")?,
         );

@@ -594,6 +594,9 @@ pub struct StatusRequest {
     /// Only this node's own view, without asking the other nodes (used between nodes).
     #[prost(bool, tag = "1")]
     pub local_only: bool,
+    /// Also compute a digest of every replica's data (reads all data: for tests and audits).
+    #[prost(bool, tag = "2")]
+    pub with_digests: bool,
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GroupStatus {
@@ -620,6 +623,13 @@ pub struct GroupStatus {
     /// Index up to which the log has been purged; 0 when nothing was purged.
     #[prost(uint64, tag = "8")]
     pub purged_index: u64,
+    /// With StatusRequest.with_digests: XXH3-64 over this replica's whole data (every space,
+    /// key and value in key order) as applied up to digest_applied_index. Replicas at the
+    /// same index must have the same digest.
+    #[prost(uint64, tag = "9")]
+    pub data_digest: u64,
+    #[prost(uint64, tag = "10")]
+    pub digest_applied_index: u64,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ShardStatus {
@@ -660,6 +670,11 @@ pub struct ReplicaStatus {
     /// Entries this replica has yet to apply, against the most advanced replica.
     #[prost(uint64, tag = "6")]
     pub lag: u64,
+    /// With StatusRequest.with_digests: see GroupStatus.
+    #[prost(uint64, tag = "7")]
+    pub data_digest: u64,
+    #[prost(uint64, tag = "8")]
+    pub digest_applied_index: u64,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct NodeStatus {

@@ -862,6 +862,12 @@ impl serde::Serialize for GroupStatus {
         if self.purged_index != 0 {
             len += 1;
         }
+        if self.data_digest != 0 {
+            len += 1;
+        }
+        if self.digest_applied_index != 0 {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.GroupStatus", len)?;
         if self.group_id != 0 {
             #[allow(clippy::needless_borrow)]
@@ -903,6 +909,16 @@ impl serde::Serialize for GroupStatus {
             #[allow(clippy::needless_borrows_for_generic_args)]
             struct_ser.serialize_field("purgedIndex", ToString::to_string(&self.purged_index).as_str())?;
         }
+        if self.data_digest != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("dataDigest", ToString::to_string(&self.data_digest).as_str())?;
+        }
+        if self.digest_applied_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("digestAppliedIndex", ToString::to_string(&self.digest_applied_index).as_str())?;
+        }
         struct_ser.end()
     }
 }
@@ -927,6 +943,10 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
             "snapshotIndex",
             "purged_index",
             "purgedIndex",
+            "data_digest",
+            "dataDigest",
+            "digest_applied_index",
+            "digestAppliedIndex",
         ];
 
         #[allow(clippy::enum_variant_names)]
@@ -939,6 +959,8 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
             LastLogIndex,
             SnapshotIndex,
             PurgedIndex,
+            DataDigest,
+            DigestAppliedIndex,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -968,6 +990,8 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
                             "lastLogIndex" | "last_log_index" => Ok(GeneratedField::LastLogIndex),
                             "snapshotIndex" | "snapshot_index" => Ok(GeneratedField::SnapshotIndex),
                             "purgedIndex" | "purged_index" => Ok(GeneratedField::PurgedIndex),
+                            "dataDigest" | "data_digest" => Ok(GeneratedField::DataDigest),
+                            "digestAppliedIndex" | "digest_applied_index" => Ok(GeneratedField::DigestAppliedIndex),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -995,6 +1019,8 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
                 let mut last_log_index__ = None;
                 let mut snapshot_index__ = None;
                 let mut purged_index__ = None;
+                let mut data_digest__ = None;
+                let mut digest_applied_index__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::GroupId => {
@@ -1059,6 +1085,22 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
                                 Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
                             ;
                         }
+                        GeneratedField::DataDigest => {
+                            if data_digest__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("dataDigest"));
+                            }
+                            data_digest__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::DigestAppliedIndex => {
+                            if digest_applied_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("digestAppliedIndex"));
+                            }
+                            digest_applied_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
                     }
                 }
                 Ok(GroupStatus {
@@ -1070,6 +1112,8 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
                     last_log_index: last_log_index__.unwrap_or_default(),
                     snapshot_index: snapshot_index__.unwrap_or_default(),
                     purged_index: purged_index__.unwrap_or_default(),
+                    data_digest: data_digest__.unwrap_or_default(),
+                    digest_applied_index: digest_applied_index__.unwrap_or_default(),
                 })
             }
         }
@@ -2234,6 +2278,12 @@ impl serde::Serialize for ReplicaStatus {
         if self.lag != 0 {
             len += 1;
         }
+        if self.data_digest != 0 {
+            len += 1;
+        }
+        if self.digest_applied_index != 0 {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.ReplicaStatus", len)?;
         if self.node_id != 0 {
             #[allow(clippy::needless_borrow)]
@@ -2263,6 +2313,16 @@ impl serde::Serialize for ReplicaStatus {
             #[allow(clippy::needless_borrows_for_generic_args)]
             struct_ser.serialize_field("lag", ToString::to_string(&self.lag).as_str())?;
         }
+        if self.data_digest != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("dataDigest", ToString::to_string(&self.data_digest).as_str())?;
+        }
+        if self.digest_applied_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("digestAppliedIndex", ToString::to_string(&self.digest_applied_index).as_str())?;
+        }
         struct_ser.end()
     }
 }
@@ -2282,6 +2342,10 @@ impl<'de> serde::Deserialize<'de> for ReplicaStatus {
             "last_log_index",
             "lastLogIndex",
             "lag",
+            "data_digest",
+            "dataDigest",
+            "digest_applied_index",
+            "digestAppliedIndex",
         ];
 
         #[allow(clippy::enum_variant_names)]
@@ -2292,6 +2356,8 @@ impl<'de> serde::Deserialize<'de> for ReplicaStatus {
             AppliedIndex,
             LastLogIndex,
             Lag,
+            DataDigest,
+            DigestAppliedIndex,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -2319,6 +2385,8 @@ impl<'de> serde::Deserialize<'de> for ReplicaStatus {
                             "appliedIndex" | "applied_index" => Ok(GeneratedField::AppliedIndex),
                             "lastLogIndex" | "last_log_index" => Ok(GeneratedField::LastLogIndex),
                             "lag" => Ok(GeneratedField::Lag),
+                            "dataDigest" | "data_digest" => Ok(GeneratedField::DataDigest),
+                            "digestAppliedIndex" | "digest_applied_index" => Ok(GeneratedField::DigestAppliedIndex),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -2344,6 +2412,8 @@ impl<'de> serde::Deserialize<'de> for ReplicaStatus {
                 let mut applied_index__ = None;
                 let mut last_log_index__ = None;
                 let mut lag__ = None;
+                let mut data_digest__ = None;
+                let mut digest_applied_index__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NodeId => {
@@ -2390,6 +2460,22 @@ impl<'de> serde::Deserialize<'de> for ReplicaStatus {
                                 Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
                             ;
                         }
+                        GeneratedField::DataDigest => {
+                            if data_digest__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("dataDigest"));
+                            }
+                            data_digest__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::DigestAppliedIndex => {
+                            if digest_applied_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("digestAppliedIndex"));
+                            }
+                            digest_applied_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
                     }
                 }
                 Ok(ReplicaStatus {
@@ -2399,6 +2485,8 @@ impl<'de> serde::Deserialize<'de> for ReplicaStatus {
                     applied_index: applied_index__.unwrap_or_default(),
                     last_log_index: last_log_index__.unwrap_or_default(),
                     lag: lag__.unwrap_or_default(),
+                    data_digest: data_digest__.unwrap_or_default(),
+                    digest_applied_index: digest_applied_index__.unwrap_or_default(),
                 })
             }
         }
@@ -2922,9 +3010,15 @@ impl serde::Serialize for StatusRequest {
         if self.local_only {
             len += 1;
         }
+        if self.with_digests {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.StatusRequest", len)?;
         if self.local_only {
             struct_ser.serialize_field("localOnly", &self.local_only)?;
+        }
+        if self.with_digests {
+            struct_ser.serialize_field("withDigests", &self.with_digests)?;
         }
         struct_ser.end()
     }
@@ -2938,11 +3032,14 @@ impl<'de> serde::Deserialize<'de> for StatusRequest {
         const FIELDS: &[&str] = &[
             "local_only",
             "localOnly",
+            "with_digests",
+            "withDigests",
         ];
 
         #[allow(clippy::enum_variant_names)]
         enum GeneratedField {
             LocalOnly,
+            WithDigests,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -2965,6 +3062,7 @@ impl<'de> serde::Deserialize<'de> for StatusRequest {
                     {
                         match value {
                             "localOnly" | "local_only" => Ok(GeneratedField::LocalOnly),
+                            "withDigests" | "with_digests" => Ok(GeneratedField::WithDigests),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -2985,6 +3083,7 @@ impl<'de> serde::Deserialize<'de> for StatusRequest {
                     V: serde::de::MapAccess<'de>,
             {
                 let mut local_only__ = None;
+                let mut with_digests__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::LocalOnly => {
@@ -2993,10 +3092,17 @@ impl<'de> serde::Deserialize<'de> for StatusRequest {
                             }
                             local_only__ = Some(map_.next_value()?);
                         }
+                        GeneratedField::WithDigests => {
+                            if with_digests__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("withDigests"));
+                            }
+                            with_digests__ = Some(map_.next_value()?);
+                        }
                     }
                 }
                 Ok(StatusRequest {
                     local_only: local_only__.unwrap_or_default(),
+                    with_digests: with_digests__.unwrap_or_default(),
                 })
             }
         }
