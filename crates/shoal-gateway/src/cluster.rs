@@ -143,6 +143,7 @@ async fn local_status(
     }
     let registry = dataplane.meta().nodes().unwrap_or_default();
     let voters = &meta_group.voters;
+    let learners = &meta_group.learners;
     let mut nodes: BTreeMap<u64, pb::NodeStatus> = registry
         .iter()
         .map(|record| {
@@ -157,6 +158,7 @@ async fn local_status(
                     admin_address: record.admin_address.clone(),
                     zone: record.zone.clone().unwrap_or_default(),
                     meta_voter: voters.contains(&record.id),
+                    meta_learner: learners.contains(&record.id),
                     ..pb::NodeStatus::default()
                 },
             )
@@ -172,6 +174,7 @@ async fn local_status(
             admin_address: peer.admin_address.clone(),
             zone: peer.zone.clone().unwrap_or_default(),
             meta_voter: voters.contains(&peer.node_id),
+            meta_learner: learners.contains(&peer.node_id),
             ..pb::NodeStatus::default()
         });
         entry.live = peer.live;

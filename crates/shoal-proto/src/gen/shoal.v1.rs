@@ -704,6 +704,9 @@ pub struct NodeStatus {
     /// Shards this node leads, per gossip.
     #[prost(uint32, repeated, tag = "11")]
     pub leading_shards: ::prost::alloc::vec::Vec<u32>,
+    /// Learner of the meta group: receives the control plane's log without voting.
+    #[prost(bool, tag = "12")]
+    pub meta_learner: bool,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct StatusResponse {

@@ -1762,6 +1762,9 @@ impl serde::Serialize for NodeStatus {
         if !self.leading_shards.is_empty() {
             len += 1;
         }
+        if self.meta_learner {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.NodeStatus", len)?;
         if self.node_id != 0 {
             #[allow(clippy::needless_borrow)]
@@ -1800,6 +1803,9 @@ impl serde::Serialize for NodeStatus {
         if !self.leading_shards.is_empty() {
             struct_ser.serialize_field("leadingShards", &self.leading_shards)?;
         }
+        if self.meta_learner {
+            struct_ser.serialize_field("metaLearner", &self.meta_learner)?;
+        }
         struct_ser.end()
     }
 }
@@ -1827,6 +1833,8 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
             "metaVoter",
             "leading_shards",
             "leadingShards",
+            "meta_learner",
+            "metaLearner",
         ];
 
         #[allow(clippy::enum_variant_names)]
@@ -1842,6 +1850,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
             Zone,
             MetaVoter,
             LeadingShards,
+            MetaLearner,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -1874,6 +1883,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                             "zone" => Ok(GeneratedField::Zone),
                             "metaVoter" | "meta_voter" => Ok(GeneratedField::MetaVoter),
                             "leadingShards" | "leading_shards" => Ok(GeneratedField::LeadingShards),
+                            "metaLearner" | "meta_learner" => Ok(GeneratedField::MetaLearner),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -1904,6 +1914,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                 let mut zone__ = None;
                 let mut meta_voter__ = None;
                 let mut leading_shards__ = None;
+                let mut meta_learner__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NodeId => {
@@ -1977,6 +1988,12 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                                     .into_iter().map(|x| x.0).collect())
                             ;
                         }
+                        GeneratedField::MetaLearner => {
+                            if meta_learner__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("metaLearner"));
+                            }
+                            meta_learner__ = Some(map_.next_value()?);
+                        }
                     }
                 }
                 Ok(NodeStatus {
@@ -1991,6 +2008,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                     zone: zone__.unwrap_or_default(),
                     meta_voter: meta_voter__.unwrap_or_default(),
                     leading_shards: leading_shards__.unwrap_or_default(),
+                    meta_learner: meta_learner__.unwrap_or_default(),
                 })
             }
         }

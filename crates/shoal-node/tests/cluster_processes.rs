@@ -1,0 +1,96 @@
+//! A cluster of real `shoal` processes on loopback: bootstrap through gossip seeds, routing
+//! and forwarding through every node, convergence of every replica, leader transfer, a
+//! node joining later, and the smart client.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use shoal_client::{PutOptions, SmartClient};
+use support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy};
+use support::wait_for;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_fourth() {
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default());
+    let clients = [
+        cluster.node(1).client().await,
+        cluster.node(2).client().await,
+        cluster.node(3).client().await,
+    ];
+    let status = wait_for_healthy(&clients[0], Duration::from_secs(30)).await;
+    assert!(!status.cluster_id.is_empty(), "a cluster id: {status:?}");
+    assert_ne!(status.meta_leader_id, 0, "the meta group has a leader");
+    assert_eq!(status.nodes.len(), 3);
+    assert_eq!(status.nodes.iter().filter(|n| n.meta_voter).count(), 3);
+
+    // Every node serves writes and reads for every key: a put through one node is read
+    // linearizably through another.
+    let mut written = Vec::new();
+    for i in 0..480u32 {
+        let key = format!("route-{i}");
+        let through = &clients[i as usize % 3];
+        let version = through
+            .put(key.clone(), format!("v{i}"), PutOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("put {key} through node {}: {e}", i % 3 + 1));
+        written.push((key, format!("v{i}"), version));
+    }
+    for (i, (key, value, version)) in written.iter().enumerate() {
+        let read = clients[(i + 1) % 3]
+            .get(key.clone(), false)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{key} missing"));
+        assert_eq!(read.value, value.as_bytes());
+        assert_eq!(read.version, *version);
+    }
+
+    // Keys spread over every shard, and every replica of every shard holds the same data.
+    let status = clients[2].status().await.unwrap();
+    for shard in &status.shards {
+        assert!(shard.keys > 0, "shard {} got no keys", shard.shard_id);
+    }
+    let digests = wait_for_convergence(&clients[1], Duration::from_secs(30)).await;
+    assert_eq!(digests.len(), 16);
+
+    // The smart client goes straight to leaders and gets the same answers.
+    let endpoints: Vec<String> = cluster.nodes.iter().map(|n| n.client_address()).collect();
+    let smart = SmartClient::connect(&endpoints).await.unwrap();
+    let version = smart.put("smart-key", "smart", PutOptions::default()).await.unwrap();
+    let read = clients[0].get("smart-key", false).await.unwrap().unwrap();
+    assert_eq!((read.value.as_slice(), read.version), (&b"smart"[..], version));
+
+    // Leader transfer: shard 0 moves to a node that does not lead it.
+    let current = status.shards[0].leader_id;
+    let target = (1..=3).find(|&n| n != current).unwrap();
+    let started = Instant::now();
+    let moved = clients[2].transfer_leader(Some(0), target).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(moved.leader_id, target);
+    println!("leader transfer of shard 0 from node {current} to node {target}: {took:?}");
+    assert!(took < Duration::from_secs(10), "transfer took {took:?}");
+    let key = key_in_shard(0, 16, "after-transfer");
+    clients[0].put(key.clone(), "x", PutOptions::default()).await.unwrap();
+
+    // A fourth node joins through the seeds and becomes a learner of the meta group.
+    let joined = Instant::now();
+    let fourth = cluster.add_node();
+    fourth.wait_ready(Duration::from_secs(60));
+    println!("a fourth node was ready {:?} after it started", joined.elapsed());
+    let fourth_client = fourth.client().await;
+    let status = wait_for("node 4 registered as a meta learner", Duration::from_secs(30), || async {
+        let status = clients[0].status().await.ok()?;
+        let node = status.nodes.iter().find(|n| n.node_id == 4)?;
+        (node.meta_learner && node.live).then_some(status)
+    })
+    .await;
+    assert_eq!(status.nodes.len(), 4);
+    // It holds no replica yet, but serves every key by forwarding.
+    let read = fourth_client.get(key, false).await.unwrap().unwrap();
+    assert_eq!(read.value, b"x");
+    fourth_client
+        .put("via-fourth", "4", PutOptions::default())
+        .await
+        .unwrap();
+}

@@ -1,0 +1,384 @@
+//! Multi-node test harness: ports reserved on loopback, real `shoal` processes started from
+//! config files (kill -9, restart), and in-process nodes whose internal transport and gossip
+//! can be cut (partitions) — all waiting on conditions with deadlines, never fixed sleeps.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use shoal_client::{Client, StatusResponse};
+use shoal_node::config::Config;
+use shoal_node::node::RunningNode;
+
+/// Loopback ports for one node, reserved by binding to port 0 and releasing.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub client: SocketAddr,
+    pub admin: SocketAddr,
+    pub internal: SocketAddr,
+    pub gossip: SocketAddr,
+}
+
+fn tcp_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+fn udp_port() -> SocketAddr {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+impl Ports {
+    pub fn reserve() -> Ports {
+        Ports {
+            client: tcp_port(),
+            admin: tcp_port(),
+            internal: tcp_port(),
+            gossip: udp_port(),
+        }
+    }
+}
+
+/// What every node of a test cluster shares.
+#[derive(Debug, Clone)]
+pub struct ClusterShape {
+    pub expect_nodes: u32,
+    pub replication_factor: u32,
+    pub shards: u32,
+    pub snapshot_threshold: u64,
+    pub trailing_logs: u64,
+}
+
+impl Default for ClusterShape {
+    fn default() -> Self {
+        ClusterShape {
+            expect_nodes: 3,
+            replication_factor: 3,
+            shards: 16,
+            snapshot_threshold: 10_000,
+            trailing_logs: 1_000,
+        }
+    }
+}
+
+/// The config of node `id` of a test cluster.
+pub fn node_config(dir: &Path, id: u64, ports: &Ports, seeds: &[SocketAddr], shape: &ClusterShape) -> Config {
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.client_listen = ports.client;
+    config.server.admin_listen = ports.admin;
+    config.server.expiry_interval = Duration::from_millis(200);
+    config.cluster.enabled = true;
+    config.cluster.insecure = true;
+    config.cluster.node_id = Some(id);
+    config.cluster.node_name = Some(format!("node-{id}"));
+    config.cluster.listen_address = ports.internal;
+    config.cluster.advertise_address = Some(ports.internal.to_string());
+    config.cluster.gossip_listen = ports.gossip;
+    config.cluster.discovery.seeds = seeds.iter().map(ToString::to_string).collect();
+    config.cluster.discovery.gossip_interval = Duration::from_millis(100);
+    config.cluster.bootstrap.expect_nodes = shape.expect_nodes;
+    config.cluster.data.replication_factor = shape.replication_factor;
+    config.cluster.data.shards = shape.shards;
+    config.cluster.raft.snapshot_threshold = shape.snapshot_threshold;
+    config.cluster.raft.trailing_logs = shape.trailing_logs;
+    config
+}
+
+/// A real `shoal start --config …` process of a test cluster.
+pub struct NodeProcess {
+    pub id: u64,
+    pub ports: Ports,
+    pub config_path: PathBuf,
+    pub log_path: PathBuf,
+    child: Option<Child>,
+    ready: Option<mpsc::Receiver<String>>,
+}
+
+impl NodeProcess {
+    /// Writes the node's config file under `dir` and starts it (without waiting).
+    pub fn spawn(dir: &Path, config: &Config, id: u64, ports: Ports) -> NodeProcess {
+        std::fs::create_dir_all(dir).unwrap();
+        let config_path = dir.join(format!("node-{id}.toml"));
+        std::fs::write(&config_path, toml::to_string(config).unwrap()).unwrap();
+        let mut process = NodeProcess {
+            id,
+            ports,
+            config_path,
+            log_path: dir.join(format!("node-{id}.log")),
+            child: None,
+            ready: None,
+        };
+        process.start();
+        process
+    }
+
+    /// (Re)starts the process with its config.
+    pub fn start(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shoal"))
+            .arg("start")
+            .arg("--config")
+            .arg(&self.config_path)
+            .env("SHOAL_LOG", "info,openraft=warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("spawn shoal");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        self.child = Some(child);
+        self.ready = Some(receiver);
+    }
+
+    /// Waits for the "ready" line the node prints once it serves requests.
+    pub fn wait_ready(&mut self, deadline: Duration) {
+        let receiver = self.ready.as_ref().expect("started");
+        let started = Instant::now();
+        loop {
+            let left = deadline.saturating_sub(started.elapsed());
+            match receiver.recv_timeout(left) {
+                Ok(line) if line.contains(" ready: ") => return,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "node {} not ready within {deadline:?}; log: {}",
+                    self.id,
+                    self.log_path.display()
+                ),
+            }
+        }
+    }
+
+    pub fn client_address(&self) -> String {
+        self.ports.client.to_string()
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.client_address()).await.unwrap()
+    }
+
+    /// SIGKILL: no chance to flush or say goodbye.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM and wait for the exit.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .ok()?;
+        child.wait().ok()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A cluster of real processes on loopback.
+pub struct ProcessCluster {
+    pub dir: tempfile::TempDir,
+    pub shape: ClusterShape,
+    pub nodes: Vec<NodeProcess>,
+    seeds: Vec<SocketAddr>,
+}
+
+impl ProcessCluster {
+    /// Starts `count` nodes (ids 1..=count) that find each other through gossip seeds, and
+    /// waits until every one is ready.
+    pub fn start(count: u64, shape: ClusterShape) -> ProcessCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<Ports> = (0..count).map(|_| Ports::reserve()).collect();
+        let seeds: Vec<SocketAddr> = ports.iter().map(|p| p.gossip).collect();
+        let nodes = (1..=count)
+            .zip(ports)
+            .map(|(id, ports)| {
+                let config = node_config(&dir.path().join(format!("data-{id}")), id, &ports, &seeds, &shape);
+                NodeProcess::spawn(dir.path(), &config, id, ports)
+            })
+            .collect();
+        let mut cluster = ProcessCluster {
+            dir,
+            shape,
+            nodes,
+            seeds,
+        };
+        for node in &mut cluster.nodes {
+            node.wait_ready(Duration::from_secs(90));
+        }
+        cluster
+    }
+
+    /// Starts one more node that joins through the existing nodes' gossip addresses.
+    pub fn add_node(&mut self) -> &mut NodeProcess {
+        let id = self.nodes.len() as u64 + 1;
+        let ports = Ports::reserve();
+        let config = node_config(
+            &self.dir.path().join(format!("data-{id}")),
+            id,
+            &ports,
+            &self.seeds,
+            &self.shape,
+        );
+        self.nodes.push(NodeProcess::spawn(self.dir.path(), &config, id, ports));
+        self.nodes.last_mut().unwrap()
+    }
+
+    pub fn node(&mut self, id: u64) -> &mut NodeProcess {
+        self.nodes.iter_mut().find(|n| n.id == id).expect("known node")
+    }
+
+    /// A client of the first running node.
+    pub async fn any_client(&self) -> Client {
+        let node = self.nodes.iter().find(|n| n.is_running()).expect("a running node");
+        node.client().await
+    }
+}
+
+/// Waits until every shard has a leader and every replica of it is reachable, from the
+/// point of view of the node behind `client`.
+pub async fn wait_for_healthy(client: &Client, deadline: Duration) -> StatusResponse {
+    super::wait_for("every shard with a leader and every replica reachable", deadline, || async {
+        let status = client.status().await.ok()?;
+        let healthy = !status.shards.is_empty()
+            && status.shards.iter().all(|shard| {
+                shard.leader_id != 0 && shard.replicas.iter().all(|replica| replica.reachable)
+            });
+        healthy.then_some(status)
+    })
+    .await
+}
+
+/// Waits until all replicas of every shard have applied the same index with the same data
+/// digest; returns the digests by shard.
+pub async fn wait_for_convergence(client: &Client, deadline: Duration) -> BTreeMap<u32, u64> {
+    super::wait_for("every replica of every shard to hold the same data", deadline, || async {
+        let status = client.status_with_digests().await.ok()?;
+        let mut digests = BTreeMap::new();
+        for shard in &status.shards {
+            let first = shard.replicas.first()?;
+            let same = shard.replicas.iter().all(|replica| {
+                replica.reachable
+                    && replica.digest_applied_index == first.digest_applied_index
+                    && replica.data_digest == first.data_digest
+            });
+            if !same || first.digest_applied_index == 0 {
+                return None;
+            }
+            digests.insert(shard.shard_id, first.data_digest);
+        }
+        Some(digests)
+    })
+    .await
+}
+
+/// A key that lands in `shard` of a cluster with `shards` uniform shards.
+pub fn key_in_shard(shard: u32, shards: u32, salt: &str) -> String {
+    let map = shoal_shardmap::ShardMap::initial(shards, &[1]).unwrap();
+    (0u64..)
+        .map(|i| format!("{salt}-{shard}-{i}"))
+        .find(|key| map.shard_for_key(key.as_bytes()).id.0 == shard)
+        .unwrap()
+}
+
+/// In-process nodes of one cluster, each with its own storage, ports and gossip, so a test
+/// can cut the internal transport and gossip between chosen nodes.
+pub struct InProcessCluster {
+    pub dir: tempfile::TempDir,
+    pub nodes: Vec<RunningNode>,
+    pub ports: Vec<Ports>,
+}
+
+impl InProcessCluster {
+    pub async fn start(count: u64, shape: ClusterShape) -> InProcessCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<Ports> = (0..count).map(|_| Ports::reserve()).collect();
+        let seeds: Vec<SocketAddr> = ports.iter().map(|p| p.gossip).collect();
+        let starts = (1..=count).zip(ports.iter()).map(|(id, node_ports)| {
+            let config = node_config(&dir.path().join(format!("data-{id}")), id, node_ports, &seeds, &shape);
+            tokio::spawn(async move { shoal_node::node::start(config).await.expect("node starts") })
+        });
+        let mut nodes = Vec::new();
+        for start in starts.collect::<Vec<_>>() {
+            nodes.push(start.await.unwrap());
+        }
+        InProcessCluster { dir, nodes, ports }
+    }
+
+    pub fn node(&self, id: u64) -> &RunningNode {
+        &self.nodes[(id - 1) as usize]
+    }
+
+    pub async fn client(&self, id: u64) -> Client {
+        Client::connect(&self.node(id).client_address.to_string())
+            .await
+            .unwrap()
+    }
+
+    /// Cuts every message between `id` and the other nodes: Raft traffic, forwarded
+    /// requests, status gathering and gossip, both ways.
+    pub fn isolate(&self, id: u64) {
+        for other in 1..=self.nodes.len() as u64 {
+            if other == id {
+                continue;
+            }
+            self.cut(id, other);
+        }
+    }
+
+    fn cut(&self, a: u64, b: u64) {
+        use shoal_replication::Fault;
+        self.node(a).dataplane().transport().faults().set(b, Fault::Drop);
+        self.node(b).dataplane().transport().faults().set(a, Fault::Drop);
+        if let Some(membership) = self.node(a).membership() {
+            membership.filter().block(self.ports[(b - 1) as usize].gossip);
+        }
+        if let Some(membership) = self.node(b).membership() {
+            membership.filter().block(self.ports[(a - 1) as usize].gossip);
+        }
+    }
+
+    /// Removes every cut.
+    pub fn heal(&self) {
+        for node in &self.nodes {
+            node.dataplane().transport().faults().heal();
+            if let Some(membership) = node.membership() {
+                membership.filter().heal();
+            }
+        }
+    }
+
+    pub async fn shutdown(self) {
+        for node in self.nodes {
+            let _ = node.shutdown().await;
+        }
+    }
+}
