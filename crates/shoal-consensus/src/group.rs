@@ -35,9 +35,9 @@ impl Default for RaftSettings {
     fn default() -> Self {
         // Tuned for many groups per node: idle heartbeats must stay cheap.
         RaftSettings {
-            heartbeat_interval: Duration::from_millis(250),
-            election_timeout_min: Duration::from_millis(1000),
-            election_timeout_max: Duration::from_millis(2000),
+            heartbeat_interval: Duration::from_millis(150),
+            election_timeout_min: Duration::from_millis(600),
+            election_timeout_max: Duration::from_millis(1000),
             snapshot_threshold: 10_000,
             trailing_logs: 1_000,
         }

@@ -233,9 +233,9 @@ impl Default for RaftConfig {
         RaftConfig {
             snapshot_threshold: 10_000,
             trailing_logs: 1_000,
-            heartbeat_interval: Duration::from_millis(250),
-            election_timeout_min: Duration::from_millis(1000),
-            election_timeout_max: Duration::from_millis(2000),
+            heartbeat_interval: Duration::from_millis(150),
+            election_timeout_min: Duration::from_millis(600),
+            election_timeout_max: Duration::from_millis(1000),
             voters: 3,
         }
     }

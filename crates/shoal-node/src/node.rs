@@ -381,11 +381,17 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         shard.group().wait_for_leader(LEADER_WAIT).await?;
     }
     // Ready means caught up: after a crash the applied index may trail the durable log, and
-    // a stale read must not miss an acknowledged write once /readyz says 200. A follower
-    // catches up through its leader; a leader here confirms with a barrier.
+    // on a single node a stale read must not miss an acknowledged write once /readyz says
+    // 200. In a cluster a follower catches up through its leader (stale reads may lag by
+    // design), and leadership may move while we look: a barrier that meets another leader
+    // is fine.
     for shard in &shards {
         if shard.group().is_leader() {
-            shard.group().linearizable_barrier().await?;
+            match shard.group().linearizable_barrier().await {
+                Ok(()) => {}
+                Err(shoal_consensus::ConsensusError::NotLeader { .. }) if membership.is_some() => {}
+                Err(error) => return Err(error.into()),
+            }
         }
     }
     let mut groups = vec![meta_group];

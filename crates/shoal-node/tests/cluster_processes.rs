@@ -7,7 +7,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use shoal_client::{PutOptions, SmartClient};
-use support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy};
+use support::cluster::{
+    ClusterShape, ProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy,
+};
 use support::wait_for;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,9 +59,15 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
     // The smart client goes straight to leaders and gets the same answers.
     let endpoints: Vec<String> = cluster.nodes.iter().map(|n| n.client_address()).collect();
     let smart = SmartClient::connect(&endpoints).await.unwrap();
-    let version = smart.put("smart-key", "smart", PutOptions::default()).await.unwrap();
+    let version = smart
+        .put("smart-key", "smart", PutOptions::default())
+        .await
+        .unwrap();
     let read = clients[0].get("smart-key", false).await.unwrap().unwrap();
-    assert_eq!((read.value.as_slice(), read.version), (&b"smart"[..], version));
+    assert_eq!(
+        (read.value.as_slice(), read.version),
+        (&b"smart"[..], version)
+    );
 
     // Leader transfer: shard 0 moves to a node that does not lead it.
     let current = status.shards[0].leader_id;
@@ -71,19 +79,29 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
     println!("leader transfer of shard 0 from node {current} to node {target}: {took:?}");
     assert!(took < Duration::from_secs(10), "transfer took {took:?}");
     let key = key_in_shard(0, 16, "after-transfer");
-    clients[0].put(key.clone(), "x", PutOptions::default()).await.unwrap();
+    clients[0]
+        .put(key.clone(), "x", PutOptions::default())
+        .await
+        .unwrap();
 
     // A fourth node joins through the seeds and becomes a learner of the meta group.
     let joined = Instant::now();
     let fourth = cluster.add_node();
     fourth.wait_ready(Duration::from_secs(60));
-    println!("a fourth node was ready {:?} after it started", joined.elapsed());
+    println!(
+        "a fourth node was ready {:?} after it started",
+        joined.elapsed()
+    );
     let fourth_client = fourth.client().await;
-    let status = wait_for("node 4 registered as a meta learner", Duration::from_secs(30), || async {
-        let status = clients[0].status().await.ok()?;
-        let node = status.nodes.iter().find(|n| n.node_id == 4)?;
-        (node.meta_learner && node.live).then_some(status)
-    })
+    let status = wait_for(
+        "node 4 registered as a meta learner",
+        Duration::from_secs(30),
+        || async {
+            let status = clients[0].status().await.ok()?;
+            let node = status.nodes.iter().find(|n| n.node_id == 4)?;
+            (node.meta_learner && node.live).then_some(status)
+        },
+    )
     .await;
     assert_eq!(status.nodes.len(), 4);
     // It holds no replica yet, but serves every key by forwarding.

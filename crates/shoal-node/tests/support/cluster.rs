@@ -33,7 +33,10 @@ fn tcp_port() -> SocketAddr {
 }
 
 fn udp_port() -> SocketAddr {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 impl Ports {
@@ -70,7 +73,13 @@ impl Default for ClusterShape {
 }
 
 /// The config of node `id` of a test cluster.
-pub fn node_config(dir: &Path, id: u64, ports: &Ports, seeds: &[SocketAddr], shape: &ClusterShape) -> Config {
+pub fn node_config(
+    dir: &Path,
+    id: u64,
+    ports: &Ports,
+    seeds: &[SocketAddr],
+    shape: &ClusterShape,
+) -> Config {
     let mut config = Config::default();
     config.server.data_dir = dir.to_path_buf();
     config.server.client_listen = ports.client;
@@ -221,7 +230,13 @@ impl ProcessCluster {
         let nodes = (1..=count)
             .zip(ports)
             .map(|(id, ports)| {
-                let config = node_config(&dir.path().join(format!("data-{id}")), id, &ports, &seeds, &shape);
+                let config = node_config(
+                    &dir.path().join(format!("data-{id}")),
+                    id,
+                    &ports,
+                    &seeds,
+                    &shape,
+                );
                 NodeProcess::spawn(dir.path(), &config, id, ports)
             })
             .collect();
@@ -248,17 +263,25 @@ impl ProcessCluster {
             &self.seeds,
             &self.shape,
         );
-        self.nodes.push(NodeProcess::spawn(self.dir.path(), &config, id, ports));
+        self.nodes
+            .push(NodeProcess::spawn(self.dir.path(), &config, id, ports));
         self.nodes.last_mut().unwrap()
     }
 
     pub fn node(&mut self, id: u64) -> &mut NodeProcess {
-        self.nodes.iter_mut().find(|n| n.id == id).expect("known node")
+        self.nodes
+            .iter_mut()
+            .find(|n| n.id == id)
+            .expect("known node")
     }
 
     /// A client of the first running node.
     pub async fn any_client(&self) -> Client {
-        let node = self.nodes.iter().find(|n| n.is_running()).expect("a running node");
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| n.is_running())
+            .expect("a running node");
         node.client().await
     }
 }
@@ -266,37 +289,45 @@ impl ProcessCluster {
 /// Waits until every shard has a leader and every replica of it is reachable, from the
 /// point of view of the node behind `client`.
 pub async fn wait_for_healthy(client: &Client, deadline: Duration) -> StatusResponse {
-    super::wait_for("every shard with a leader and every replica reachable", deadline, || async {
-        let status = client.status().await.ok()?;
-        let healthy = !status.shards.is_empty()
-            && status.shards.iter().all(|shard| {
-                shard.leader_id != 0 && shard.replicas.iter().all(|replica| replica.reachable)
-            });
-        healthy.then_some(status)
-    })
+    super::wait_for(
+        "every shard with a leader and every replica reachable",
+        deadline,
+        || async {
+            let status = client.status().await.ok()?;
+            let healthy = !status.shards.is_empty()
+                && status.shards.iter().all(|shard| {
+                    shard.leader_id != 0 && shard.replicas.iter().all(|replica| replica.reachable)
+                });
+            healthy.then_some(status)
+        },
+    )
     .await
 }
 
 /// Waits until all replicas of every shard have applied the same index with the same data
 /// digest; returns the digests by shard.
 pub async fn wait_for_convergence(client: &Client, deadline: Duration) -> BTreeMap<u32, u64> {
-    super::wait_for("every replica of every shard to hold the same data", deadline, || async {
-        let status = client.status_with_digests().await.ok()?;
-        let mut digests = BTreeMap::new();
-        for shard in &status.shards {
-            let first = shard.replicas.first()?;
-            let same = shard.replicas.iter().all(|replica| {
-                replica.reachable
-                    && replica.digest_applied_index == first.digest_applied_index
-                    && replica.data_digest == first.data_digest
-            });
-            if !same || first.digest_applied_index == 0 {
-                return None;
+    super::wait_for(
+        "every replica of every shard to hold the same data",
+        deadline,
+        || async {
+            let status = client.status_with_digests().await.ok()?;
+            let mut digests = BTreeMap::new();
+            for shard in &status.shards {
+                let first = shard.replicas.first()?;
+                let same = shard.replicas.iter().all(|replica| {
+                    replica.reachable
+                        && replica.digest_applied_index == first.digest_applied_index
+                        && replica.data_digest == first.data_digest
+                });
+                if !same || first.digest_applied_index == 0 {
+                    return None;
+                }
+                digests.insert(shard.shard_id, first.data_digest);
             }
-            digests.insert(shard.shard_id, first.data_digest);
-        }
-        Some(digests)
-    })
+            Some(digests)
+        },
+    )
     .await
 }
 
@@ -323,7 +354,13 @@ impl InProcessCluster {
         let ports: Vec<Ports> = (0..count).map(|_| Ports::reserve()).collect();
         let seeds: Vec<SocketAddr> = ports.iter().map(|p| p.gossip).collect();
         let starts = (1..=count).zip(ports.iter()).map(|(id, node_ports)| {
-            let config = node_config(&dir.path().join(format!("data-{id}")), id, node_ports, &seeds, &shape);
+            let config = node_config(
+                &dir.path().join(format!("data-{id}")),
+                id,
+                node_ports,
+                &seeds,
+                &shape,
+            );
             tokio::spawn(async move { shoal_node::node::start(config).await.expect("node starts") })
         });
         let mut nodes = Vec::new();
@@ -356,13 +393,25 @@ impl InProcessCluster {
 
     fn cut(&self, a: u64, b: u64) {
         use shoal_replication::Fault;
-        self.node(a).dataplane().transport().faults().set(b, Fault::Drop);
-        self.node(b).dataplane().transport().faults().set(a, Fault::Drop);
+        self.node(a)
+            .dataplane()
+            .transport()
+            .faults()
+            .set(b, Fault::Drop);
+        self.node(b)
+            .dataplane()
+            .transport()
+            .faults()
+            .set(a, Fault::Drop);
         if let Some(membership) = self.node(a).membership() {
-            membership.filter().block(self.ports[(b - 1) as usize].gossip);
+            membership
+                .filter()
+                .block(self.ports[(b - 1) as usize].gossip);
         }
         if let Some(membership) = self.node(b).membership() {
-            membership.filter().block(self.ports[(a - 1) as usize].gossip);
+            membership
+                .filter()
+                .block(self.ports[(a - 1) as usize].gossip);
         }
     }
 
