@@ -598,6 +598,23 @@ mod tests {
     }
 
     #[test]
+    fn cluster_examples_load_and_validate() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/examples");
+        for id in 1..=3u64 {
+            let path = dir.join(format!("node{id}.toml"));
+            let config = Config::load_from(
+                Some(&path),
+                Env::prefixed("SHOAL_TEST_NOTHING_"),
+                &Overrides::default(),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(config.cluster.enabled);
+            assert_eq!(config.cluster.node_id, Some(id));
+            assert_eq!(config.cluster.discovery.seeds.len(), 3);
+        }
+    }
+
+    #[test]
     fn unknown_key_is_an_error_naming_it() {
         let error = load_toml("[cluster.raft]\nsnapshot_treshold = 5\n")
             .unwrap_err()

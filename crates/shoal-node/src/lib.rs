@@ -5,4 +5,5 @@ pub mod admin;
 pub mod bench;
 mod cluster;
 pub mod config;
+pub mod dev;
 pub mod node;

@@ -41,6 +41,25 @@ enum Command {
     Cluster(ClusterCommand),
     /// Measure throughput and latency against a running node.
     Bench(BenchArgs),
+    /// Run a local playground cluster: N nodes on loopback as child processes.
+    Dev(DevArgs),
+}
+
+#[derive(Args)]
+struct DevArgs {
+    /// Nodes to start (replication factor min(nodes, 3)).
+    #[arg(long, default_value_t = 3)]
+    nodes: u32,
+    /// Directory for node data, configs and logs (kept); a temporary one (removed) if absent.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Added to every port: node i uses client 5344+100i, internal 5343+100i, gossip
+    /// 5345+100i, admin 9343+100i, plus this.
+    #[arg(long, default_value_t = 0)]
+    port_offset: u16,
+    /// Data shards of the cluster.
+    #[arg(long, default_value_t = 16)]
+    shards: u32,
 }
 
 #[derive(Args)]
@@ -223,6 +242,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Start(args) => start(args).await,
         Command::Kv(command) => kv(command).await,
         Command::Cluster(command) => cluster_command(command).await,
+        Command::Dev(args) => {
+            init_logging();
+            shoal_node::dev::run(shoal_node::dev::DevOptions {
+                nodes: args.nodes,
+                data_dir: args.data_dir,
+                port_offset: args.port_offset,
+                shards: args.shards,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => {
             let options = BenchOptions {
                 target: args.target,

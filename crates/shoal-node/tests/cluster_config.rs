@@ -16,7 +16,14 @@ fn start_output(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
         .args(args)
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["--client-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--cluster-listen", "127.0.0.1:0"])
+        .args([
+            "--client-listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--cluster-listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {
@@ -34,7 +41,10 @@ fn a_cluster_without_an_advertise_address_is_refused_naming_the_key() {
     let (ok, stderr) = start_output(&["--insecure"], &[("SHOAL_CLUSTER__ENABLED", "true")]);
     assert!(!ok);
     assert!(stderr.contains("cluster.advertise_address"), "{stderr}");
-    assert!(stderr.contains("required when cluster.enabled = true"), "{stderr}");
+    assert!(
+        stderr.contains("required when cluster.enabled = true"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -62,7 +72,10 @@ fn too_few_bootstrap_nodes_for_the_replication_factor_is_refused() {
         ],
     );
     assert!(!ok);
-    assert!(stderr.contains("cluster.bootstrap.expect_nodes"), "{stderr}");
+    assert!(
+        stderr.contains("cluster.bootstrap.expect_nodes"),
+        "{stderr}"
+    );
 }
 
 /// Seeds that never answer: the node runs, stays not ready, and both /readyz and its log
@@ -72,27 +85,47 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
     let dir = tempfile::tempdir().unwrap();
     let ports = Ports::reserve();
     let nobody = Ports::reserve().gossip;
-    let config = node_config(&dir.path().join("data"), 1, &ports, &[nobody], &ClusterShape::default());
+    let config = node_config(
+        &dir.path().join("data"),
+        1,
+        &ports,
+        &[nobody],
+        &ClusterShape::default(),
+    );
     let node = NodeProcess::spawn(dir.path(), &config, 1, ports);
     let url = format!("http://{}/readyz", ports.admin);
-    let body = support::wait_for("/readyz to explain the wait", Duration::from_secs(30), || {
-        let url = url.clone();
-        async move {
-            let output = Command::new("curl").args(["-s", "-w", " %{http_code}", &url]).output().ok()?;
-            let text = String::from_utf8_lossy(&output.stdout).into_owned();
-            (text.ends_with(" 503") && text.contains("waiting for")).then_some(text)
-        }
-    })
+    let body = support::wait_for(
+        "/readyz to explain the wait",
+        Duration::from_secs(30),
+        || {
+            let url = url.clone();
+            async move {
+                let output = Command::new("curl")
+                    .args(["-s", "-w", " %{http_code}", &url])
+                    .output()
+                    .ok()?;
+                let text = String::from_utf8_lossy(&output.stdout).into_owned();
+                (text.ends_with(" 503") && text.contains("waiting for")).then_some(text)
+            }
+        },
+    )
     .await;
     assert!(body.contains("2 more node"), "{body}");
-    assert!(body.contains(&nobody.to_string()), "names the seeds: {body}");
-    let log = support::wait_for("the log to say what the node waits for", Duration::from_secs(30), || {
-        let path = node.log_path.clone();
-        async move {
-            let log = std::fs::read_to_string(path).ok()?;
-            log.contains("waiting for 2 more node(s)").then_some(log)
-        }
-    })
+    assert!(
+        body.contains(&nobody.to_string()),
+        "names the seeds: {body}"
+    );
+    let log = support::wait_for(
+        "the log to say what the node waits for",
+        Duration::from_secs(30),
+        || {
+            let path = node.log_path.clone();
+            async move {
+                let log = std::fs::read_to_string(path).ok()?;
+                log.contains("waiting for 2 more node(s)").then_some(log)
+            }
+        },
+    )
     .await;
     assert!(log.contains("cluster.bootstrap.expect_nodes = 3"), "{log}");
     drop(node);

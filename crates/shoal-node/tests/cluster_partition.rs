@@ -7,7 +7,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use shoal_client::{Code, PutOptions};
-use support::cluster::{ClusterShape, InProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy};
+use support::cluster::{
+    ClusterShape, InProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_isolated_node_refuses_writes_while_the_majority_serves_and_all_agree_after_healing() {
@@ -27,12 +29,18 @@ async fn an_isolated_node_refuses_writes_while_the_majority_serves_and_all_agree
         .filter(|s| s.leader_id != 1)
         .map(|s| s.shard_id)
         .collect();
-    assert!(!led_by_isolated.is_empty() && !led_by_others.is_empty(), "{status:?}");
+    assert!(
+        !led_by_isolated.is_empty() && !led_by_others.is_empty(),
+        "{status:?}"
+    );
 
     let mut acknowledged = Vec::new();
     for shard in 0..16 {
         let key = key_in_shard(shard, 16, "before");
-        let version = majority.put(key.clone(), "before", PutOptions::default()).await.unwrap();
+        let version = majority
+            .put(key.clone(), "before", PutOptions::default())
+            .await
+            .unwrap();
         acknowledged.push((key, "before".to_owned(), version));
     }
 
@@ -57,14 +65,26 @@ async fn an_isolated_node_refuses_writes_while_the_majority_serves_and_all_agree
     // The majority side keeps serving every shard (after failing over the isolated node's).
     for shard in 0..16 {
         let key = key_in_shard(shard, 16, "during");
-        let version = support::wait_for("the majority to take a write", Duration::from_secs(30), || {
-            let (majority, key) = (&majority, key.clone());
-            async move { majority.put(key, "during", PutOptions::default()).await.ok() }
-        })
+        let version = support::wait_for(
+            "the majority to take a write",
+            Duration::from_secs(30),
+            || {
+                let (majority, key) = (&majority, key.clone());
+                async move {
+                    majority
+                        .put(key, "during", PutOptions::default())
+                        .await
+                        .ok()
+                }
+            },
+        )
         .await;
         acknowledged.push((key, "during".to_owned(), version));
     }
-    println!("every shard took writes on the majority side {:?} after the cut", cut.elapsed());
+    println!(
+        "every shard took writes on the majority side {:?} after the cut",
+        cut.elapsed()
+    );
 
     cluster.heal();
     let healed = Instant::now();

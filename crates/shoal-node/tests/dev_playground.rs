@@ -1,0 +1,94 @@
+//! `shoal dev --nodes 3`: a local cluster of child processes that serves requests and stops
+//! cleanly on Ctrl-C (SIGINT).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use shoal_client::{Client, PutOptions};
+
+/// An offset under which every port `shoal dev` would use for 3 nodes is free right now.
+fn free_offset() -> u16 {
+    for offset in (20_000u16..40_000)
+        .step_by(1_000)
+        .map(|o| o + (std::process::id() % 997) as u16)
+    {
+        let free = (1..=3u16).all(|i| {
+            [5343u16, 5344, 9343].iter().all(|base| {
+                std::net::TcpListener::bind(("127.0.0.1", base + offset + 100 * i)).is_ok()
+            }) && std::net::UdpSocket::bind(("127.0.0.1", 5345 + offset + 100 * i)).is_ok()
+        });
+        if free {
+            return offset;
+        }
+    }
+    panic!("no free port range");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let offset = free_offset();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shoal"))
+        .args([
+            "dev",
+            "--nodes",
+            "3",
+            "--shards",
+            "4",
+            "--port-offset",
+            &offset.to_string(),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (sender, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let mut endpoints = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(120))
+            .expect("shoal dev reported its cluster");
+        if let Some(rest) = line.trim().strip_prefix("node ")
+            && let Some(client) = rest.split("client ").nth(1)
+        {
+            endpoints.push(client.split_whitespace().next().unwrap().to_owned());
+        }
+        if line.starts_with("Ctrl-C stops") {
+            break;
+        }
+    }
+    assert_eq!(endpoints.len(), 3, "{endpoints:?}");
+    let first = Client::connect(&endpoints[0]).await.unwrap();
+    let version = first
+        .put("dev-key", "dev", PutOptions::default())
+        .await
+        .unwrap();
+    let last = Client::connect(&endpoints[2]).await.unwrap();
+    let read = last.get("dev-key", false).await.unwrap().unwrap();
+    assert_eq!(
+        (read.value.as_slice(), read.version),
+        (&b"dev"[..], version)
+    );
+
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "shoal dev exited with {status}");
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+    assert!(
+        Client::connect(&endpoints[0]).await.is_err() || first.get("dev-key", true).await.is_err()
+    );
+}

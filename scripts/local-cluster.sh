@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts a 3-node shoal cluster on loopback by hand: three `shoal start` processes with the
+# config files in deploy/examples/, data under ./local-cluster/ (kept between runs; delete
+# it to start over). Ctrl-C stops all three gracefully.
+#
+#   scripts/local-cluster.sh            (builds target/release/shoal first)
+#   SHOAL=path/to/shoal scripts/local-cluster.sh
+#
+# `shoal dev --nodes 3` does the same in one command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${SHOAL:-}" ]; then
+  cargo build --release -p shoal-node --bin shoal
+  SHOAL=$PWD/target/release/shoal
+fi
+mkdir -p local-cluster
+pids=()
+stop() {
+  echo "stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait
+  echo "stopped"
+}
+trap 'stop; exit 0' INT TERM
+for i in 1 2 3; do
+  "$SHOAL" start --config "deploy/examples/node$i.toml" 2>"local-cluster/node-$i.log" >/dev/null &
+  pids+=($!)
+done
+for i in 1 2 3; do
+  until curl -sf "http://127.0.0.1:9${i}43/readyz" >/dev/null; do
+    if ! kill -0 "${pids[$((i - 1))]}" 2>/dev/null; then
+      echo "node $i exited; see local-cluster/node-$i.log" >&2
+      stop
+      exit 1
+    fi
+    sleep 0.2
+  done
+done
+echo "3 nodes ready:"
+for i in 1 2 3; do
+  echo "  node $i: client 127.0.0.1:5${i}44  admin http://127.0.0.1:9${i}43  log local-cluster/node-$i.log"
+done
+echo "try: $SHOAL kv put hello world --endpoint 127.0.0.1:5144"
+echo "     $SHOAL cluster status --endpoint 127.0.0.1:5244"
+echo "Ctrl-C stops every node."
+wait
