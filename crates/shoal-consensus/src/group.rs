@@ -358,8 +358,10 @@ impl RaftGroup {
 
     /// Runs `operation` unless (or until) this node is a leader cut off from its quorum for
     /// longer than an election timeout: a partitioned leader answers UNAVAILABLE quickly
-    /// instead of letting requests hang until their deadline. Such a write was not committed
-    /// when it failed; the majority side elects a new leader, whose log wins.
+    /// instead of letting requests hang until their deadline. Such a write had not committed
+    /// when it failed; usually the majority side elects a new leader whose log wins and the
+    /// write is gone, but if the cut heals before that (or only the acknowledgements were
+    /// lost) it may still commit: the outcome is unknown, like a timeout.
     async fn while_quorum<T>(
         &self,
         operation: impl std::future::Future<Output = T>,
@@ -368,7 +370,7 @@ impl RaftGroup {
             group: self.group,
             reason: format!(
                 "this node leads the group but has not heard from a quorum for {silence:?} \
-                 (network partition?); the request was not committed"
+                 (network partition?); the request had not committed and its outcome is unknown"
             ),
         };
         if let Some(silence) = self.quorum_silence()

@@ -137,7 +137,7 @@ impl NodeProcess {
             .append(true)
             .open(&self.log_path)
             .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shoal"))
+        let mut child = Command::new(super::shoal_binary())
             .arg("start")
             .arg("--config")
             .arg(&self.config_path)
@@ -166,11 +166,20 @@ impl NodeProcess {
             match receiver.recv_timeout(left) {
                 Ok(line) if line.contains(" ready: ") => return,
                 Ok(_) => {}
-                Err(_) => panic!(
-                    "node {} not ready within {deadline:?}; log: {}",
-                    self.id,
-                    self.log_path.display()
-                ),
+                Err(error) => {
+                    let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+                    let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                    let why = match error {
+                        mpsc::RecvTimeoutError::Timeout => format!("not ready within {deadline:?}"),
+                        mpsc::RecvTimeoutError::Disconnected => "exited before ready".to_string(),
+                    };
+                    panic!(
+                        "node {} {why}; log {}, last lines:\n{}",
+                        self.id,
+                        self.log_path.display(),
+                        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                    )
+                }
             }
         }
     }

@@ -15,6 +15,14 @@ use shoal_client::Client;
 use shoal_node::config::Config;
 use shoal_node::node::RunningNode;
 
+/// The `shoal` binary under test: this build's, or `TEST_SHOAL_BINARY` (e.g. a release build, to
+/// measure timings with the same tests: `TEST_SHOAL_BINARY=$PWD/target/release/shoal cargo test …`).
+pub fn shoal_binary() -> std::path::PathBuf {
+    std::env::var_os("TEST_SHOAL_BINARY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_shoal").into())
+}
+
 /// A config for a test node in `dir` with every port ephemeral.
 pub fn test_config(dir: &Path) -> Config {
     let mut config = Config::default();
@@ -64,7 +72,7 @@ pub struct ShoalProcess {
 impl ShoalProcess {
     /// Starts `shoal start` on `dir` with ephemeral ports and waits for its ready line.
     pub fn start(dir: &Path) -> ShoalProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shoal"))
+        let mut child = Command::new(shoal_binary())
             .args([
                 "start",
                 "--client-listen",
