@@ -45,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("shoal-client", &["shoal-proto"]),
     ("shoal-membership", &[]),
+    ("shoal-verify", &[]),
     (
         "shoal-node",
         &[
@@ -55,7 +56,12 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shoal-gateway",
             "shoal-client",
             "shoal-membership",
+            "shoal-verify",
         ],
+    ),
+    (
+        "shoal-chaos",
+        &["shoal-node", "shoal-client", "shoal-verify"],
     ),
 ];
 
@@ -97,12 +103,13 @@ fn third_party_primitives_are_wrapped_once() {
     only_in("openraft", &["shoal-consensus"]);
     only_in("redb", &["shoal-consensus"]);
     only_in("chitchat", &["shoal-membership"]);
-    let shardmap = &deps["shoal-shardmap"];
-    for forbidden in ["tokio", "tonic", "redb", "openraft"] {
-        assert!(
-            !shardmap.contains(forbidden),
-            "shoal-shardmap is pure and must not use {forbidden}"
-        );
+    for pure in ["shoal-shardmap", "shoal-verify"] {
+        for forbidden in ["tokio", "tonic", "redb", "openraft"] {
+            assert!(
+                !deps[pure].contains(forbidden),
+                "{pure} is pure and must not use {forbidden}"
+            );
+        }
     }
 }
 

@@ -30,6 +30,8 @@ pub enum ClientError {
         leader: Option<u64>,
         /// The request provably never reached a server (the connection could not be opened).
         unsent: bool,
+        /// On a compare-and-set mismatch: the key's current version.
+        current_version: Option<u64>,
     },
 }
 
@@ -39,6 +41,19 @@ impl ClientError {
         match self {
             ClientError::Status { code, .. } => Some(*code),
             ClientError::Connect { .. } => None,
+        }
+    }
+
+    /// For a compare-and-set (Put or Delete with `if_version`) refused because the key is at
+    /// another version: that current version (0 = the key does not exist).
+    pub fn version_mismatch(&self) -> Option<u64> {
+        match self {
+            ClientError::Status {
+                code: Code::FailedPrecondition,
+                current_version,
+                ..
+            } => *current_version,
+            _ => None,
         }
     }
 
@@ -54,6 +69,8 @@ impl ClientError {
 
 /// Metadata key carrying the leader's node id on NotLeader answers (see shoal-gateway).
 const LEADER_METADATA: &str = "shoal-leader";
+/// Metadata key carrying the current version on compare-and-set mismatches.
+const CURRENT_VERSION_METADATA: &str = "shoal-current-version";
 
 impl From<tonic::Status> for ClientError {
     fn from(status: tonic::Status) -> Self {
@@ -67,6 +84,11 @@ impl From<tonic::Status> for ClientError {
             message: status.message().to_owned(),
             leader,
             unsent: never_sent(&status),
+            current_version: status
+                .metadata()
+                .get(CURRENT_VERSION_METADATA)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.parse().ok()),
         }
     }
 }

@@ -109,9 +109,16 @@ impl Faults {
 #[derive(Debug, Default)]
 pub struct Peers {
     channels: Mutex<HashMap<NodeId, (String, Channel)>>,
+    /// The local address outgoing connections bind to; the OS picks when `None`.
+    source: RwLock<Option<std::net::IpAddr>>,
 }
 
 impl Peers {
+    /// Makes new connections leave from `address` (a local address of this host).
+    pub fn set_source_address(&self, address: std::net::IpAddr) {
+        *self.source.write().expect("peer source poisoned") = Some(address);
+    }
+
     /// The connection to `node` at `address` (lazily connected; shared by every caller).
     pub fn channel(&self, node: NodeId, address: &str) -> io::Result<Channel> {
         let mut channels = self.channels.lock().expect("peer channels poisoned");
@@ -137,6 +144,7 @@ impl Peers {
             .http2_keep_alive_interval(Duration::from_secs(5))
             .keep_alive_timeout(Duration::from_secs(5))
             .keep_alive_while_idle(true)
+            .local_address(*self.source.read().expect("peer source poisoned"))
             .connect_lazy();
         channels.insert(node, (address.to_owned(), channel.clone()));
         Ok(channel)

@@ -7,6 +7,9 @@ use tonic::{Code, Status};
 pub const LEADER_METADATA: &str = "shoal-leader";
 /// Metadata key carrying the leader's internal address on NotLeader answers, when known.
 pub const LEADER_ADDRESS_METADATA: &str = "shoal-leader-address";
+/// Metadata keys carrying a compare-and-set mismatch: the expected and the current version.
+pub const EXPECTED_VERSION_METADATA: &str = "shoal-expected-version";
+pub const CURRENT_VERSION_METADATA: &str = "shoal-current-version";
 
 fn grpc_code(code: ErrorCode) -> Code {
     match code {
@@ -21,6 +24,16 @@ fn grpc_code(code: ErrorCode) -> Code {
 /// Maps a replication error to the gRPC status a client sees.
 pub fn to_status(error: ReplicationError) -> Status {
     let mut status = Status::new(grpc_code(error.code()), error.to_string());
+    if let ReplicationError::VersionMismatch { expected, current } = &error {
+        for (key, version) in [
+            (EXPECTED_VERSION_METADATA, expected),
+            (CURRENT_VERSION_METADATA, current),
+        ] {
+            if let Ok(value) = version.to_string().parse() {
+                status.metadata_mut().insert(key, value);
+            }
+        }
+    }
     if let ReplicationError::NotLeader {
         leader: Some(leader),
         leader_address,
@@ -56,6 +69,16 @@ pub(crate) fn from_status(status: Status) -> ReplicationError {
             group: "the shard".into(),
             leader: Some(leader),
             leader_address: metadata(LEADER_ADDRESS_METADATA),
+        };
+    }
+    if status.code() == Code::FailedPrecondition
+        && let Some(current) = metadata(CURRENT_VERSION_METADATA).and_then(|v| v.parse().ok())
+    {
+        return ReplicationError::VersionMismatch {
+            expected: metadata(EXPECTED_VERSION_METADATA)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_default(),
+            current,
         };
     }
     let code = match status.code() {
@@ -136,5 +159,16 @@ mod tests {
             "{}",
             status.message()
         );
+        assert_eq!(
+            status.metadata().get(CURRENT_VERSION_METADATA).unwrap(),
+            "9"
+        );
+        // A forwarded mismatch comes back as a mismatch, so the client sees the same answer.
+        match from_status(status) {
+            ReplicationError::VersionMismatch { expected, current } => {
+                assert_eq!((expected, current), (4, 9))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Admin HTTP endpoints: `/healthz` (the process is alive), `/readyz` (the node serves
-//! requests), `/metrics` (Prometheus text format).
+//! requests), `/metrics` (Prometheus text format). With the hidden `--test-faults` flag,
+//! also `/test/faults` for chaos runs (see [`apply_fault_query`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use metrics_exporter_prometheus::PrometheusHandle;
+use shoal_consensus::{Fault, Transport};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -66,10 +68,66 @@ impl Readiness {
     }
 }
 
+/// Applies a `/test/faults` query to this node's outgoing messages:
+/// `delay_ms=N&to=2,3` delays messages to nodes 2 and 3, `drop&to=2` drops them,
+/// `clear&to=2` removes the rule for node 2, `heal` removes every rule.
+fn apply_fault_query(transport: &Transport, query: &str) -> Result<String, String> {
+    let mut delay = None;
+    let mut drop = false;
+    let mut clear = false;
+    let mut targets = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "heal" => {
+                transport.faults().heal();
+                return Ok("healed\n".into());
+            }
+            "delay_ms" => {
+                let ms: u64 = value
+                    .parse()
+                    .map_err(|_| format!("bad delay_ms {value:?}"))?;
+                delay = Some(std::time::Duration::from_millis(ms));
+            }
+            "drop" => drop = true,
+            "clear" => clear = true,
+            "to" => {
+                for id in value.split(',').filter(|v| !v.is_empty()) {
+                    targets.push(
+                        id.parse::<u64>()
+                            .map_err(|_| format!("bad node id {id:?}"))?,
+                    );
+                }
+            }
+            other => return Err(format!("unknown parameter {other:?}")),
+        }
+    }
+    if targets.is_empty() {
+        return Err("name the peers with to=ID,ID".into());
+    }
+    for target in &targets {
+        match (delay, drop, clear) {
+            (Some(delay), false, false) => transport.faults().set(*target, Fault::Delay(delay)),
+            (None, true, false) => transport.faults().set(*target, Fault::Drop),
+            (None, false, true) => transport.faults().clear(*target),
+            _ => return Err("give exactly one of delay_ms=N, drop, clear, heal".into()),
+        }
+    }
+    Ok(format!("ok: {query}\n"))
+}
+
 async fn handle(
     request: Request<Incoming>,
     ready: Arc<Readiness>,
+    faults: Option<Arc<Transport>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    if let (Some(transport), "/test/faults") = (&faults, request.uri().path()) {
+        let query = request.uri().query().unwrap_or_default();
+        return Ok(match apply_fault_query(transport, query) {
+            Ok(done) => respond(StatusCode::OK, done),
+            Err(error) => respond(StatusCode::BAD_REQUEST, format!("{error}\n")),
+        });
+    }
     Ok(match request.uri().path() {
         "/healthz" => respond(StatusCode::OK, "ok\n"),
         "/readyz" if ready.is_ready() => respond(StatusCode::OK, "ready\n"),
@@ -92,7 +150,12 @@ async fn handle(
 }
 
 /// Serves the admin endpoints until `cancel` fires.
-pub async fn serve(listener: TcpListener, ready: Arc<Readiness>, cancel: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    ready: Arc<Readiness>,
+    faults: Option<Arc<Transport>>,
+    cancel: CancellationToken,
+) {
     prometheus();
     loop {
         let accepted = tokio::select! {
@@ -101,8 +164,9 @@ pub async fn serve(listener: TcpListener, ready: Arc<Readiness>, cancel: Cancell
         };
         let Ok((stream, _)) = accepted else { continue };
         let ready = ready.clone();
+        let faults = faults.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| handle(request, ready.clone()));
+            let service = service_fn(move |request| handle(request, ready.clone(), faults.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

@@ -222,6 +222,35 @@ async fn bootstrap(
             Err(error) => return Err(error).context("creating the cluster in the meta group"),
         }
     }
+    // Bootstrap nodes beyond the meta voters hold shard replicas too: they must learn the
+    // shard map now, as meta learners, not later from the reconciler — which only runs once
+    // this node is ready, and this node is ready only when every shard it hosts has a
+    // leader, which may need those very nodes.
+    for member in members.iter().filter(|m| !voters.contains_key(&m.node_id)) {
+        let mut attempts = 0;
+        loop {
+            match meta
+                .group()
+                .add_learner(member.node_id, &member.info.internal_address, false)
+                .await
+            {
+                Ok(()) => break,
+                Err(error) if attempts < 50 => {
+                    attempts += 1;
+                    tracing::debug!(%error, node_id = member.node_id, "adding a meta learner: retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!(
+                            "adding node {} to the meta group as a learner",
+                            member.node_id
+                        )
+                    });
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -21,6 +21,19 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub storage: StorageConfig,
     pub cluster: ClusterConfig,
+    /// Fault-injection hooks for chaos testing; only hidden `shoal start` flags set them,
+    /// never a config file or the environment.
+    #[serde(skip)]
+    pub testing: TestingHooks,
+}
+
+/// Test-only behaviour, off by default; set by hidden `shoal start --test-*` flags.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TestingHooks {
+    /// Shifts this node's wall clock (TTL stamps) by this many milliseconds.
+    pub clock_offset_ms: i64,
+    /// Serves `/test/faults` on the admin port: delay or drop this node's messages to peers.
+    pub fault_endpoint: bool,
 }
 
 /// Client-facing server settings.
@@ -296,6 +309,7 @@ pub struct Overrides {
     pub admin_listen: Option<SocketAddr>,
     /// `--insecure`: allow a cluster without mTLS between nodes.
     pub insecure: bool,
+    pub testing: TestingHooks,
 }
 
 /// A configuration that cannot be used; the message names the key.
@@ -351,7 +365,8 @@ impl Config {
         if overrides.insecure {
             figment = figment.merge(("cluster.insecure", true));
         }
-        let config: Config = figment.extract().map_err(Box::new)?;
+        let mut config: Config = figment.extract().map_err(Box::new)?;
+        config.testing = overrides.testing.clone();
         config.validate()?;
         Ok(config)
     }

@@ -7,3 +7,4 @@ mod cluster;
 pub mod config;
 pub mod dev;
 pub mod node;
+pub mod verify;

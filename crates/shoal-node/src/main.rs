@@ -43,6 +43,36 @@ enum Command {
     Bench(BenchArgs),
     /// Run a local playground cluster: N nodes on loopback as child processes.
     Dev(DevArgs),
+    /// Check a running cluster: a bounded, concurrent workload whose every operation is
+    /// recorded and checked for linearizability; prints PASS or FAIL with the first anomaly.
+    /// Touches only keys under its own random prefix and deletes them afterwards.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Client addresses of the nodes to use, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1:5344")]
+    endpoints: Vec<String>,
+    /// How long the workload runs.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
+    duration: Duration,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Keys the clients share (fewer keys: more overlapping operations per key).
+    #[arg(long, default_value_t = 16)]
+    keys: usize,
+    /// Seeds the operation mix.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// How long after its expiry instant a key may still be returned (clock skew between
+    /// nodes plus the read path): a later read is an anomaly.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    expiry_bound: Duration,
+    /// Write the recorded history here as JSON.
+    #[arg(long)]
+    history: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -83,6 +113,12 @@ struct StartArgs {
     /// development and trusted networks only.
     #[arg(long)]
     insecure: bool,
+    /// Test only: shift this node's clock by this many milliseconds (chaos runs).
+    #[arg(long, hide = true, default_value_t = 0, allow_hyphen_values = true)]
+    test_clock_offset_ms: i64,
+    /// Test only: serve /test/faults on the admin port (delay or drop messages to peers).
+    #[arg(long, hide = true)]
+    test_faults: bool,
 }
 
 #[derive(Args)]
@@ -253,6 +289,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify(args) => {
+            let options = shoal_node::verify::VerifyOptions {
+                endpoints: args.endpoints,
+                clients: args.clients,
+                keys: args.keys,
+                seed: args.seed,
+                ..Default::default()
+            };
+            let passed = shoal_node::verify::run_and_report(
+                options,
+                args.duration,
+                args.expiry_bound,
+                args.history.as_deref(),
+            )
+            .await?;
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Bench(args) => {
             let options = BenchOptions {
                 target: args.target,
@@ -289,6 +346,10 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         cluster_listen: args.cluster_listen,
         admin_listen: args.admin_listen,
         insecure: args.insecure,
+        testing: shoal_node::config::TestingHooks {
+            clock_offset_ms: args.test_clock_offset_ms,
+            fault_endpoint: args.test_faults,
+        },
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -255,19 +255,38 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     };
 
     let settings = raft_settings(&config);
-    let clock = Clock::system();
+    let clock = if config.testing.clock_offset_ms == 0 {
+        Clock::system()
+    } else {
+        tracing::warn!(
+            offset_ms = config.testing.clock_offset_ms,
+            "test hook: this node's clock is shifted"
+        );
+        Clock::with_offset(config.testing.clock_offset_ms)
+    };
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let transport = Transport::new(node_id, storage.clone());
+    // Connections to peers leave from the internal listen address when it is a specific
+    // one, so a node's traffic carries its own address (firewall rules and partition tests
+    // keyed on node addresses hold on shared hosts and loopback).
+    if !internal_bound.ip().is_unspecified() {
+        transport.peers().set_source_address(internal_bound.ip());
+    }
     // Admin first: /healthz answers while the node starts, /readyz says what it waits for.
+    let fault_hook = config.testing.fault_endpoint.then(|| {
+        tracing::warn!("test hook: /test/faults is served on the admin port");
+        transport.clone()
+    });
     tasks.spawn(admin::serve(
         admin_listener,
         readiness.clone(),
+        fault_hook,
         cancel.clone(),
     ));
 
     // The internal port serves Raft traffic from the start: groups on other nodes may need
     // this node before it has finished starting (bootstrap, joining).
-    let transport = Transport::new(node_id, storage.clone());
     let gateway_settings = GatewaySettings {
         limits: Limits {
             max_key_bytes: config.limits.max_key_bytes,
