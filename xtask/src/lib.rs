@@ -1,4 +1,5 @@
 //! Library half of `cargo xtask`, so its checks can also run as `#[test]`s.
 
+pub mod chaos;
 pub mod ci;
 pub mod codegen;

@@ -1,4 +1,4 @@
-//! `cargo xtask`: contributor tasks (code generation, and later chaos and bench drivers).
+//! `cargo xtask`: contributor tasks (code generation, the CI suite, chaos runs).
 
 use std::path::PathBuf;
 
@@ -21,8 +21,22 @@ enum Command {
         check: bool,
     },
     /// The whole test suite, as CI runs it: formatting, clippy with warnings denied,
-    /// codegen freshness, and every test of the workspace.
+    /// codegen freshness, every test of the workspace, and a short chaos run.
     Ci,
+    /// A chaos run: a cluster of real shoal processes, faults from a seeded schedule, and a
+    /// linearizability check of everything clients saw. Builds the binaries first; every
+    /// argument after `--release` goes to shoal-chaos (try `cargo xtask chaos --help-run`).
+    Chaos {
+        /// Build and run optimized binaries (slower to build, closer to production).
+        #[arg(long)]
+        release: bool,
+        /// Show shoal-chaos's own options.
+        #[arg(long)]
+        help_run: bool,
+        /// Arguments for shoal-chaos, e.g. --seed 7 --duration 10m.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -39,6 +53,16 @@ fn main() -> Result<()> {
             }
         }
         Command::Ci => xtask::ci::run(&workspace_root())?,
+        Command::Chaos {
+            release,
+            help_run,
+            mut args,
+        } => {
+            if help_run {
+                args.push("--help".into());
+            }
+            xtask::chaos::run(&workspace_root(), release, &args)?
+        }
     }
     Ok(())
 }

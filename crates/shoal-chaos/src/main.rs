@@ -68,6 +68,9 @@ struct Args {
     /// fault, at most 1.2 s, plus the read path).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
     expiry_bound: Duration,
+    /// Refuse to run unless the schedule holds every fault kind (CI uses it).
+    #[arg(long)]
+    require_all_kinds: bool,
 }
 
 fn main() -> ExitCode {
@@ -140,19 +143,6 @@ async fn run(args: Args) -> Result<bool> {
         net.heal()
             .context("iptables is needed for network faults")?;
     }
-    let shoal = match &args.shoal {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()?
-            .parent()
-            .context("no parent directory")?
-            .join("shoal"),
-    };
-    if !shoal.exists() {
-        bail!(
-            "{} does not exist (build it: cargo build -p shoal-node)",
-            shoal.display()
-        );
-    }
     let out = args
         .out
         .clone()
@@ -163,6 +153,20 @@ async fn run(args: Args) -> Result<bool> {
     std::fs::create_dir_all(&out)?;
     let out = out.canonicalize()?;
     let plan = nemesis::schedule(args.seed, args.duration, args.nodes, net.enabled);
+    if args.require_all_kinds {
+        let missing: Vec<_> = nemesis::FaultKind::ALL
+            .into_iter()
+            .filter(|kind| net.enabled || !kind.needs_network())
+            .filter(|kind| !plan.iter().any(|p| p.kind == *kind))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "the schedule of seed {} over {} lacks {missing:?}: give a longer --duration",
+                args.seed,
+                humantime::format_duration(args.duration)
+            );
+        }
+    }
     std::fs::write(
         out.join("schedule.json"),
         serde_json::to_string_pretty(&plan)?,
@@ -180,6 +184,19 @@ async fn run(args: Args) -> Result<bool> {
         out.display()
     );
 
+    let shoal = match &args.shoal {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("no parent directory")?
+            .join("shoal"),
+    };
+    if !shoal.exists() {
+        bail!(
+            "{} does not exist (build it: cargo build -p shoal-node)",
+            shoal.display()
+        );
+    }
     let shape = Shape {
         nodes: args.nodes,
         replication_factor: args.replication_factor,

@@ -55,7 +55,7 @@ impl FaultKind {
         FaultKind::Restart,
     ];
 
-    fn needs_network(self) -> bool {
+    pub fn needs_network(self) -> bool {
         matches!(
             self,
             FaultKind::Isolate | FaultKind::Split | FaultKind::Bridge | FaultKind::PacketLoss

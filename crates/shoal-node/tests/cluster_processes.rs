@@ -112,3 +112,49 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
         .await
         .unwrap();
 }
+
+/// Regression (chaos seed 1, see docs/robustness.md): with more bootstrap nodes than meta
+/// voters, the nodes beyond the voters learned the shard map only from the meta leader's
+/// reconciler, which starts once the bootstrapping node is ready — and that node waited
+/// for shards needing those very nodes. Start-up deadlocked and the bootstrapping node
+/// gave up after 30 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_with_more_nodes_than_meta_voters_does_not_deadlock() {
+    let shape = ClusterShape {
+        expect_nodes: 5,
+        shards: 8,
+        ..ClusterShape::default()
+    };
+    // Returns once all five are ready.
+    let mut cluster = ProcessCluster::start(5, shape);
+    let client = cluster.node(5).client().await;
+    let status = wait_for_healthy(&client, Duration::from_secs(30)).await;
+    assert_eq!(status.nodes.len(), 5);
+    assert_eq!(status.nodes.iter().filter(|n| n.meta_voter).count(), 3);
+    assert_eq!(status.nodes.iter().filter(|n| n.meta_learner).count(), 2);
+    // Every node holds shard replicas (8 shards × RF 3 over 5 nodes).
+    for node in &status.nodes {
+        let held = status
+            .shards
+            .iter()
+            .filter(|s| s.replicas.iter().any(|r| r.node_id == node.node_id))
+            .count();
+        assert!(held > 0, "node {} holds no replica", node.node_id);
+    }
+    let version = client
+        .put("five", "nodes", PutOptions::default())
+        .await
+        .unwrap();
+    let read = cluster
+        .node(4)
+        .client()
+        .await
+        .get("five", false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (read.value.as_slice(), read.version),
+        (&b"nodes"[..], version)
+    );
+}
