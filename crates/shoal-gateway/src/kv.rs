@@ -156,6 +156,11 @@ impl pb::kv_server::Kv for KvService {
                 }));
             }
         };
+        let consistency = if self.settings.unsafe_stale_reads {
+            Consistency::Stale
+        } else {
+            consistency
+        };
         self.run(async {
             self.check_key(&request.key)?;
             let dataplane = self.dataplane()?;

@@ -59,6 +59,9 @@ pub struct GatewaySettings {
     /// Requests processed at once across all connections; more wait in line.
     pub max_concurrent_requests: usize,
     pub version: String,
+    /// Test only (a deliberately broken node): serve linearizable reads from the local
+    /// replica without a quorum round, so tests can prove `shoal verify` catches stale reads.
+    pub unsafe_stale_reads: bool,
 }
 
 /// Serves the client API on `listener` until `shutdown` completes, then finishes the

@@ -34,6 +34,9 @@ pub struct TestingHooks {
     pub clock_offset_ms: i64,
     /// Serves `/test/faults` on the admin port: delay or drop this node's messages to peers.
     pub fault_endpoint: bool,
+    /// Breaks linearizability on purpose: linearizable reads are served from this node's
+    /// replica without a quorum round (proves the checker catches stale reads).
+    pub unsafe_stale_reads: bool,
 }
 
 /// Client-facing server settings.

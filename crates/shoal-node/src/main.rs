@@ -119,6 +119,9 @@ struct StartArgs {
     /// Test only: serve /test/faults on the admin port (delay or drop messages to peers).
     #[arg(long, hide = true)]
     test_faults: bool,
+    /// Test only: serve linearizable reads without a quorum round (deliberately unsafe).
+    #[arg(long, hide = true)]
+    test_unsafe_stale_reads: bool,
 }
 
 #[derive(Args)]
@@ -349,6 +352,7 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         testing: shoal_node::config::TestingHooks {
             clock_offset_ms: args.test_clock_offset_ms,
             fault_endpoint: args.test_faults,
+            unsafe_stale_reads: args.test_unsafe_stale_reads,
         },
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;

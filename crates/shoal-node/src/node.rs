@@ -295,7 +295,11 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         request_timeout: config.server.request_timeout,
         max_concurrent_requests: config.server.max_concurrent_requests,
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        unsafe_stale_reads: config.testing.unsafe_stale_reads,
     };
+    if config.testing.unsafe_stale_reads {
+        tracing::warn!("test hook: linearizable reads are served without a quorum round (UNSAFE)");
+    }
     let cell: DataplaneCell = Arc::new(OnceLock::new());
     let internal_cancel = CancellationToken::new();
     let internal_tasks = TaskTracker::new();

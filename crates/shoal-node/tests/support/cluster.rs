@@ -359,17 +359,27 @@ pub struct InProcessCluster {
 
 impl InProcessCluster {
     pub async fn start(count: u64, shape: ClusterShape) -> InProcessCluster {
+        Self::start_with(count, shape, |_, _| {}).await
+    }
+
+    /// Like `start`, letting `customize` change node `id`'s config first.
+    pub async fn start_with(
+        count: u64,
+        shape: ClusterShape,
+        customize: impl Fn(u64, &mut Config),
+    ) -> InProcessCluster {
         let dir = tempfile::tempdir().unwrap();
         let ports: Vec<Ports> = (0..count).map(|_| Ports::reserve()).collect();
         let seeds: Vec<SocketAddr> = ports.iter().map(|p| p.gossip).collect();
         let starts = (1..=count).zip(ports.iter()).map(|(id, node_ports)| {
-            let config = node_config(
+            let mut config = node_config(
                 &dir.path().join(format!("data-{id}")),
                 id,
                 node_ports,
                 &seeds,
                 &shape,
             );
+            customize(id, &mut config);
             tokio::spawn(async move { shoal_node::node::start(config).await.expect("node starts") })
         });
         let mut nodes = Vec::new();
