@@ -160,6 +160,15 @@ impl Node {
     }
 }
 
+impl Drop for Node {
+    fn drop(&mut self) {
+        if self.paused {
+            self.resume();
+        }
+        self.kill();
+    }
+}
+
 /// The whole cluster.
 pub struct Cluster {
     pub nodes: Vec<Node>,
@@ -322,17 +331,6 @@ impl Cluster {
     pub async fn stop(&mut self) {
         for node in &mut self.nodes {
             node.stop(Duration::from_secs(30)).await;
-        }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        for node in &mut self.nodes {
-            if node.paused {
-                node.resume();
-            }
-            node.kill();
         }
     }
 }

@@ -148,6 +148,13 @@ async fn run(args: Args) -> Result<bool> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("target/chaos/seed-{}", args.seed)));
     if out.exists() {
+        // Only ever delete an earlier run's output.
+        if !out.join("schedule.json").exists() && out.read_dir()?.next().is_some() {
+            bail!(
+                "{} exists and is not the output of a chaos run; choose another --out",
+                out.display()
+            );
+        }
         std::fs::remove_dir_all(&out).with_context(|| format!("clearing {}", out.display()))?;
     }
     std::fs::create_dir_all(&out)?;
@@ -226,7 +233,15 @@ async fn run(args: Args) -> Result<bool> {
         let result = workload.run(until).await;
         (workload, result)
     });
-    let injected = nemesis::run(&plan, &mut cluster, net, &recorder, started).await;
+    let injected = nemesis::run(
+        &plan,
+        &mut cluster,
+        net,
+        &recorder,
+        started,
+        started + args.duration,
+    )
+    .await;
     let (mut workload, result) = load.await.context("the workload panicked")?;
     result?;
     nemesis::heal_all(&mut cluster, net).await;

@@ -169,17 +169,27 @@ pub fn schedule(seed: u64, duration: Duration, nodes: u64, network: bool) -> Vec
     plan
 }
 
-/// Runs the schedule; returns what was injected. Everything is healed on return.
+/// Runs the schedule until `end`; returns what was injected. A fault whose start has
+/// slipped so far (earlier restarts took longer than planned) that it would outlast `end`
+/// is skipped with every later one.
 pub async fn run(
     plan: &[Planned],
     cluster: &mut Cluster,
     net: Net,
     recorder: &Recorder,
     started: tokio::time::Instant,
+    end: tokio::time::Instant,
 ) -> Vec<Injected> {
     let mut injected = Vec::new();
     for fault in plan {
         tokio::time::sleep_until(started + Duration::from_millis(fault.at_ms)).await;
+        if tokio::time::Instant::now() + Duration::from_millis(fault.hold_ms) > end {
+            println!(
+                "  fault phase over: {:?} and later faults skipped",
+                fault.kind
+            );
+            break;
+        }
         let start_ns = recorder.elapsed_ns();
         let (description, nodes, result) = inject(fault, cluster, net).await;
         let mut record = Injected {
@@ -399,6 +409,9 @@ async fn transfer(cluster: &Cluster, shard: Option<u32>) -> Result<(u64, Option<
     let status = cluster.status(false).await.context("no node answered")?;
     let (leader, candidates, shard) = match shard {
         Some(pick) => {
+            if status.shards.is_empty() {
+                anyhow::bail!("the answering node knows no shards yet");
+            }
             let shard = &status.shards[pick as usize % status.shards.len()];
             let replicas: Vec<u64> = shard.replicas.iter().map(|r| r.node_id).collect();
             (shard.leader_id, replicas, Some(shard.shard_id))
@@ -446,10 +459,17 @@ async fn undo(fault: &Planned, nodes: &[u64], cluster: &mut Cluster, net: Net) -
             net.heal()?;
         }
         FaultKind::Latency => {
+            // Heal every node even when one fails, then report the first failure.
+            let mut first_error = None;
             for node in &mut cluster.nodes {
-                if node.is_running() {
-                    node.faults("heal").await?;
+                if node.is_running()
+                    && let Err(error) = node.faults("heal").await
+                {
+                    first_error.get_or_insert(error);
                 }
+            }
+            if let Some(error) = first_error {
+                return Err(error);
             }
         }
         FaultKind::ClockSkew => {

@@ -62,7 +62,9 @@ impl Net {
         if !self.enabled {
             bail!("network faults are disabled in this run");
         }
+        // -w: wait for the xtables lock rather than fail when another tool holds it.
         let status = Command::new("iptables")
+            .arg("-w")
             .args(args)
             .status()
             .context("running iptables")?;

@@ -83,7 +83,7 @@ impl From<tonic::Status> for ClientError {
             code: status.code(),
             message: status.message().to_owned(),
             leader,
-            unsent: never_sent(&status),
+            unsent: shoal_proto::never_sent(&status),
             current_version: status
                 .metadata()
                 .get(CURRENT_VERSION_METADATA)
@@ -91,24 +91,6 @@ impl From<tonic::Status> for ClientError {
                 .and_then(|value| value.parse().ok()),
         }
     }
-}
-
-/// True when the status says the request could not even be sent: the connection was
-/// refused or could not be opened in time.
-fn never_sent(status: &tonic::Status) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
-    while let Some(error) = source {
-        if let Some(io) = error.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::TimedOut
-            )
-        {
-            return true;
-        }
-        source = error.source();
-    }
-    false
 }
 
 /// A value read from shoal.

@@ -191,7 +191,7 @@ impl Router<'_> {
             .map_err(|error| Forward::Answered(ReplicationError::Unavailable(error.to_string())))?;
         metrics::counter!("shoal_requests_forwarded_total").increment(1);
         remote(KvClient::new(channel)).await.map_err(|status| {
-            if never_sent(&status) {
+            if shoal_proto::never_sent(&status) {
                 Forward::Undelivered(format!(
                     "its leader, node {node} at {address}, refuses connections"
                 ))
@@ -217,24 +217,6 @@ impl Forward {
             Forward::Answered(error) => error,
         }
     }
-}
-
-/// True when the status says the request could not even be sent: the connection was
-/// refused (no process listens there) or could not be opened in time.
-fn never_sent(status: &tonic::Status) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
-    while let Some(error) = source {
-        if let Some(io) = error.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::TimedOut
-            )
-        {
-            return true;
-        }
-        source = error.source();
-    }
-    false
 }
 
 /// A request to send to a peer, marked as forwarded by this node.

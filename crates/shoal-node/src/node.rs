@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use shoal_consensus::{RaftGroup, RaftSettings, Storage, StorageOptions, Transport};
+use shoal_consensus::{GroupRole, RaftGroup, RaftSettings, Storage, StorageOptions, Transport};
 use shoal_gateway::{DataplaneCell, GatewaySettings, Limits};
 use shoal_membership::{Membership, MembershipConfig};
 use shoal_replication::meta::{ClusterIdentity, MetaCommand, NodeState};
@@ -47,6 +47,7 @@ pub struct RunningNode {
     internal_cancel: CancellationToken,
     internal_tasks: TaskTracker,
     shutdown_timeout: Duration,
+    force_leave: bool,
 }
 
 impl RunningNode {
@@ -76,6 +77,7 @@ impl RunningNode {
             internal_cancel,
             internal_tasks,
             shutdown_timeout,
+            force_leave,
             ..
         } = self;
         let work = async move {
@@ -83,6 +85,12 @@ impl RunningNode {
             if let Some(membership) = &membership {
                 let info = cluster::current_info(&dataplane, &identity, false);
                 membership.leave(&info).await;
+                // Hand every leadership off first, so clients see a leader change of a few
+                // milliseconds instead of an election timeout.
+                if !force_leave {
+                    let within = (shutdown_timeout / 4).min(Duration::from_secs(5));
+                    hand_off_leaderships(&groups, &dataplane, identity.node_id, within).await;
+                }
             }
             // 1. Stop accepting; the gateway finishes requests in flight; background stops.
             cancel.cancel();
@@ -119,6 +127,47 @@ impl RunningNode {
     /// Resolves when the node was asked to stop.
     pub async fn stopped(&self) {
         self.cancel.cancelled().await;
+    }
+}
+
+/// Moves the leadership of every group this node leads to its most caught-up live voter,
+/// and waits (up to `within`) for the new leaders to take over. Groups without another
+/// live voter keep their leader until the node stops.
+async fn hand_off_leaderships(
+    groups: &[RaftGroup],
+    dataplane: &Dataplane,
+    node_id: u64,
+    within: Duration,
+) {
+    let started = std::time::Instant::now();
+    let moves = groups.iter().filter_map(|group| {
+        let status = group.status();
+        if status.role != GroupRole::Leader {
+            return None;
+        }
+        let target = status
+            .voters
+            .iter()
+            .copied()
+            .filter(|voter| *voter != node_id)
+            .filter(|voter| dataplane.directory().get(*voter).is_some_and(|p| p.live))
+            .max_by_key(|voter| status.matched.get(voter).copied().flatten())?;
+        Some(async move {
+            if group.transfer_leader(target).await.is_ok() {
+                group.wait_for_leader_change(target, within).await == Some(target)
+            } else {
+                false
+            }
+        })
+    });
+    let outcomes = futures::future::join_all(moves).await;
+    if !outcomes.is_empty() {
+        tracing::info!(
+            handed_off = outcomes.iter().filter(|moved| **moved).count(),
+            led = outcomes.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "leaderships handed off before shutdown"
+        );
     }
 }
 
@@ -488,6 +537,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         internal_cancel,
         internal_tasks,
         shutdown_timeout: config.cluster.shutdown.timeout,
+        force_leave: config.cluster.shutdown.force_leave,
     })
 }
 

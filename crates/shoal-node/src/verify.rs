@@ -10,7 +10,8 @@
 //!
 //! How an error is recorded decides what the checker may assume, so it errs on the safe
 //! side: only answers that prove the request changed nothing (a NotLeader refusal, a
-//! connection that never opened, an invalid request, a compare-and-set mismatch) are
+//! connection that never opened, an invalid request; a compare-and-set mismatch is a result)
+//! are
 //! definite; a timeout, a lost connection, `UNAVAILABLE` without a leader hint or any other
 //! error is indeterminate — the write may or may not have happened.
 
@@ -264,8 +265,11 @@ fn error_outcome(error: &ClientError) -> Outcome {
             reason: error.to_string(),
         };
     }
+    // Only validation errors are certain: they are answered before anything is proposed.
+    // (OutOfRange or ResourceExhausted can come from the transport after the server ran
+    // the request.)
     match error.code() {
-        Some(Code::InvalidArgument | Code::OutOfRange | Code::ResourceExhausted) => Outcome::Fail {
+        Some(Code::InvalidArgument) => Outcome::Fail {
             reason: error.to_string(),
         },
         _ => Outcome::Indeterminate,

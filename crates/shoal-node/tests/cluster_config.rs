@@ -84,7 +84,10 @@ fn too_few_bootstrap_nodes_for_the_replication_factor_is_refused() {
 async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
     let dir = tempfile::tempdir().unwrap();
     let ports = Ports::reserve();
-    let nobody = Ports::reserve().gossip;
+    // A seed address nobody gossips on: held by a socket that never answers (a released
+    // port could be taken by a node of a test running in parallel).
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let nobody = silent.local_addr().unwrap();
     let config = node_config(
         &dir.path().join("data"),
         1,
@@ -129,4 +132,5 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
     .await;
     assert!(log.contains("cluster.bootstrap.expect_nodes = 3"), "{log}");
     drop(node);
+    drop(silent);
 }

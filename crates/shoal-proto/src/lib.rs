@@ -10,6 +10,26 @@ pub mod v1 {
     include!("gen/shoal.v1.serde.rs");
 }
 
+/// True when a failed call provably never reached the server, so it had no effect and may
+/// be sent again elsewhere: the connection could not be opened (refused, or the connect
+/// attempt timed out). An error on an open connection — a reset, a keepalive timeout — is
+/// not proof: the request may have been delivered.
+pub fn never_sent(status: &tonic::Status) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
+    while let Some(error) = source {
+        if error.is::<tonic::ConnectError>() {
+            return true;
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
 /// `shoal.internal.v1`: node-to-node Raft traffic. Not a public API.
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 pub mod internal {

@@ -5,10 +5,18 @@
 //! - [`SPACE_KEYS`]: key → `[format][version u64][expires_at_ms u64][value…]`
 //!   (little-endian; `expires_at_ms = 0` means no expiry);
 //! - [`SPACE_EXPIRY`]: `expires_at_ms (big-endian u64) ‖ key` → `version u64`, an index
-//!   the leader scans to find expired keys in time order.
+//!   the leader scans to find expired keys in time order;
+//! - [`SPACE_CLOCK`]: [`CLOCK_KEY`] → the shard's clock (`u64`, little-endian).
 //!
 //! Every decision in `apply` uses only the command (including the leader's stamped `now`)
 //! and the data, never this replica's clock, so all replicas stay identical.
+//!
+//! **The shard's clock.** A command is judged at `max(its stamp, the shard's clock)`, and
+//! the shard's clock becomes that instant: time never goes backwards in log order, although
+//! stamps do (leaders' clocks differ; a command stamped before a read may be applied after
+//! it). Linearizable reads judge expiry at `max(reader's clock, shard's clock)` and, when a
+//! key is expired only by the reader's clock, first put that expiry into the log
+//! (`Shard::get`), so nothing ordered after the read can find the key alive again.
 
 use std::io;
 
@@ -17,6 +25,9 @@ use shoal_consensus::{GroupReader, GroupWriter, StateMachine};
 
 pub const SPACE_KEYS: u8 = 0;
 pub const SPACE_EXPIRY: u8 = 1;
+pub const SPACE_CLOCK: u8 = 2;
+/// The one key of [`SPACE_CLOCK`].
+pub const CLOCK_KEY: &[u8] = b"now";
 
 const RECORD_FORMAT: u8 = 1;
 const COMMAND_FORMAT: u8 = 1;
@@ -158,6 +169,20 @@ pub fn read_record(reader: &GroupReader, key: &[u8]) -> io::Result<Option<Record
         .transpose()
 }
 
+/// The shard's clock: the latest instant any applied command was judged at (0 at first).
+pub fn read_clock(reader: &GroupReader) -> io::Result<u64> {
+    decode_clock(reader.get(SPACE_CLOCK, CLOCK_KEY)?)
+}
+
+fn decode_clock(bytes: Option<Vec<u8>>) -> io::Result<u64> {
+    match bytes {
+        None => Ok(0),
+        Some(bytes) => Ok(u64::from_le_bytes(bytes.as_slice().try_into().map_err(
+            |_| io::Error::new(io::ErrorKind::InvalidData, "bad shard clock entry"),
+        )?)),
+    }
+}
+
 /// Keys whose expiry instant is at or before `now_ms`, oldest first, at most `limit`.
 pub fn expired_keys(
     reader: &GroupReader,
@@ -217,7 +242,28 @@ impl KvMachine {
         Ok(())
     }
 
+    /// Judges `command` at `max(its stamp, the shard's clock)` and moves the clock there.
     fn apply_command(
+        data: &mut GroupWriter<'_, '_>,
+        index: u64,
+        mut command: KvCommand,
+    ) -> io::Result<KvResponse> {
+        let clock = decode_clock(data.get(SPACE_CLOCK, CLOCK_KEY)?)?;
+        let stamp = match &mut command {
+            KvCommand::Put { now_ms, .. }
+            | KvCommand::Delete { now_ms, .. }
+            | KvCommand::Touch { now_ms, .. }
+            | KvCommand::Expire { now_ms, .. } => now_ms,
+        };
+        if *stamp > clock {
+            data.put(SPACE_CLOCK, CLOCK_KEY, &stamp.to_le_bytes())?;
+        } else {
+            *stamp = clock;
+        }
+        Self::apply_at(data, index, command)
+    }
+
+    fn apply_at(
         data: &mut GroupWriter<'_, '_>,
         index: u64,
         command: KvCommand,

@@ -146,32 +146,58 @@ impl Shard {
     }
 
     /// Reads a key. Expired keys are invisible at once, before the collector removes them.
+    ///
+    /// A linearizable read judges expiry at `max(this node's clock, the shard's clock)`.
+    /// When the key has expired by this node's clock but not yet in log order, the expiry
+    /// is proposed first (an `Expire` entry for the key) and the key read again: otherwise a
+    /// command stamped before this read but applied after it could still find the key
+    /// alive (and, say, extend it with Touch), undoing an expiry a client already saw.
     pub async fn get(
         &self,
         key: &[u8],
         consistency: Consistency,
     ) -> Result<Option<ReadValue>, ReplicationError> {
-        if consistency == Consistency::Linearizable {
-            self.group.linearizable_barrier().await?;
+        if consistency == Consistency::Stale {
+            let reader = self.group.reader()?;
+            let record = kv::read_record(&reader, key)?;
+            return Ok(Self::visible(record, self.clock.now_ms()));
         }
+        self.group.linearizable_barrier().await?;
         let reader = self.group.reader()?;
         let Some(record) = kv::read_record(&reader, key)? else {
             return Ok(None);
         };
-        let now_ms = self.clock.now_ms();
+        let shard_clock = kv::read_clock(&reader)?;
+        let now_ms = self.clock.now_ms().max(shard_clock);
+        if record.is_live_at(now_ms) || !record.is_live_at(shard_clock) {
+            return Ok(Self::visible(Some(record), now_ms));
+        }
+        self.propose(KvCommand::Expire {
+            now_ms,
+            keys: vec![(key.to_vec(), record.version)],
+        })
+        .await?;
+        let reader = self.group.reader()?;
+        let record = kv::read_record(&reader, key)?;
+        Ok(Self::visible(record, kv::read_clock(&reader)?))
+    }
+
+    /// The value a reader sees at `now_ms`: none when absent or expired.
+    fn visible(record: Option<kv::Record>, now_ms: u64) -> Option<ReadValue> {
+        let record = record?;
         if !record.is_live_at(now_ms) {
-            return Ok(None);
+            return None;
         }
         let ttl_remaining_ms = if record.expires_at_ms == 0 {
             0
         } else {
             (record.expires_at_ms - now_ms).max(1)
         };
-        Ok(Some(ReadValue {
+        Some(ReadValue {
             value: record.value,
             version: record.version,
             ttl_remaining_ms,
-        }))
+        })
     }
 
     /// Number of keys stored in this replica (including expired ones not yet collected).
