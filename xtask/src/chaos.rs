@@ -12,10 +12,10 @@ pub fn run(root: &Path, release: bool, args: &[String]) -> Result<()> {
         "build",
         "-p",
         "shoal-node",
-        "--bin",
-        "shoal",
         "-p",
         "shoal-chaos",
+        // `--bin shoal` would limit both packages to a binary named shoal.
+        "--bins",
     ];
     if release {
         build.push("--release");

@@ -51,10 +51,9 @@ pub fn run(root: &Path) -> Result<()> {
             "--locked",
             "-p",
             "shoal-node",
-            "--bin",
-            "shoal",
             "-p",
             "shoal-chaos",
+            "--bins",
         ],
     )?;
     let (mut passed, mut failed, ignored) = run_tests(root, &cargo)?;

@@ -12,7 +12,7 @@ use shoal_proto::v1::kv_client::KvClient;
 use tonic::transport::{Channel, Endpoint};
 
 pub use shoal_proto::v1::{
-    GetShardMapResponse, MembersResponse, StatusResponse, TransferLeaderResponse,
+    DrainNodeResponse, GetShardMapResponse, MembersResponse, StatusResponse, TransferLeaderResponse,
 };
 pub use smart::SmartClient;
 pub use tonic::Code;
@@ -285,6 +285,21 @@ impl Client {
                 group: Some(group),
                 to_node,
             })
+            .await?
+            .into_inner())
+    }
+
+    /// Drains `node_id` (it hands its leaderships to other replicas and takes none) or,
+    /// with `drain = false`, makes it active again.
+    pub async fn drain_node(
+        &self,
+        node_id: u64,
+        drain: bool,
+    ) -> Result<DrainNodeResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .drain_node(pb::DrainNodeRequest { node_id, drain })
             .await?
             .into_inner())
     }

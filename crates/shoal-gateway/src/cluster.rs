@@ -1,5 +1,5 @@
 //! The `shoal.v1.Cluster` service: status (gathered from every live node), members,
-//! the shard map for smart clients, and leader transfer.
+//! the shard map for smart clients, leader transfer, and draining nodes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use shoal_proto::v1 as pb;
 use shoal_proto::v1::cluster_client::ClusterClient;
-use shoal_replication::meta::NodeState;
+use shoal_replication::meta::{MetaCommand, MetaResponse, NodeState};
 use shoal_replication::{Dataplane, GroupRole, GroupStatus, PeerInfo, ReplicationError};
 use shoal_shardmap::ShardId;
 use tonic::{Request, Response, Status};
@@ -448,6 +448,99 @@ impl pb::cluster_server::Cluster for ClusterService {
                 term: group.status().term,
             }));
         }
+        let address = group
+            .as_ref()
+            .zip(leader)
+            .and_then(|(g, leader)| g.members().get(&leader).cloned());
+        let answer = self
+            .leader_node(dataplane, leader, address)
+            .await?
+            .transfer_leader(message)
+            .await
+            .map_err(|status| to_status(from_status(status)))?;
+        Ok(answer)
+    }
+
+    async fn drain_node(
+        &self,
+        request: Request<pb::DrainNodeRequest>,
+    ) -> Result<Response<pb::DrainNodeResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        let message = request.into_inner();
+        let meta = dataplane.meta();
+        if !meta.group().is_leader() {
+            let leader = meta.group().leader();
+            let address = leader.and_then(|l| meta.group().members().get(&l).cloned());
+            return self
+                .leader_node(dataplane, leader, address)
+                .await?
+                .drain_node(message)
+                .await
+                .map_err(|status| to_status(from_status(status)));
+        }
+        let node_id = message.node_id;
+        let nodes = meta.nodes().map_err(to_status)?;
+        let Some(record) = nodes.iter().find(|n| n.id == node_id) else {
+            return Err(to_status(ReplicationError::InvalidArgument {
+                field: "node_id",
+                reason: format!(
+                    "node {node_id} is not registered in this cluster (nodes: {:?})",
+                    nodes.iter().map(|n| n.id).collect::<Vec<_>>()
+                ),
+            }));
+        };
+        if record.state == NodeState::Decommissioned {
+            return Err(to_status(ReplicationError::InvalidArgument {
+                field: "node_id",
+                reason: format!("node {node_id} is decommissioned"),
+            }));
+        }
+        let state = if message.drain {
+            NodeState::Draining
+        } else {
+            NodeState::Active
+        };
+        match meta
+            .propose(&MetaCommand::SetNodeState { node_id, state })
+            .await
+            .map_err(to_status)?
+        {
+            MetaResponse::NodeStateSet { previous } => {
+                tracing::info!(
+                    node_id,
+                    from = previous.as_str(),
+                    to = state.as_str(),
+                    "node state changed"
+                );
+                Ok(Response::new(pb::DrainNodeResponse {
+                    node_id,
+                    previous_state: node_state(previous) as i32,
+                    state: node_state(state) as i32,
+                }))
+            }
+            MetaResponse::Rejected { reason } => {
+                Err(to_status(ReplicationError::InvalidArgument {
+                    field: "node_id",
+                    reason,
+                }))
+            }
+            other => Err(to_status(ReplicationError::Internal(format!(
+                "unexpected meta answer {other:?}"
+            )))),
+        }
+    }
+}
+
+impl ClusterService {
+    /// A connection to the node that leads a group this node does not lead, to forward an
+    /// operation that must run on the leader (one hop: a forwarded call is not forwarded
+    /// again, it answers NotLeader).
+    async fn leader_node(
+        &self,
+        dataplane: &Dataplane,
+        leader: Option<u64>,
+        address: Option<String>,
+    ) -> Result<ClusterClient<tonic::transport::Channel>, Status> {
         if self.mode == Mode::Forwarded {
             return Err(to_status(ReplicationError::NotLeader {
                 group: "the group".into(),
@@ -455,15 +548,12 @@ impl pb::cluster_server::Cluster for ClusterService {
                 leader_address: None,
             }));
         }
-        // Not the leader here: ask the leader's node to do it.
         let Some(leader) = leader else {
             return Err(to_status(ReplicationError::Unavailable(
                 "the group has no leader right now; try again".into(),
             )));
         };
-        let address = group
-            .as_ref()
-            .and_then(|g| g.members().get(&leader).cloned())
+        let address = address
             .or_else(|| dataplane.internal_address(leader))
             .ok_or_else(|| {
                 Status::unavailable(format!("the address of node {leader} is unknown"))
@@ -476,10 +566,6 @@ impl pb::cluster_server::Cluster for ClusterService {
             .peers()
             .channel(leader, &address)
             .map_err(|e| Status::unavailable(e.to_string()))?;
-        let answer = ClusterClient::new(channel)
-            .transfer_leader(message)
-            .await
-            .map_err(|status| to_status(from_status(status)))?;
-        Ok(answer)
+        Ok(ClusterClient::new(channel))
     }
 }

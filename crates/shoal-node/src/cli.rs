@@ -34,7 +34,7 @@ fn role(role: i32) -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn node_state(state: i32) -> String {
+pub fn node_state_name(state: i32) -> String {
     pb::NodeState::try_from(state)
         .map(|s| {
             s.as_str_name()
@@ -80,7 +80,7 @@ pub fn status(status: &pb::StatusResponse) -> String {
             "{:>10}  {:<12} {:<14} {:>5} {:>5} {:>5}  {:<21} {:<21} {}",
             node.node_id,
             node.name,
-            node_state(node.state),
+            node_state_name(node.state),
             node.live,
             node.ready,
             node.meta_voter,
@@ -158,7 +158,7 @@ pub fn members(members: &pb::MembersResponse) -> String {
             member.generation,
             member.live,
             member.ready,
-            node_state(member.state),
+            node_state_name(member.state),
             member.client_address,
             member.gossip_address,
             if member.zone.is_empty() {

@@ -254,20 +254,34 @@ async fn bootstrap(
     Ok(())
 }
 
+/// Settings of the background work.
+pub(crate) struct Background {
+    /// Voters the meta group should have.
+    pub voters_wanted: usize,
+    /// The gossip round.
+    pub interval: Duration,
+    /// Whether to move leaderships to preferred replicas and off draining nodes.
+    pub balance_leaders: bool,
+}
+
+/// How often leaderships are balanced (at most one transfer per node each time).
+const BALANCE_EVERY: Duration = Duration::from_secs(2);
+
 /// Keeps gossip (this node's readiness, leaderships, epoch), the directory and, on the meta
-/// leader, the meta group's membership up to date, until `cancel` fires.
+/// leader, the meta group's membership up to date, and balances leaderships, until
+/// `cancel` fires.
 pub(crate) async fn run_background(
     membership: Arc<Membership>,
     dataplane: Arc<Dataplane>,
     identity: Identity,
     readiness: Arc<Readiness>,
-    voters_wanted: usize,
-    interval: Duration,
+    settings: Background,
     cancel: CancellationToken,
 ) {
-    let mut tick = tokio::time::interval(interval);
+    let mut tick = tokio::time::interval(settings.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reconcile_every = 0u32;
+    let mut last_balance = tokio::time::Instant::now();
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
@@ -279,9 +293,93 @@ pub(crate) async fn run_background(
         reconcile_every += 1;
         if reconcile_every >= 5 {
             reconcile_every = 0;
-            if let Err(error) = reconcile_meta(&membership, &dataplane, voters_wanted).await {
+            let wanted = settings.voters_wanted;
+            if let Err(error) = reconcile_meta(&membership, &dataplane, wanted).await {
                 tracing::debug!(%error, "meta membership not reconciled this round");
             }
+        }
+        if settings.balance_leaders
+            && readiness.is_ready()
+            && last_balance.elapsed() >= BALANCE_EVERY
+        {
+            last_balance = tokio::time::Instant::now();
+            balance_leaderships(&dataplane).await;
+        }
+    }
+}
+
+/// A replica may take a leadership when its node is live, ready, active (not draining) and
+/// its log is within this many entries of the leader's.
+const CAUGHT_UP_ENTRIES: u64 = 64;
+
+/// Where this node's leaderships should be: for each group it leads, the first replica in
+/// the shard map's order (the preferred leader first) that may lead; a draining node gives
+/// every leadership, the meta group's too, to any replica that may lead. Moves at most one
+/// leadership per call, so balancing is gradual.
+async fn balance_leaderships(dataplane: &Dataplane) {
+    let me = dataplane.node_id();
+    let directory = dataplane.directory();
+    let draining = directory
+        .get(me)
+        .is_some_and(|peer| peer.state == NodeState::Draining);
+    let may_lead = |status: &shoal_consensus::GroupStatus, node: u64| {
+        status.voters.contains(&node)
+            && directory
+                .get(node)
+                .is_some_and(|peer| peer.live && peer.ready && peer.state == NodeState::Active)
+            && status
+                .matched
+                .get(&node)
+                .copied()
+                .flatten()
+                .is_some_and(|matched| matched + CAUGHT_UP_ENTRIES >= status.last_log_index)
+    };
+    let map = dataplane.shard_map();
+    let mut moves = Vec::new();
+    for shard in dataplane.hosted_shards() {
+        let group = shard.group();
+        if !group.is_leader() {
+            continue;
+        }
+        let status = group.status();
+        let Some(entry) = map.shards.iter().find(|entry| entry.id == shard.id()) else {
+            continue;
+        };
+        let target =
+            entry.replicas.iter().copied().find(|node| {
+                (*node == me && !draining) || (*node != me && may_lead(&status, *node))
+            });
+        if let Some(target) = target
+            && target != me
+        {
+            moves.push((format!("shard {}", shard.id().0), group.clone(), target));
+        }
+    }
+    let meta = dataplane.meta().group();
+    if draining && meta.is_leader() {
+        let status = meta.status();
+        if let Some(target) = status
+            .voters
+            .iter()
+            .copied()
+            .find(|node| *node != me && may_lead(&status, *node))
+        {
+            moves.push(("the meta group".to_owned(), meta.clone(), target));
+        }
+    }
+    // One move per round; a draining node moves the meta group last.
+    if let Some((what, group, target)) = moves.into_iter().next() {
+        tracing::info!(
+            to = target,
+            reason = if draining {
+                "this node is draining"
+            } else {
+                "preferred leader"
+            },
+            "moving the leadership of {what}"
+        );
+        if let Err(error) = group.transfer_leader(target).await {
+            tracing::debug!(%error, "leadership not moved");
         }
     }
 }
@@ -293,8 +391,12 @@ pub(crate) fn current_info(dataplane: &Dataplane, identity: &Identity, ready: bo
         .filter(|shard| shard.group().is_leader())
         .map(|shard| shard.id().0)
         .collect();
+    let state = dataplane
+        .directory()
+        .get(dataplane.node_id())
+        .map_or(NodeState::Active, |me| me.state);
     NodeInfo {
-        state: NodeState::Active.as_str().into(),
+        state: state.as_str().into(),
         ready,
         leading_shards: leading,
         shard_map_epoch: dataplane.shard_map().epoch,

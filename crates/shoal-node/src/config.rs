@@ -265,6 +265,9 @@ pub struct RebalanceConfig {
     /// Entries whose TTL ends sooner than this are not transferred.
     #[serde(with = "humantime_serde")]
     pub min_ttl: Duration,
+    /// Move shard leaderships to their preferred replicas (the first live, active,
+    /// caught-up one in the shard map's order) and off draining nodes.
+    pub balance_leaders: bool,
 }
 
 impl Default for RebalanceConfig {
@@ -272,6 +275,7 @@ impl Default for RebalanceConfig {
         RebalanceConfig {
             max_rate: "20Mbps".into(),
             min_ttl: Duration::from_secs(60),
+            balance_leaders: true,
         }
     }
 }

@@ -39,6 +39,9 @@ enum Command {
     /// Inspect the cluster.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Operate on one node: drain it for maintenance, or make it active again.
+    #[command(subcommand)]
+    Node(NodeCommand),
     /// Measure throughput and latency against a running node.
     Bench(BenchArgs),
     /// Run a local playground cluster: N nodes on loopback as child processes.
@@ -175,6 +178,34 @@ enum KvCommand {
 }
 
 #[derive(Subcommand)]
+enum NodeCommand {
+    /// Maintenance mode: the node keeps its replicas but hands every leadership to other
+    /// replicas and is given none. Waits until it leads nothing (unless --no-wait).
+    Drain {
+        /// The node id.
+        node: u64,
+        /// Return once the drain is recorded, without waiting for the leaderships to move.
+        #[arg(long)]
+        no_wait: bool,
+        /// Longest wait for the leaderships to move.
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "60s")]
+        timeout: Duration,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Back to active: the node takes its preferred leaderships back within seconds.
+    Undrain {
+        node: u64,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+}
+
+#[derive(Subcommand)]
 enum ClusterCommand {
     /// The cluster: nodes with liveness and addresses, every shard with its leader and each
     /// replica's applied index and lag, and the answering node's storage.
@@ -281,6 +312,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Start(args) => start(args).await,
         Command::Kv(command) => kv(command).await,
         Command::Cluster(command) => cluster_command(command).await,
+        Command::Node(command) => node_command(command).await,
         Command::Dev(args) => {
             init_logging();
             shoal_node::dev::run(shoal_node::dev::DevOptions {
@@ -446,6 +478,82 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn node_command(command: NodeCommand) -> Result<ExitCode> {
+    match command {
+        NodeCommand::Drain {
+            node,
+            no_wait,
+            timeout,
+            endpoint,
+            output,
+        } => {
+            let client = Client::connect(&endpoint.endpoint).await?;
+            let answer = client.drain_node(node, true).await?;
+            if output.json {
+                cli::emit(&cli::json(&answer)?)?;
+            } else {
+                println!(
+                    "node {node} is draining (it was {})",
+                    cli::node_state_name(answer.previous_state)
+                );
+            }
+            if no_wait {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let started = std::time::Instant::now();
+            let mut last_report = None;
+            loop {
+                let status = client.status().await?;
+                let shards = status.shards.iter().filter(|s| s.leader_id == node).count();
+                let meta = status.meta_leader_id == node;
+                if shards == 0 && !meta {
+                    if !output.json {
+                        println!("node {node} leads nothing after {:.1?}", started.elapsed());
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let report = (shards, meta);
+                if last_report != Some(report) && !output.json {
+                    println!(
+                        "  node {node} still leads {shards} shard(s){}",
+                        if meta { " and the meta group" } else { "" }
+                    );
+                    last_report = Some(report);
+                }
+                if started.elapsed() > timeout {
+                    eprintln!(
+                        "node {node} still leads {shards} shard(s){} after {timeout:?}: are the \
+                         other replicas live and caught up? (shoal cluster status)",
+                        if meta { " and the meta group" } else { "" }
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+        NodeCommand::Undrain {
+            node,
+            endpoint,
+            output,
+        } => {
+            let answer = Client::connect(&endpoint.endpoint)
+                .await?
+                .drain_node(node, false)
+                .await?;
+            let text = if output.json {
+                cli::json(&answer)?
+            } else {
+                format!(
+                    "node {node} is active (it was {}); it takes its preferred leaderships back within seconds\n",
+                    cli::node_state_name(answer.previous_state)
+                )
+            };
+            cli::emit(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {

@@ -497,8 +497,11 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
             dataplane.clone(),
             identity.clone(),
             readiness.clone(),
-            config.cluster.raft.voters as usize,
-            config.cluster.discovery.gossip_interval,
+            cluster::Background {
+                voters_wanted: config.cluster.raft.voters as usize,
+                interval: config.cluster.discovery.gossip_interval,
+                balance_leaders: config.cluster.rebalance.balance_leaders,
+            },
             cancel.clone(),
         ));
     }

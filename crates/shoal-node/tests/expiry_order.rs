@@ -26,6 +26,8 @@ async fn an_expiry_seen_by_one_leader_stays_seen_by_the_next() {
         if id == 2 {
             config.testing.clock_offset_ms = AHEAD_MS;
         }
+        // Leaderships stay where the test puts them.
+        config.cluster.rebalance.balance_leaders = false;
     })
     .await;
     let client = cluster.client(1).await;

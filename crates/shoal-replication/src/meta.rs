@@ -76,6 +76,8 @@ pub enum MetaCommand {
     },
     /// Adds or updates a node in the registry.
     RegisterNode(NodeRecord),
+    /// Changes a registered node's state (drain, undrain); rejected for unknown nodes.
+    SetNodeState { node_id: u64, state: NodeState },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +85,13 @@ pub enum MetaResponse {
     Created,
     AlreadyCreated,
     Registered,
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
+    /// The node's state before the change.
+    NodeStateSet {
+        previous: NodeState,
+    },
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -144,6 +152,20 @@ impl StateMachine for MetaMachine {
             Ok(MetaCommand::RegisterNode(node)) => {
                 data.put(SPACE_META, &node_key(node.id), &encode(&node))?;
                 MetaResponse::Registered
+            }
+            Ok(MetaCommand::SetNodeState { node_id, state }) => {
+                match data.get(SPACE_META, &node_key(node_id))? {
+                    None => MetaResponse::Rejected {
+                        reason: format!("node {node_id} is not registered in this cluster"),
+                    },
+                    Some(bytes) => {
+                        let mut node: NodeRecord = decode(&bytes)?;
+                        let previous = node.state;
+                        node.state = state;
+                        data.put(SPACE_META, &node_key(node_id), &encode(&node))?;
+                        MetaResponse::NodeStateSet { previous }
+                    }
+                }
             }
         };
         Ok(encode(&response))

@@ -878,6 +878,23 @@ pub struct TransferLeaderResponse {
     #[prost(uint64, tag = "2")]
     pub term: u64,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DrainNodeRequest {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    /// True: drain; false: undrain (back to active).
+    #[prost(bool, tag = "2")]
+    pub drain: bool,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DrainNodeResponse {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(enumeration = "NodeState", tag = "2")]
+    pub previous_state: i32,
+    #[prost(enumeration = "NodeState", tag = "3")]
+    pub state: i32,
+}
 /// Lifecycle state of a node in the cluster registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -1139,6 +1156,33 @@ pub mod cluster_client {
                 .insert(GrpcMethod::new("shoal.v1.Cluster", "TransferLeader"));
             self.inner.unary(req, path, codec).await
         }
+        /// Drains a node (maintenance mode: it keeps its replicas but hands every leadership to
+        /// other replicas and is given none) or undrains it. Recorded in the meta group; the
+        /// leaderships move within seconds — watch Status or Members.
+        pub async fn drain_node(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DrainNodeRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DrainNodeResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/DrainNode",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "DrainNode"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1182,6 +1226,16 @@ pub mod cluster_server {
             request: tonic::Request<super::TransferLeaderRequest>,
         ) -> std::result::Result<
             tonic::Response<super::TransferLeaderResponse>,
+            tonic::Status,
+        >;
+        /// Drains a node (maintenance mode: it keeps its replicas but hands every leadership to
+        /// other replicas and is given none) or undrains it. Recorded in the meta group; the
+        /// leaderships move within seconds — watch Status or Members.
+        async fn drain_node(
+            &self,
+            request: tonic::Request<super::DrainNodeRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DrainNodeResponse>,
             tonic::Status,
         >;
     }
@@ -1423,6 +1477,49 @@ pub mod cluster_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = TransferLeaderSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/DrainNode" => {
+                    #[allow(non_camel_case_types)]
+                    struct DrainNodeSvc<T: Cluster>(pub Arc<T>);
+                    impl<T: Cluster> tonic::server::UnaryService<super::DrainNodeRequest>
+                    for DrainNodeSvc<T> {
+                        type Response = super::DrainNodeResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DrainNodeRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::drain_node(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DrainNodeSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
