@@ -289,7 +289,7 @@ async fn run(args: Args) -> Result<bool> {
     }
     let failed_faults = injected.iter().filter(|f| f.error.is_some()).count();
     let mut summary = format!(
-        "seed {}: {} operations ({} ok, {} failed, {} outcome unknown) on {} keys\n\
+        "seed {}: {} operations ({} ok, {} failed, {} outcome unknown) on {} keys; {} did not succeed after retries\n\
          faults injected: {} ({} with errors): {}\n\
          recovery: {}\n\
          final reads: {}\n\
@@ -300,6 +300,7 @@ async fn run(args: Args) -> Result<bool> {
         counts.failed,
         counts.indeterminate,
         args.keys,
+        workload.unsuccessful(),
         injected.len(),
         failed_faults,
         by_kind

@@ -39,10 +39,13 @@ pub enum FaultKind {
     TransferLeader,
     /// SIGTERM a node (graceful shutdown) and start it again.
     Restart,
+    /// Drain a node (maintenance mode: it hands off every leadership), undrain after the
+    /// hold.
+    Drain,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Isolate,
@@ -53,6 +56,7 @@ impl FaultKind {
         FaultKind::ClockSkew,
         FaultKind::TransferLeader,
         FaultKind::Restart,
+        FaultKind::Drain,
     ];
 
     pub fn needs_network(self) -> bool {
@@ -119,6 +123,7 @@ pub fn schedule(seed: u64, duration: Duration, nodes: u64, network: bool) -> Vec
             .next()
             .unwrap_or_else(|| kinds[rng.random_range(0..kinds.len())]);
         let hold_ms = match kind {
+            FaultKind::Drain => rng.random_range(3_000..8_000),
             FaultKind::TransferLeader => 0,
             FaultKind::Restart => 0,
             FaultKind::Kill => rng.random_range(1_000..6_000),
@@ -383,6 +388,10 @@ async fn inject(
             let nodes = result.as_ref().map(|(to, _)| vec![*to]).unwrap_or_default();
             (what, nodes, result.map(|_| ()))
         }
+        FaultKind::Drain => {
+            let result = set_drained(cluster, node, true).await;
+            (format!("drain node {node} for {hold}"), vec![node], result)
+        }
         FaultKind::Restart => {
             let target = cluster.node(node);
             let clean = target.stop(Duration::from_secs(20)).await;
@@ -479,9 +488,41 @@ async fn undo(fault: &Planned, nodes: &[u64], cluster: &mut Cluster, net: Net) -
                 target.start(&shoal, 0)?;
             }
         }
+        FaultKind::Drain => {
+            for node in nodes {
+                set_drained(cluster, *node, false).await?;
+            }
+        }
         FaultKind::TransferLeader | FaultKind::Restart => {}
     }
     Ok(())
+}
+
+/// Drains or undrains `node` through any running node (retrying while the meta group
+/// elects, up to 10 s).
+async fn set_drained(cluster: &Cluster, node: u64, drain: bool) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut last = anyhow::anyhow!("no node running");
+        for via in cluster.nodes.iter().filter(|n| n.is_running()) {
+            let Some(client) = via.client().await else {
+                continue;
+            };
+            match tokio::time::timeout(Duration::from_secs(3), client.drain_node(node, drain)).await
+            {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(error)) => last = error.into(),
+                Err(_) => last = anyhow::anyhow!("timed out"),
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(last.context(format!(
+                "{} node {node}",
+                if drain { "draining" } else { "undraining" }
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Undoes every possible fault (after the fault phase, or when a run is interrupted).
@@ -497,6 +538,10 @@ pub async fn heal_all(cluster: &mut Cluster, net: Net) {
         } else {
             let _ = node.faults("heal").await;
         }
+    }
+    // Every node active again (an undrain may have failed during the run).
+    for node in cluster.ids() {
+        let _ = set_drained(cluster, node, false).await;
     }
 }
 

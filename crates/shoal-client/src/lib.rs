@@ -28,6 +28,9 @@ pub enum ClientError {
         message: String,
         /// On a NotLeader answer: the node that leads the shard (the request changed nothing).
         leader: Option<u64>,
+        /// The server refused the request before proposing it (NotLeader, WrongShard): it
+        /// changed nothing, even when no leader is named.
+        not_applied: bool,
         /// The request provably never reached a server (the connection could not be opened).
         unsent: bool,
         /// On a compare-and-set mismatch: the key's current version.
@@ -62,13 +65,20 @@ impl ClientError {
     pub fn is_safe_to_retry(&self) -> bool {
         match self {
             ClientError::Connect { .. } => true,
-            ClientError::Status { leader, unsent, .. } => leader.is_some() || *unsent,
+            ClientError::Status {
+                leader,
+                unsent,
+                not_applied,
+                ..
+            } => leader.is_some() || *unsent || *not_applied,
         }
     }
 }
 
 /// Metadata key carrying the leader's node id on NotLeader answers (see shoal-gateway).
 const LEADER_METADATA: &str = "shoal-leader";
+/// Metadata key marking errors returned before anything was proposed.
+const NOT_APPLIED_METADATA: &str = "shoal-not-applied";
 /// Metadata key carrying the current version on compare-and-set mismatches.
 const CURRENT_VERSION_METADATA: &str = "shoal-current-version";
 
@@ -84,6 +94,7 @@ impl From<tonic::Status> for ClientError {
             message: status.message().to_owned(),
             leader,
             unsent: shoal_proto::never_sent(&status),
+            not_applied: status.metadata().contains_key(NOT_APPLIED_METADATA),
             current_version: status
                 .metadata()
                 .get(CURRENT_VERSION_METADATA)

@@ -84,6 +84,32 @@ impl Router<'_> {
                 .forward(shard, next, leader_address, &remote)
                 .await
                 .map_err(Forward::into_error),
+            Err(Forward::Answered(refused @ ReplicationError::NotLeader { .. })) => {
+                // Refused before proposing, and that node names no other leader (leadership
+                // is moving): wait for the group to settle, then try once more — on the
+                // same node if it leads again. Nothing was applied either way, so the
+                // client gets that refusal (marked as such) if no leader shows up.
+                let settled = self
+                    .wait_for_other_leader(shard, leader, "its leader stepped down")
+                    .await
+                    .ok()
+                    .or_else(|| {
+                        self.dataplane
+                            .leader_of(shard)
+                            .map(|same| (same, self.dataplane.internal_address(same)))
+                    });
+                let Some((next, address)) = settled else {
+                    return Err(refused);
+                };
+                if next == dataplane.node_id()
+                    && let Some(replica) = dataplane.hosted(shard)
+                {
+                    return local(replica.clone()).await;
+                }
+                self.forward(shard, next, address, &remote)
+                    .await
+                    .map_err(Forward::into_error)
+            }
             Err(Forward::Undelivered(reason)) => {
                 // The leader's node is gone: wait for the group to elect another one.
                 let (next, address) = self.wait_for_other_leader(shard, leader, &reason).await?;

@@ -7,6 +7,9 @@ use tonic::{Code, Status};
 pub const LEADER_METADATA: &str = "shoal-leader";
 /// Metadata key carrying the leader's internal address on NotLeader answers, when known.
 pub const LEADER_ADDRESS_METADATA: &str = "shoal-leader-address";
+/// Metadata key marking an error returned before the request was proposed: it changed
+/// nothing and may be sent again (NotLeader, WrongShard).
+pub const NOT_APPLIED_METADATA: &str = "shoal-not-applied";
 /// Metadata keys carrying a compare-and-set mismatch: the expected and the current version.
 pub const EXPECTED_VERSION_METADATA: &str = "shoal-expected-version";
 pub const CURRENT_VERSION_METADATA: &str = "shoal-current-version";
@@ -24,6 +27,15 @@ fn grpc_code(code: ErrorCode) -> Code {
 /// Maps a replication error to the gRPC status a client sees.
 pub fn to_status(error: ReplicationError) -> Status {
     let mut status = Status::new(grpc_code(error.code()), error.to_string());
+    if matches!(
+        error,
+        ReplicationError::NotLeader { .. } | ReplicationError::WrongShard { .. }
+    ) {
+        status.metadata_mut().insert(
+            NOT_APPLIED_METADATA,
+            tonic::metadata::MetadataValue::from_static("true"),
+        );
+    }
     if let ReplicationError::VersionMismatch { expected, current } = &error {
         for (key, version) in [
             (EXPECTED_VERSION_METADATA, expected),
@@ -62,12 +74,13 @@ pub(crate) fn from_status(status: Status) -> ReplicationError {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     };
+    let leader = metadata(LEADER_METADATA).and_then(|v| v.parse().ok());
     if status.code() == Code::Unavailable
-        && let Some(leader) = metadata(LEADER_METADATA).and_then(|v| v.parse().ok())
+        && (leader.is_some() || metadata(NOT_APPLIED_METADATA).is_some())
     {
         return ReplicationError::NotLeader {
             group: "the shard".into(),
-            leader: Some(leader),
+            leader,
             leader_address: metadata(LEADER_ADDRESS_METADATA),
         };
     }

@@ -43,6 +43,9 @@ pub struct VerifyOptions {
     pub ttl_range: (Duration, Duration),
     /// Pause between two operations of one client (0: back to back).
     pub think_time: Duration,
+    /// Times an operation is sent again (to the next node) after an answer that proves it
+    /// had no effect — what a well-behaved client library does. Each attempt is recorded.
+    pub retries: u32,
 }
 
 impl Default for VerifyOptions {
@@ -55,6 +58,7 @@ impl Default for VerifyOptions {
             request_timeout: Duration::from_secs(3),
             ttl_range: (Duration::from_millis(500), Duration::from_millis(3000)),
             think_time: Duration::ZERO,
+            retries: 3,
         }
     }
 }
@@ -67,6 +71,10 @@ pub struct VerifyWorkload {
     clients: Vec<Option<Client>>,
     /// Operations sent, for progress lines.
     sent: Arc<AtomicU64>,
+    /// Operations that did not succeed after their retries.
+    unsuccessful: Arc<AtomicU64>,
+    /// Set to end `run` early.
+    stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Operation counts by outcome, for the summary.
@@ -94,6 +102,8 @@ impl VerifyWorkload {
             recorder: Recorder::new(),
             clients,
             sent: Arc::new(AtomicU64::new(0)),
+            unsuccessful: Arc::new(AtomicU64::new(0)),
+            stop: Arc::default(),
         })
     }
 
@@ -110,6 +120,17 @@ impl VerifyWorkload {
     /// Operations sent so far.
     pub fn sent(&self) -> Arc<AtomicU64> {
         self.sent.clone()
+    }
+
+    /// A switch that ends `run` early (each client finishes its current operation).
+    pub fn stopper(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Operations of the workload (not attempts) that did not succeed after their retries:
+    /// the failures a client application would have seen.
+    pub fn unsuccessful(&self) -> u64 {
+        self.unsuccessful.load(Ordering::Relaxed)
     }
 
     fn key(&self, index: usize) -> Vec<u8> {
@@ -155,6 +176,8 @@ impl VerifyWorkload {
                 known_versions: vec![0; keys.len()],
                 written: 0,
                 sent: self.sent.clone(),
+                unsuccessful: self.unsuccessful.clone(),
+                stop: self.stop.clone(),
             };
             tasks.push(tokio::spawn(task.run(until)));
         }
@@ -288,46 +311,71 @@ struct ClientTask {
     known_versions: Vec<u64>,
     written: u64,
     sent: Arc<AtomicU64>,
+    unsuccessful: Arc<AtomicU64>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ClientTask {
     async fn run(mut self, until: Instant) {
-        while Instant::now() < until {
+        while Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
             let index = self.rng.random_range(0..self.keys.len());
             let (key, ttl_key) = self.keys[index].clone();
             let kind = self.next_kind(index, ttl_key);
-            self.sent.fetch_add(1, Ordering::Relaxed);
-            let client = self.connections[self.current].clone();
-            let pending = self
-                .recorder
-                .invoke(self.id, ByteString(key.clone()), kind.clone());
-            let call = self.execute(&client, key, &kind);
-            let outcome = match tokio::time::timeout(self.options.request_timeout, call).await {
-                Ok(Ok(result)) => {
-                    self.learn(index, &result);
-                    Outcome::Ok(result)
+            let mut attempt = 0;
+            loop {
+                let outcome = self.attempt(index, key.clone(), &kind).await;
+                let succeeded = matches!(outcome, Outcome::Ok(_));
+                let retry = matches!(outcome, Outcome::Fail { .. })
+                    && attempt < self.options.retries
+                    && Instant::now() < until
+                    && !self.stop.load(Ordering::Relaxed);
+                if retry {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
                 }
-                Ok(Err(error)) => {
-                    if let Some(current) = error.version_mismatch() {
-                        self.known_versions[index] = current;
-                        Outcome::Ok(OpResult::VersionMismatch { current })
-                    } else {
-                        // Another node may do better next time (this one may be down,
-                        // isolated or paused).
-                        self.current = (self.current + 1) % self.connections.len();
-                        error_outcome(&error)
-                    }
+                if !succeeded {
+                    self.unsuccessful.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(_) => {
-                    self.current = (self.current + 1) % self.connections.len();
-                    Outcome::Indeterminate
-                }
-            };
-            pending.finish(outcome);
+                break;
+            }
             if !self.options.think_time.is_zero() {
                 tokio::time::sleep(self.options.think_time).await;
             }
         }
+    }
+
+    /// Sends one attempt of an operation and records it; returns its outcome.
+    async fn attempt(&mut self, index: usize, key: Vec<u8>, kind: &OpKind) -> Outcome {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let client = self.connections[self.current].clone();
+        let pending = self
+            .recorder
+            .invoke(self.id, ByteString(key.clone()), kind.clone());
+        let call = self.execute(&client, key, kind);
+        let outcome = match tokio::time::timeout(self.options.request_timeout, call).await {
+            Ok(Ok(result)) => {
+                self.learn(index, &result);
+                Outcome::Ok(result)
+            }
+            Ok(Err(error)) => {
+                if let Some(current) = error.version_mismatch() {
+                    self.known_versions[index] = current;
+                    Outcome::Ok(OpResult::VersionMismatch { current })
+                } else {
+                    // Another node may do better next time (this one may be down,
+                    // isolated or paused).
+                    self.current = (self.current + 1) % self.connections.len();
+                    error_outcome(&error)
+                }
+            }
+            Err(_) => {
+                self.current = (self.current + 1) % self.connections.len();
+                Outcome::Indeterminate
+            }
+        };
+        pending.finish(outcome.clone());
+        outcome
     }
 
     fn ttl_ms(&mut self, ttl_key: bool) -> u64 {
@@ -469,13 +517,16 @@ pub async fn run_and_report(
     let checking = Instant::now();
     let report = check(&history, expiry_bound);
     println!(
-        "{} operations ({} ok, {} failed, {} outcome unknown) on {} keys, checked in {:.2?}",
+        "{} operations ({} ok, {} failed, {} outcome unknown) on {} keys, checked in {:.2?}; \
+         {} did not succeed after {} retries",
         history.len(),
         counts.ok,
         counts.failed,
         counts.indeterminate,
         options.keys,
-        checking.elapsed()
+        checking.elapsed(),
+        workload.unsuccessful(),
+        options.retries
     );
     if report.is_valid() {
         println!(

@@ -11,9 +11,15 @@ pub mod v1 {
 }
 
 /// True when a failed call provably never reached the server, so it had no effect and may
-/// be sent again elsewhere: the connection could not be opened (refused, or the connect
-/// attempt timed out). An error on an open connection — a reset, a keepalive timeout — is
-/// not proof: the request may have been delivered.
+/// be sent again elsewhere:
+/// - the connection could not be opened (refused, or the connect attempt timed out);
+/// - the request was still queued when its connection closed (hyper "canceled": it was
+///   never written, as when a node shuts down gracefully);
+/// - the server refused the HTTP/2 stream (`REFUSED_STREAM`: by RFC 9113 §8.7 it was not
+///   processed).
+///
+/// Anything else on an open connection — a reset, a keepalive timeout, a GOAWAY racing the
+/// request — is not proof: the request may have been delivered.
 pub fn never_sent(status: &tonic::Status) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
     while let Some(error) = source {
@@ -22,6 +28,18 @@ pub fn never_sent(status: &tonic::Status) -> bool {
         }
         if let Some(io) = error.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        if let Some(hyper) = error.downcast_ref::<hyper::Error>()
+            && hyper.is_canceled()
+        {
+            return true;
+        }
+        if let Some(h2) = error.downcast_ref::<h2::Error>()
+            && h2.is_reset()
+            && h2.is_remote()
+            && h2.reason() == Some(h2::Reason::REFUSED_STREAM)
         {
             return true;
         }
