@@ -16,7 +16,10 @@ use shoal_client::{Client, StatusResponse};
 use shoal_node::config::Config;
 use shoal_node::node::RunningNode;
 
-/// Loopback ports for one node, reserved by binding to port 0 and releasing.
+/// Loopback addresses for one node, reserved by binding to port 0 and releasing. Each node
+/// gets its own random 127.x.y.z address: a port released here and taken by a node of a
+/// test running in parallel then lives at another address, so clusters of different tests
+/// never find each other.
 #[derive(Debug, Clone, Copy)]
 pub struct Ports {
     pub client: SocketAddr,
@@ -25,27 +28,27 @@ pub struct Ports {
     pub gossip: SocketAddr,
 }
 
-fn tcp_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+fn loopback() -> std::net::IpAddr {
+    let [a, b, c]: [u8; 3] = rand::random();
+    std::net::Ipv4Addr::new(127, a.max(1), b, c.clamp(2, 254)).into()
 }
 
-fn udp_port() -> SocketAddr {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+fn tcp_port(ip: std::net::IpAddr) -> SocketAddr {
+    TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap()
+}
+
+fn udp_port(ip: std::net::IpAddr) -> SocketAddr {
+    UdpSocket::bind((ip, 0)).unwrap().local_addr().unwrap()
 }
 
 impl Ports {
     pub fn reserve() -> Ports {
+        let ip = loopback();
         Ports {
-            client: tcp_port(),
-            admin: tcp_port(),
-            internal: tcp_port(),
-            gossip: udp_port(),
+            client: tcp_port(ip),
+            admin: tcp_port(ip),
+            internal: tcp_port(ip),
+            gossip: udp_port(ip),
         }
     }
 }
