@@ -203,3 +203,106 @@ pub fn shards(map: &pb::GetShardMapResponse) -> String {
     }
     out
 }
+
+/// `shoal cluster rebalance --dry-run`: the moves that would balance the cluster, computed
+/// from the shard map and the nodes' states as the answering node sees them.
+pub fn rebalance_plan(status: &pb::StatusResponse, map: &pb::GetShardMapResponse) -> String {
+    use shoal_shardmap::{HashRange, NodeRole, RebalanceNode, ShardEntry, ShardId, ShardMap};
+    let current = ShardMap {
+        epoch: map.epoch,
+        shards: map
+            .shards
+            .iter()
+            .map(|shard| ShardEntry {
+                id: ShardId(shard.shard_id),
+                range: HashRange {
+                    start: shard.hash_start,
+                    end: shard.hash_end,
+                },
+                replicas: shard.replicas.iter().map(|r| r.node_id).collect(),
+            })
+            .collect(),
+    };
+    let mut notes = Vec::new();
+    let nodes: Vec<RebalanceNode> = status
+        .nodes
+        .iter()
+        .map(|node| {
+            let state = pb::NodeState::try_from(node.state).unwrap_or(pb::NodeState::Unknown);
+            let role = match state {
+                pb::NodeState::Decommissioned => NodeRole::Evacuate,
+                pb::NodeState::Draining => NodeRole::Draining,
+                _ if !node.live => {
+                    notes.push(format!(
+                        "node {} is not live: it keeps its replicas in this plan and receives none",
+                        node.node_id
+                    ));
+                    NodeRole::Draining
+                }
+                _ => NodeRole::Active,
+            };
+            RebalanceNode {
+                id: node.node_id,
+                zone: (!node.zone.is_empty()).then(|| node.zone.clone()),
+                role,
+            }
+        })
+        .collect();
+    let replication_factor = map
+        .shards
+        .iter()
+        .map(|s| s.replicas.len())
+        .max()
+        .unwrap_or(0);
+    let plan = shoal_shardmap::plan(&current, &nodes, replication_factor);
+    let mut out = String::new();
+    for note in notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    if plan.moves.is_empty() && plan.stuck.is_empty() {
+        out.push_str("balanced: no move needed\n");
+        return out;
+    }
+    let wave: Vec<_> = plan.first_wave().into_iter().cloned().collect();
+    out.push_str(&format!(
+        "{} move(s) planned ({} can run at once: one per source and per target node)\n",
+        plan.moves.len(),
+        wave.len()
+    ));
+    out.push_str(&format!(
+        "{:>6} {:>6} {:>6}  {}\n",
+        "shard", "from", "to", "reason"
+    ));
+    for step in &plan.moves {
+        out.push_str(&format!(
+            "{:>6} {:>6} {:>6}  {}{}\n",
+            step.shard.0,
+            step.from.map_or("-".to_owned(), |f| f.to_string()),
+            step.to,
+            step.reason.as_str(),
+            if wave.contains(step) {
+                "  (first wave)"
+            } else {
+                ""
+            }
+        ));
+    }
+    for (shard, why) in &plan.stuck {
+        out.push_str(&format!("shard {} cannot be placed: {why}\n", shard.0));
+    }
+    let mut counts = std::collections::BTreeMap::<u64, (usize, usize)>::new();
+    for (before, after) in current.shards.iter().zip(&plan.target.shards) {
+        for node in &before.replicas {
+            counts.entry(*node).or_default().0 += 1;
+        }
+        for node in &after.replicas {
+            counts.entry(*node).or_default().1 += 1;
+        }
+    }
+    out.push_str("replicas per node (now -> after):");
+    for (node, (now, after)) in counts {
+        out.push_str(&format!(" {node}: {now}->{after}"));
+    }
+    out.push('\n');
+    out
+}

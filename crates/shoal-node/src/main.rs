@@ -229,6 +229,15 @@ enum ClusterCommand {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// Plan replica moves toward a balanced placement (replication factor met on nodes that
+    /// may hold data, nothing on decommissioned nodes, replica counts within one).
+    Rebalance {
+        /// Print the planned moves without starting them.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+    },
     /// Move the leadership of a shard (or of the meta group) to a node holding a replica.
     TransferLeader {
         /// The shard whose leadership moves.
@@ -584,6 +593,18 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             } else {
                 cli::shards(&map)
             }
+        }
+        ClusterCommand::Rebalance { dry_run, endpoint } => {
+            if !dry_run {
+                anyhow::bail!(
+                    "this build can plan replica moves but not yet carry them out (the \
+                     placement driver is not built); `shoal cluster rebalance --dry-run` \
+                     prints the plan"
+                );
+            }
+            let client = Client::connect(&endpoint.endpoint).await?;
+            let (status, map) = (client.status().await?, client.shard_map().await?);
+            cli::rebalance_plan(&status, &map)
         }
         ClusterCommand::TransferLeader {
             shard,

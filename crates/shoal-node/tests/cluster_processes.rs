@@ -111,6 +111,26 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
         .put("via-fourth", "4", PutOptions::default())
         .await
         .unwrap();
+
+    // The rebalance plan gives the new node about a quarter of the 48 replicas.
+    let endpoint = cluster.node(1).client_address();
+    let shoal = |args: &[&str]| {
+        std::process::Command::new(support::shoal_binary())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let planned = shoal(&["cluster", "rebalance", "--dry-run", "--endpoint", &endpoint]);
+    let text = String::from_utf8_lossy(&planned.stdout);
+    assert!(planned.status.success(), "{text}");
+    assert!(text.contains("12 move(s) planned"), "{text}");
+    assert!(text.contains("4: 0->12"), "{text}");
+    let refused = shoal(&["cluster", "rebalance", "--endpoint", &endpoint]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--dry-run` prints the plan"),
+        "{refused:?}"
+    );
 }
 
 /// Regression (chaos seed 1, see docs/robustness.md): with more bootstrap nodes than meta

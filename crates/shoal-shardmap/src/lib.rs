@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 mod placement;
+mod rebalance;
 
 pub use placement::{PlacementError, PlacementNode, place_initial};
+pub use rebalance::{Move, MoveReason, NodeRole, Plan, RebalanceNode, plan};
 
 /// The fixed, documented key hash: XXH3-64 of the raw key bytes with seed 0.
 ///
