@@ -101,29 +101,40 @@ impl Router<'_> {
                 let Some((next, address)) = settled else {
                     return Err(refused);
                 };
-                if next == dataplane.node_id()
-                    && let Some(replica) = dataplane.hosted(shard)
-                {
-                    return local(replica.clone()).await;
-                }
-                self.forward(shard, next, address, &remote)
-                    .await
-                    .map_err(Forward::into_error)
+                self.last_try(shard, next, address, &local, &remote).await
             }
             Err(Forward::Undelivered(reason)) => {
                 // The leader's node is gone: wait for the group to elect another one.
                 let (next, address) = self.wait_for_other_leader(shard, leader, &reason).await?;
-                if next == dataplane.node_id()
-                    && let Some(replica) = dataplane.hosted(shard)
-                {
-                    return local(replica.clone()).await;
-                }
-                self.forward(shard, next, address, &remote)
-                    .await
-                    .map_err(Forward::into_error)
+                self.last_try(shard, next, address, &local, &remote).await
             }
             other => other.map_err(Forward::into_error),
         }
+    }
+
+    /// The one retry: on this node's replica when it leads now, else forwarded to `leader`.
+    async fn last_try<T, L, LF, R, RF>(
+        &self,
+        shard: ShardId,
+        leader: u64,
+        address: Option<String>,
+        local: &L,
+        remote: &R,
+    ) -> Result<T, ReplicationError>
+    where
+        L: Fn(Shard) -> LF,
+        LF: Future<Output = Result<T, ReplicationError>>,
+        R: Fn(KvClient<Channel>) -> RF,
+        RF: Future<Output = Result<T, tonic::Status>>,
+    {
+        if leader == self.dataplane.node_id()
+            && let Some(replica) = self.dataplane.hosted(shard)
+        {
+            return local(replica.clone()).await;
+        }
+        self.forward(shard, leader, address, remote)
+            .await
+            .map_err(Forward::into_error)
     }
 
     /// After `failed` proved unreachable: the next leader, waiting a bounded time.
