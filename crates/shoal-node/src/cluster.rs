@@ -210,46 +210,24 @@ async fn bootstrap(
         shard_map,
         nodes: members.iter().map(record_of).collect(),
     };
-    let mut attempts = 0;
-    loop {
-        match meta.propose(&command).await {
-            Ok(_) => break,
-            Err(error) if attempts < 50 => {
-                attempts += 1;
-                tracing::debug!(%error, "creating the cluster: retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(error) => return Err(error).context("creating the cluster in the meta group"),
-        }
-    }
+    retry_while_electing("creating the cluster in the meta group", || async {
+        meta.propose(&command).await.map(|_| ())
+    })
+    .await?;
     // Bootstrap nodes beyond the meta voters hold shard replicas too: they must learn the
     // shard map now, as meta learners, not later from the reconciler — which only runs once
     // this node is ready, and this node is ready only when every shard it hosts has a
     // leader, which may need those very nodes.
     for member in members.iter().filter(|m| !voters.contains_key(&m.node_id)) {
-        let mut attempts = 0;
-        loop {
-            match meta
-                .group()
+        let what = format!(
+            "adding node {} to the meta group as a learner",
+            member.node_id
+        );
+        retry_while_electing(&what, || {
+            meta.group()
                 .add_learner(member.node_id, &member.info.internal_address, false)
-                .await
-            {
-                Ok(()) => break,
-                Err(error) if attempts < 50 => {
-                    attempts += 1;
-                    tracing::debug!(%error, node_id = member.node_id, "adding a meta learner: retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(error) => {
-                    return Err(error).with_context(|| {
-                        format!(
-                            "adding node {} to the meta group as a learner",
-                            member.node_id
-                        )
-                    });
-                }
-            }
-        }
+        })
+        .await?;
     }
     Ok(())
 }
@@ -266,6 +244,28 @@ pub(crate) struct Background {
 
 /// How often leaderships are balanced (at most one transfer per node each time).
 const BALANCE_EVERY: Duration = Duration::from_secs(2);
+
+/// Runs `operation` on the fresh meta group, retrying (50 × 200 ms) while leadership may
+/// still move after its first election.
+async fn retry_while_electing<F, Fut, E>(what: &str, operation: F) -> Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut attempts = 0;
+    loop {
+        match operation().await {
+            Ok(()) => return Ok(()),
+            Err(error) if attempts < 50 => {
+                attempts += 1;
+                tracing::debug!(%error, "{what}: retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(error) => return Err(error).context(what.to_owned()),
+        }
+    }
+}
 
 /// Keeps gossip (this node's readiness, leaderships, epoch), the directory and, on the meta
 /// leader, the meta group's membership up to date, and balances leaderships, until

@@ -28,11 +28,16 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
     // Runs until stopped (the deadline is only a bound).
     let until = Instant::now() + Duration::from_secs(300);
     let stop = workload.stopper();
+    let sent = workload.sent();
+    let ops_sent = || sent.load(std::sync::atomic::Ordering::Relaxed);
     let load = tokio::spawn(async move {
         workload.run(until).await.unwrap();
         workload
     });
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    support::wait_for("the workload to run", Duration::from_secs(30), || async {
+        (ops_sent() >= 100).then_some(())
+    })
+    .await;
     let restarts = Instant::now();
     for id in 1..=3u64 {
         let exit = cluster.node(id).terminate().expect("running");
@@ -43,7 +48,13 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
         wait_for_healthy(&cluster.node(id).client().await, Duration::from_secs(30)).await;
     }
     println!("rolling restart of 3 nodes took {:?}", restarts.elapsed());
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = ops_sent();
+    support::wait_for(
+        "the workload to go on after the restarts",
+        Duration::from_secs(30),
+        || async { (ops_sent() >= after + 100).then_some(()) },
+    )
+    .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut workload = load.await.unwrap();
     workload
