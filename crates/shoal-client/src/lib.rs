@@ -314,4 +314,38 @@ impl Client {
             .await?
             .into_inner())
     }
+
+    /// Decommissions `node_id`: its replicas move to other nodes, then it leaves the meta
+    /// group. Refused when the others cannot hold every shard's replicas.
+    pub async fn decommission_node(
+        &self,
+        node_id: u64,
+    ) -> Result<pb::DecommissionNodeResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .decommission_node(pb::DecommissionNodeRequest { node_id })
+            .await?
+            .into_inner())
+    }
+
+    /// Plans replica moves and, unless `dry_run`, starts those that may run now.
+    pub async fn rebalance(&self, dry_run: bool) -> Result<pb::RebalanceResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .rebalance(pb::RebalanceRequest { dry_run })
+            .await?
+            .into_inner())
+    }
+
+    /// Replica moves in flight with their progress.
+    pub async fn moves(&self) -> Result<pb::ListMovesResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .list_moves(pb::ListMovesRequest {})
+            .await?
+            .into_inner())
+    }
 }

@@ -492,6 +492,31 @@ impl RaftGroup {
         }
     }
 
+    /// Stops the group and deletes all of its data on this node (its replica was moved
+    /// away: the meta group no longer lists this node for it).
+    pub async fn shutdown_and_delete(&self) -> Result<(), ConsensusError> {
+        self.shutdown().await;
+        self.storage
+            .delete_group(self.group)
+            .await
+            .map_err(|error| self.fatal(error))
+    }
+
+    /// On the leader: removes `node` from the group's members (it must not be a voter).
+    pub async fn remove_learner(&self, node: NodeId) -> Result<(), ConsensusError> {
+        if !self.members().contains_key(&node) {
+            return Ok(());
+        }
+        self.raft
+            .change_membership(
+                ChangeMembers::RemoveNodes(std::iter::once(node).collect()),
+                false,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|error| self.membership_error(error))
+    }
+
     /// Stops the group's Raft tasks.
     pub async fn shutdown(&self) {
         self.transport.unregister(self.group);

@@ -9,6 +9,7 @@ mod error;
 mod group;
 pub mod machine;
 pub mod storage;
+pub mod transfer;
 pub mod transport;
 mod types;
 
@@ -16,6 +17,7 @@ pub use error::ConsensusError;
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
+pub use transfer::{TransferProgress, Transfers};
 pub use transport::{Fault, Faults, Peers, Transport};
 pub use types::NodeId;
 

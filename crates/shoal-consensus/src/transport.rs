@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -33,6 +33,7 @@ use tonic::{Request, Response, Status, Streaming};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::storage::{MachineStore, SnapshotFile, Storage, decode, encode};
+use crate::transfer::Transfers;
 use crate::types::{NodeId, SnapshotMeta, TypeConfig, Vote};
 
 type Raft = openraft::Raft<TypeConfig, MachineStore>;
@@ -57,6 +58,8 @@ pub enum Fault {
 pub struct Faults {
     any: AtomicBool,
     rules: RwLock<HashMap<NodeId, Fault>>,
+    /// One-shot: the next snapshot sent breaks off after this many bytes (0 = never).
+    break_snapshot_after: AtomicU64,
 }
 
 impl Faults {
@@ -72,6 +75,19 @@ impl Faults {
         let mut rules = self.rules.write().expect("fault rules poisoned");
         rules.remove(&target);
         self.any.store(!rules.is_empty(), Ordering::Release);
+    }
+
+    /// Makes the next snapshot this node sends break off (connection dropped) after
+    /// `bytes` bytes, once: for tests of resumed transfers.
+    pub fn break_next_snapshot_after(&self, bytes: u64) {
+        self.break_snapshot_after.store(bytes, Ordering::Release);
+    }
+
+    fn take_snapshot_break(&self) -> Option<u64> {
+        match self.break_snapshot_after.swap(0, Ordering::AcqRel) {
+            0 => None,
+            bytes => Some(bytes),
+        }
     }
 
     /// Removes every rule.
@@ -160,6 +176,10 @@ pub struct Transport {
     faults: Faults,
     groups: RwLock<HashMap<u64, Raft>>,
     storage: Storage,
+    transfers: Transfers,
+    /// One lock per group for receiving snapshots: a resumed stream waits for the broken
+    /// one's bytes to be on disk.
+    receiving: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Transport {
@@ -170,7 +190,23 @@ impl Transport {
             faults: Faults::default(),
             groups: RwLock::default(),
             storage,
+            transfers: Transfers::default(),
+            receiving: Mutex::default(),
         })
+    }
+
+    /// Snapshot transfers sent by this node: rate cap and progress.
+    pub fn transfers(&self) -> &Transfers {
+        &self.transfers
+    }
+
+    fn receive_lock(&self, group: u64) -> Arc<tokio::sync::Mutex<()>> {
+        self.receiving
+            .lock()
+            .expect("receive locks poisoned")
+            .entry(group)
+            .or_default()
+            .clone()
     }
 
     pub fn node_id(&self) -> NodeId {
@@ -392,21 +428,47 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
             ))));
         }
         let mut client = self.client()?;
+        let stream_error = |e: String| StreamingError::Unreachable(unreachable(e));
         let total_bytes = snapshot
             .snapshot
             .len()
-            .map_err(|error| StreamingError::Unreachable(unreachable(error.to_string())))?;
+            .map_err(|error| stream_error(error.to_string()))?;
+        // Resume: ask how much of this snapshot the receiver already holds. A snapshot is
+        // named by its metadata (last log id and membership): the same state, the same file.
+        let encoded_meta = encode(&snapshot.meta).map_err(|e| stream_error(e.to_string()))?;
+        let offset = self
+            .snapshot_offset(&snapshot_name(&encoded_meta))
+            .await
+            .filter(|offset| *offset <= total_bytes)
+            .unwrap_or(0);
         let header = pb::SnapshotHeader {
             group_id: self.group,
             from_node: self.transport.node_id,
             to_node: self.target,
-            vote: encode(&vote)
-                .map_err(|e| StreamingError::Unreachable(unreachable(e.to_string())))?,
-            meta: encode(&snapshot.meta)
-                .map_err(|e| StreamingError::Unreachable(unreachable(e.to_string())))?,
+            vote: encode(&vote).map_err(|e| stream_error(e.to_string()))?,
+            meta: encoded_meta,
             total_bytes,
+            offset,
         };
-        let chunks = snapshot_chunks(snapshot.snapshot, header);
+        if offset > 0 {
+            tracing::info!(
+                group = self.group,
+                target = self.target,
+                offset,
+                total_bytes,
+                "resuming a snapshot transfer"
+            );
+        }
+        let transfers = &self.transport.transfers;
+        transfers.begin(self.group, self.target, total_bytes, offset);
+        let broken = self.transport.faults.take_snapshot_break();
+        let (break_sender, break_receiver) = tokio::sync::oneshot::channel::<()>();
+        let chunks = paced_chunks(
+            snapshot_chunks(snapshot.snapshot, header, offset),
+            self.transport.clone(),
+            (self.group, self.target),
+            broken.map(|after| (after, break_sender)),
+        );
         let send = async {
             tokio::time::timeout(
                 option.hard_ttl().max(Duration::from_secs(60)),
@@ -421,29 +483,97 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
             })?
             .map_err(|status| unreachable(format!("node {}: {status}", self.target)))
         };
-        tokio::select! {
+        let outcome = tokio::select! {
             closed = cancel => Err(StreamingError::Closed(closed)),
+            Ok(()) = break_receiver => Err(stream_error(
+                "snapshot transfer broken off by the test hook".into(),
+            )),
             reply = send => {
-                let reply = reply?;
-                let answer: Answer<SnapshotResponse<TypeConfig>> = decode(&reply.into_inner().payload)
-                    .map_err(|error| unreachable(format!("undecodable answer: {error}")))?;
-                answer.map_err(|error| StreamingError::Unreachable(unreachable(error)))
+                match reply {
+                    Err(error) => Err(StreamingError::Unreachable(error)),
+                    Ok(reply) => {
+                        let answer: Answer<SnapshotResponse<TypeConfig>> =
+                            decode(&reply.into_inner().payload)
+                                .map_err(|error| stream_error(format!("undecodable answer: {error}")))?;
+                        answer.map_err(stream_error)
+                    }
+                }
             }
-        }
+        };
+        transfers.end(self.group, self.target);
+        outcome
     }
 }
 
-/// Reads the snapshot file off the executor and yields it as chunks, the header first.
+impl PeerLink {
+    /// Bytes of snapshot `snapshot_id` the target already holds (None: unknown).
+    async fn snapshot_offset(&self, snapshot_id: &str) -> Option<u64> {
+        let request = self.request(&snapshot_id.to_owned()).ok()?;
+        let mut client = self.client().ok()?;
+        let reply = tokio::time::timeout(Duration::from_secs(5), client.snapshot_offset(request))
+            .await
+            .ok()?
+            .ok()?;
+        let answer: Answer<u64> = decode(&reply.into_inner().payload).ok()?;
+        answer.ok()
+    }
+}
+
+/// The name a snapshot's partial file goes by, from its encoded metadata.
+fn snapshot_name(encoded_meta: &[u8]) -> String {
+    format!("{:016x}", xxh3_64(encoded_meta))
+}
+
+/// Holds each chunk until the node's byte-rate cap allows it, counts it in the transfer's
+/// progress, and (test hook) stops after `broken` bytes, signalling the sender to drop the
+/// connection.
+fn paced_chunks(
+    chunks: impl Stream<Item = pb::SnapshotChunk> + Send + 'static,
+    transport: Arc<Transport>,
+    (group, target): (u64, NodeId),
+    broken: Option<(u64, tokio::sync::oneshot::Sender<()>)>,
+) -> impl Stream<Item = pb::SnapshotChunk> + Send + 'static {
+    let mut broken = broken;
+    let mut sent = 0u64;
+    chunks
+        .then(move |chunk| {
+            let transport = transport.clone();
+            async move {
+                transport.transfers.acquire(chunk.data.len()).await;
+                transport
+                    .transfers
+                    .advance(group, target, chunk.data.len() as u64);
+                chunk
+            }
+        })
+        .take_while(move |chunk| {
+            sent += chunk.data.len() as u64;
+            let go_on = match &broken {
+                Some((after, _)) if sent > *after => {
+                    if let Some((_, signal)) = broken.take() {
+                        let _ = signal.send(());
+                    }
+                    false
+                }
+                _ => true,
+            };
+            std::future::ready(go_on)
+        })
+}
+
+/// Reads the snapshot file from `offset` off the executor and yields it as chunks, the
+/// header first.
 fn snapshot_chunks(
     snapshot: SnapshotFile,
     header: pb::SnapshotHeader,
+    offset: u64,
 ) -> impl Stream<Item = pb::SnapshotChunk> + Send + 'static {
     let (sender, receiver) = tokio::sync::mpsc::channel::<pb::SnapshotChunk>(4);
     tokio::task::spawn_blocking(move || {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = snapshot.file;
         let mut header = Some(header);
-        if file.seek(SeekFrom::Start(0)).is_err() {
+        if file.seek(SeekFrom::Start(offset)).is_err() {
             return;
         }
         loop {
@@ -574,10 +704,20 @@ impl pb::raft_server::Raft for RaftService {
         let answer = self.receive_snapshot(request.into_inner()).await;
         Self::reply(answer)
     }
+
+    async fn snapshot_offset(
+        &self,
+        request: Request<pb::RaftRequest>,
+    ) -> Result<Response<pb::RaftReply>, Status> {
+        let answer = self.held_snapshot_bytes(request.into_inner()).await;
+        Self::reply(answer)
+    }
 }
 
 impl RaftService {
-    /// Writes the streamed snapshot to a file (checking every chunk), then installs it.
+    /// Writes the streamed snapshot to a file (checking every chunk), then installs it. A
+    /// stream that breaks leaves the bytes received so far in a partial file, which a
+    /// later stream of the same snapshot continues (see `SnapshotOffset`).
     async fn receive_snapshot(
         &self,
         mut chunks: Streaming<pb::SnapshotChunk>,
@@ -594,20 +734,39 @@ impl RaftService {
         let raft = self.target(header.group_id, header.to_node)?;
         let vote: Vote = decode(&header.vote).map_err(|e| e.to_string())?;
         let meta: SnapshotMeta = decode(&header.meta).map_err(|e| e.to_string())?;
-        let path = self
-            .transport
-            .storage
-            .incoming_snapshot_path(header.group_id);
+        let storage = &self.transport.storage;
+        let lock = self.transport.receive_lock(header.group_id);
+        let _receiving = lock.lock().await;
+        let path = storage.partial_snapshot_path(header.group_id, &snapshot_name(&header.meta));
+        storage.remove_other_partials(header.group_id, &path);
+        let held = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if header.offset > held {
+            let _ = std::fs::remove_file(&path);
+            return Err(format!(
+                "cannot resume at byte {}: {held} bytes of this snapshot are held here",
+                header.offset
+            ));
+        }
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let writer_path = path.clone();
+        let offset = header.offset;
         let writer = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             use std::io::Write;
-            let mut file = std::fs::File::create(&writer_path)?;
-            let mut written = 0u64;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&writer_path)?;
+            // Bytes past the resume point (an unacknowledged tail) are dropped.
+            file.set_len(offset)?;
+            let mut file = std::io::BufWriter::new(file);
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset))?;
+            let mut written = offset;
             for data in receiver {
                 file.write_all(&data)?;
                 written += data.len() as u64;
             }
+            let file = file.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
             Ok(written)
         });
@@ -635,21 +794,30 @@ impl RaftService {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("writing {}: {e}", path.display()));
-        let cleanup = |reason: String| {
+        let discard = |reason: String| {
             let _ = std::fs::remove_file(&path);
             reason
         };
+        let written = written.map_err(discard)?;
         if let Some(reason) = failure {
-            return Err(cleanup(reason));
+            // A broken stream keeps what arrived intact for a resumed one; a bad chunk
+            // does not.
+            return Err(if reason.contains("checksum") {
+                discard(reason)
+            } else {
+                format!(
+                    "{reason} ({written} of {} bytes kept to resume)",
+                    header.total_bytes
+                )
+            });
         }
-        let written = written.map_err(cleanup)?;
         if written != header.total_bytes {
-            return Err(cleanup(format!(
+            return Err(discard(format!(
                 "snapshot of {} bytes announced, {written} received",
                 header.total_bytes
             )));
         }
-        let file = SnapshotFile::open(&path).map_err(|e| cleanup(e.to_string()))?;
+        let file = SnapshotFile::open(&path).map_err(|e| discard(e.to_string()))?;
         let result = raft
             .install_full_snapshot(
                 vote,
@@ -663,5 +831,18 @@ impl RaftService {
         // The state machine keeps its own copy of an installed snapshot.
         let _ = std::fs::remove_file(&path);
         result
+    }
+
+    /// Bytes of a snapshot held from a broken transfer.
+    async fn held_snapshot_bytes(&self, request: pb::RaftRequest) -> Answer<u64> {
+        self.target(request.group_id, request.to_node)?;
+        let snapshot_id: String = decode(&request.payload).map_err(|e| e.to_string())?;
+        let lock = self.transport.receive_lock(request.group_id);
+        let _receiving = lock.lock().await;
+        let path = self
+            .transport
+            .storage
+            .partial_snapshot_path(request.group_id, &snapshot_id);
+        Ok(std::fs::metadata(&path).map_or(0, |m| m.len()))
     }
 }

@@ -110,9 +110,9 @@ async fn local_status(
     let mut shards = Vec::with_capacity(map.shards.len());
     for entry in &map.shards {
         let hosted = dataplane.hosted(entry.id);
-        let mut group = hosted.map(|shard| group_status(&shard.status()));
+        let mut group = hosted.as_ref().map(|shard| group_status(&shard.status()));
         if with_digests
-            && let (Some(shard), Some(group)) = (hosted, group.as_mut())
+            && let (Some(shard), Some(group)) = (hosted.as_ref(), group.as_mut())
             && let Ok((index, digest)) = shard.group().state_digest().await
         {
             group.data_digest = digest;
@@ -468,12 +468,8 @@ impl pb::cluster_server::Cluster for ClusterService {
         let dataplane = self.dataplane()?;
         let message = request.into_inner();
         let meta = dataplane.meta();
-        if !meta.group().is_leader() {
-            let leader = meta.group().leader();
-            let address = leader.and_then(|l| meta.group().members().get(&l).cloned());
-            return self
-                .leader_node(dataplane, leader, address)
-                .await?
+        if let Some(mut leader) = self.meta_leader(dataplane).await? {
+            return leader
                 .drain_node(message)
                 .await
                 .map_err(|status| to_status(from_status(status)));
@@ -529,9 +525,196 @@ impl pb::cluster_server::Cluster for ClusterService {
             )))),
         }
     }
+
+    async fn decommission_node(
+        &self,
+        request: Request<pb::DecommissionNodeRequest>,
+    ) -> Result<Response<pb::DecommissionNodeResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        let message = request.into_inner();
+        if let Some(mut leader) = self.meta_leader(dataplane).await? {
+            return leader
+                .decommission_node(message)
+                .await
+                .map_err(|status| to_status(from_status(status)));
+        }
+        let node_id = message.node_id;
+        let meta = dataplane.meta();
+        let nodes = meta.nodes().map_err(to_status)?;
+        let invalid = |reason: String| {
+            to_status(ReplicationError::InvalidArgument {
+                field: "node_id",
+                reason,
+            })
+        };
+        let Some(record) = nodes.iter().find(|n| n.id == node_id) else {
+            return Err(invalid(format!(
+                "node {node_id} is not registered in this cluster (nodes: {:?})",
+                nodes.iter().map(|n| n.id).collect::<Vec<_>>()
+            )));
+        };
+        let map = meta
+            .shard_map()
+            .map_err(to_status)?
+            .ok_or_else(|| Status::unavailable("the cluster has no shard map yet"))?;
+        let holding = map
+            .shards
+            .iter()
+            .filter(|e| e.replicas.contains(&node_id))
+            .count() as u32;
+        if record.state != NodeState::Decommissioned {
+            // Would the others hold every shard's replicas without this node?
+            let placement = &self.settings.placement;
+            let mut roles = crate::placement::node_roles(dataplane, placement);
+            for role in &mut roles {
+                if role.id == node_id {
+                    role.role = shoal_shardmap::NodeRole::Evacuate;
+                }
+            }
+            let able = roles
+                .iter()
+                .filter(|r| r.role != shoal_shardmap::NodeRole::Evacuate)
+                .count();
+            let plan = shoal_shardmap::plan(&map, &roles, placement.replication_factor);
+            if able < placement.replication_factor || !plan.stuck.is_empty() {
+                return Err(to_status(ReplicationError::Unavailable(format!(
+                    "cannot decommission node {node_id}: the other nodes that may hold data \
+                     ({able}: live, not draining, not decommissioned) cannot hold {} replicas of \
+                     every shard{}; add a node or undrain one first",
+                    placement.replication_factor,
+                    plan.stuck
+                        .first()
+                        .map(|(shard, why)| format!(" (shard {shard}: {why})"))
+                        .unwrap_or_default()
+                ))));
+            }
+        }
+        let previous = match meta
+            .propose(&MetaCommand::SetNodeState {
+                node_id,
+                state: NodeState::Decommissioned,
+            })
+            .await
+            .map_err(to_status)?
+        {
+            MetaResponse::NodeStateSet { previous } => previous,
+            MetaResponse::Rejected { reason } => return Err(invalid(reason)),
+            other => {
+                return Err(to_status(ReplicationError::Internal(format!(
+                    "unexpected meta answer {other:?}"
+                ))));
+            }
+        };
+        tracing::info!(
+            node_id,
+            replicas = holding,
+            "node decommissioned: its replicas move away"
+        );
+        Ok(Response::new(pb::DecommissionNodeResponse {
+            node_id,
+            previous_state: node_state(previous) as i32,
+            replicas_to_move: holding,
+        }))
+    }
+
+    async fn rebalance(
+        &self,
+        request: Request<pb::RebalanceRequest>,
+    ) -> Result<Response<pb::RebalanceResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        let message = request.into_inner();
+        if let Some(mut leader) = self.meta_leader(dataplane).await? {
+            return leader
+                .rebalance(message)
+                .await
+                .map_err(|status| to_status(from_status(status)));
+        }
+        let (plan, startable, in_flight) =
+            crate::placement::plan_now(dataplane, &self.settings.placement).map_err(to_status)?;
+        // Dry: the moves that would start now; otherwise those that did.
+        let started: Vec<(ShardId, u64)> = if message.dry_run {
+            startable.iter().map(|m| (m.shard, m.to)).collect()
+        } else {
+            crate::placement::start_moves(dataplane, startable)
+                .await
+                .map_err(to_status)?
+                .iter()
+                .map(|m| (m.shard, m.to))
+                .collect()
+        };
+        let moves = plan
+            .moves
+            .iter()
+            .map(|m| pb::PlannedMove {
+                shard_id: m.shard.0,
+                from_node: m.from.unwrap_or(0),
+                to_node: m.to,
+                reason: m.reason.as_str().to_owned(),
+                started: started.contains(&(m.shard, m.to)),
+            })
+            .collect();
+        Ok(Response::new(pb::RebalanceResponse {
+            moves,
+            stuck: plan
+                .stuck
+                .iter()
+                .map(|(shard, why)| format!("shard {shard}: {why}"))
+                .collect(),
+            in_flight: in_flight as u32,
+        }))
+    }
+
+    async fn list_moves(
+        &self,
+        request: Request<pb::ListMovesRequest>,
+    ) -> Result<Response<pb::ListMovesResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        if let Some(mut leader) = self.meta_leader(dataplane).await? {
+            return leader
+                .list_moves(request.into_inner())
+                .await
+                .map_err(|status| to_status(from_status(status)));
+        }
+        crate::placement::list_moves(dataplane)
+            .await
+            .map(Response::new)
+            .map_err(to_status)
+    }
+
+    async fn change_shard_replicas(
+        &self,
+        request: Request<pb::ChangeShardReplicasRequest>,
+    ) -> Result<Response<pb::ChangeShardReplicasResponse>, Status> {
+        let dataplane = self.dataplane()?;
+        let message = request.into_inner();
+        match crate::placement::change_replicas(dataplane, message.clone()).await {
+            Err(ReplicationError::NotLeader { leader, .. }) if self.mode == Mode::Client => self
+                .leader_node(dataplane, leader, None)
+                .await?
+                .change_shard_replicas(message)
+                .await
+                .map_err(|status| to_status(from_status(status))),
+            other => other.map(Response::new).map_err(to_status),
+        }
+    }
 }
 
 impl ClusterService {
+    /// None when this node leads the meta group; otherwise a connection to the node that
+    /// does, to forward an operation that must run there.
+    async fn meta_leader(
+        &self,
+        dataplane: &Dataplane,
+    ) -> Result<Option<ClusterClient<tonic::transport::Channel>>, Status> {
+        let group = dataplane.meta().group();
+        if group.is_leader() {
+            return Ok(None);
+        }
+        let leader = group.leader();
+        let address = leader.and_then(|l| group.members().get(&l).cloned());
+        Ok(Some(self.leader_node(dataplane, leader, address).await?))
+    }
+
     /// A connection to the node that leads a group this node does not lead, to forward an
     /// operation that must run on the leader (one hop: a forwarded call is not forwarded
     /// again, it answers NotLeader).

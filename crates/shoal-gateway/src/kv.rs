@@ -113,7 +113,7 @@ impl pb::kv_server::Kv for KvService {
             self.check_value(&request.value)?;
             Self::check_ttl(request.ttl_ms)?;
             let dataplane = self.dataplane()?;
-            let shard = dataplane.entry_for_key(&request.key).id;
+            let shard = dataplane.shard_id_for_key(&request.key);
             self.router(dataplane)
                 .route(
                     shard,
@@ -164,7 +164,7 @@ impl pb::kv_server::Kv for KvService {
         self.run(async {
             self.check_key(&request.key)?;
             let dataplane = self.dataplane()?;
-            let shard = dataplane.entry_for_key(&request.key).id;
+            let shard = dataplane.shard_id_for_key(&request.key);
             self.router(dataplane)
                 .route(
                     shard,
@@ -200,7 +200,7 @@ impl pb::kv_server::Kv for KvService {
         self.run(async {
             self.check_key(&request.key)?;
             let dataplane = self.dataplane()?;
-            let shard = dataplane.entry_for_key(&request.key).id;
+            let shard = dataplane.shard_id_for_key(&request.key);
             self.router(dataplane)
                 .route(
                     shard,
@@ -230,7 +230,7 @@ impl pb::kv_server::Kv for KvService {
             self.check_key(&request.key)?;
             Self::check_ttl(request.ttl_ms)?;
             let dataplane = self.dataplane()?;
-            let shard = dataplane.entry_for_key(&request.key).id;
+            let shard = dataplane.shard_id_for_key(&request.key);
             self.router(dataplane)
                 .route(
                     shard,

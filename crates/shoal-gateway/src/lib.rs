@@ -12,6 +12,7 @@
 
 mod cluster;
 mod kv;
+pub mod placement;
 mod route;
 mod status;
 
@@ -62,6 +63,8 @@ pub struct GatewaySettings {
     /// Test only (a deliberately broken node): serve linearizable reads from the local
     /// replica without a quorum round, so tests can prove `shoal verify` catches stale reads.
     pub unsafe_stale_reads: bool,
+    /// What the placement driver and the rebalance/decommission calls plan with.
+    pub placement: placement::PlacementSettings,
 }
 
 /// Serves the client API on `listener` until `shutdown` completes, then finishes the

@@ -204,100 +204,72 @@ pub fn shards(map: &pb::GetShardMapResponse) -> String {
     out
 }
 
-/// `shoal cluster rebalance --dry-run`: the moves that would balance the cluster, computed
-/// from the shard map and the nodes' states as the answering node sees them.
-pub fn rebalance_plan(status: &pb::StatusResponse, map: &pb::GetShardMapResponse) -> String {
-    use shoal_shardmap::{HashRange, NodeRole, RebalanceNode, ShardEntry, ShardId, ShardMap};
-    let current = ShardMap {
-        epoch: map.epoch,
-        shards: map
-            .shards
-            .iter()
-            .map(|shard| ShardEntry {
-                id: ShardId(shard.shard_id),
-                range: HashRange {
-                    start: shard.hash_start,
-                    end: shard.hash_end,
-                },
-                replicas: shard.replicas.iter().map(|r| r.node_id).collect(),
-            })
-            .collect(),
-    };
-    let mut notes = Vec::new();
-    let nodes: Vec<RebalanceNode> = status
-        .nodes
-        .iter()
-        .map(|node| {
-            let state = pb::NodeState::try_from(node.state).unwrap_or(pb::NodeState::Unknown);
-            let role = match state {
-                pb::NodeState::Decommissioned => NodeRole::Evacuate,
-                pb::NodeState::Draining => NodeRole::Draining,
-                _ if !node.live => {
-                    notes.push(format!(
-                        "node {} is not live: it keeps its replicas in this plan and receives none",
-                        node.node_id
-                    ));
-                    NodeRole::Draining
-                }
-                _ => NodeRole::Active,
-            };
-            RebalanceNode {
-                id: node.node_id,
-                zone: (!node.zone.is_empty()).then(|| node.zone.clone()),
-                role,
-            }
-        })
-        .collect();
-    let replication_factor = map
-        .shards
-        .iter()
-        .map(|s| s.replicas.len())
-        .max()
-        .unwrap_or(0);
-    let plan = shoal_shardmap::plan(&current, &nodes, replication_factor);
+/// `shoal cluster rebalance [--dry-run]`: the moves the meta leader planned and which of
+/// them started (or, dry, would start now), with replica counts per node before and after.
+pub fn rebalance_plan(
+    answer: &pb::RebalanceResponse,
+    map: &pb::GetShardMapResponse,
+    dry_run: bool,
+) -> String {
     let mut out = String::new();
-    for note in notes {
-        out.push_str(&format!("note: {note}\n"));
+    if answer.in_flight > 0 {
+        out.push_str(&format!(
+            "{} move(s) in flight (see `shoal cluster moves`); the plan counts them as done\n",
+            answer.in_flight
+        ));
     }
-    if plan.moves.is_empty() && plan.stuck.is_empty() {
+    if answer.moves.is_empty() && answer.stuck.is_empty() {
         out.push_str("balanced: no move needed\n");
         return out;
     }
-    let wave: Vec<_> = plan.first_wave().into_iter().cloned().collect();
+    let starting = answer.moves.iter().filter(|m| m.started).count();
     out.push_str(&format!(
-        "{} move(s) planned ({} can run at once: one per source and per target node)\n",
-        plan.moves.len(),
-        wave.len()
+        "{} move(s) planned ({starting} {}: one per source and per target node at a time)\n",
+        answer.moves.len(),
+        if dry_run {
+            "would start now"
+        } else {
+            "started"
+        }
     ));
     out.push_str(&format!(
         "{:>6} {:>6} {:>6}  {}\n",
         "shard", "from", "to", "reason"
     ));
-    for step in &plan.moves {
+    for step in &answer.moves {
         out.push_str(&format!(
             "{:>6} {:>6} {:>6}  {}{}\n",
-            step.shard.0,
-            step.from.map_or("-".to_owned(), |f| f.to_string()),
-            step.to,
-            step.reason.as_str(),
-            if wave.contains(step) {
-                "  (first wave)"
+            step.shard_id,
+            if step.from_node == 0 {
+                "-".to_owned()
             } else {
-                ""
+                step.from_node.to_string()
+            },
+            step.to_node,
+            step.reason,
+            match (step.started, dry_run) {
+                (true, true) => "  (first wave)",
+                (true, false) => "  (started)",
+                _ => "",
             }
         ));
     }
-    for (shard, why) in &plan.stuck {
-        out.push_str(&format!("shard {} cannot be placed: {why}\n", shard.0));
+    for stuck in &answer.stuck {
+        out.push_str(&format!("cannot be placed: {stuck}\n"));
     }
-    let mut counts = std::collections::BTreeMap::<u64, (usize, usize)>::new();
-    for (before, after) in current.shards.iter().zip(&plan.target.shards) {
-        for node in &before.replicas {
-            counts.entry(*node).or_default().0 += 1;
+    let mut counts = std::collections::BTreeMap::<u64, (i64, i64)>::new();
+    for shard in &map.shards {
+        for replica in &shard.replicas {
+            let entry = counts.entry(replica.node_id).or_default();
+            entry.0 += 1;
+            entry.1 += 1;
         }
-        for node in &after.replicas {
-            counts.entry(*node).or_default().1 += 1;
+    }
+    for step in &answer.moves {
+        if step.from_node != 0 {
+            counts.entry(step.from_node).or_default().1 -= 1;
         }
+        counts.entry(step.to_node).or_default().1 += 1;
     }
     out.push_str("replicas per node (now -> after):");
     for (node, (now, after)) in counts {
@@ -305,4 +277,88 @@ pub fn rebalance_plan(status: &pb::StatusResponse, map: &pb::GetShardMapResponse
     }
     out.push('\n');
     out
+}
+
+/// `shoal cluster moves`: replica moves in flight with their progress.
+pub fn moves(answer: &pb::ListMovesResponse) -> String {
+    let mut out = format!(
+        "{} move(s) in flight; {} finished, {} rolled back since the cluster was created\n",
+        answer.moves.len(),
+        answer.finished,
+        answer.aborted
+    );
+    if answer.moves.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "{:>4} {:>6} {:>6} {:>6}  {:<11} {:>18} {:>11} {:>7}  {}\n",
+        "id", "shard", "from", "to", "step", "bytes", "rate", "eta", "reason / state"
+    ));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    for m in &answer.moves {
+        let bytes = if m.bytes_total > 0 {
+            format!(
+                "{}/{}",
+                human_bytes(m.bytes_sent),
+                human_bytes(m.bytes_total)
+            )
+        } else {
+            "-".to_owned()
+        };
+        let rate = if m.bytes_per_second > 0.0 {
+            format!("{}/s", human_bytes(m.bytes_per_second as u64))
+        } else {
+            "-".to_owned()
+        };
+        let eta = if m.eta_seconds > 0.0 {
+            format!("{:.0}s", m.eta_seconds.ceil())
+        } else {
+            "-".to_owned()
+        };
+        let in_step = now_ms.saturating_sub(m.step_started_at_ms) / 1000;
+        let mut state = format!("{} ({in_step}s in step)", m.reason);
+        if m.leader_last_index > 0 {
+            state.push_str(&format!(
+                "; target log {}/{}",
+                m.target_matched_index, m.leader_last_index
+            ));
+        }
+        if !m.stuck_reason.is_empty() {
+            state.push_str(&format!("; waiting: {}", m.stuck_reason));
+        }
+        out.push_str(&format!(
+            "{:>4} {:>6} {:>6} {:>6}  {:<11} {:>18} {:>11} {:>7}  {}\n",
+            m.id,
+            m.shard_id,
+            if m.from_node == 0 {
+                "-".to_owned()
+            } else {
+                m.from_node.to_string()
+            },
+            m.to_node,
+            m.step,
+            bytes,
+            rate,
+            eta,
+            state
+        ));
+    }
+    out
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

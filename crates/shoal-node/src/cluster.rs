@@ -14,10 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use shoal_consensus::{RaftGroup, RaftSettings, Storage, Transport};
+use shoal_gateway::placement::PlacementSettings;
 use shoal_membership::{Member, Membership, NodeInfo};
 use shoal_replication::meta::{ClusterIdentity, MetaCommand, NodeRecord, NodeState};
-use shoal_replication::{Clock, Dataplane, Directory, Meta, PeerInfo};
-use shoal_shardmap::{PlacementNode, ShardMap, place_initial};
+use shoal_replication::{Clock, Dataplane, Directory, Hosting, KvMachine, Meta, PeerInfo, Shard};
+use shoal_shardmap::{GroupId, PlacementNode, ShardEntry, ShardId, ShardMap, place_initial};
 use tokio_util::sync::CancellationToken;
 
 use crate::admin::Readiness;
@@ -240,6 +242,88 @@ pub(crate) struct Background {
     pub interval: Duration,
     /// Whether to move leaderships to preferred replicas and off draining nodes.
     pub balance_leaders: bool,
+    /// What the placement driver plans with (it runs on the meta leader).
+    pub placement: PlacementSettings,
+    /// Starts shard replicas moved to this node.
+    pub replicas: ReplicaFactory,
+}
+
+/// What starting a shard replica on this node takes.
+pub(crate) struct ReplicaFactory {
+    pub transport: Arc<Transport>,
+    pub storage: Storage,
+    pub settings: RaftSettings,
+    pub clock: Clock,
+}
+
+impl ReplicaFactory {
+    /// Starts this node's replica of `entry` without creating the group: its leader adds
+    /// it (as a learner) and sends it a snapshot.
+    async fn start(&self, entry: &ShardEntry) -> Result<Shard> {
+        let group = RaftGroup::start(
+            &self.transport,
+            GroupId::for_shard(entry.id).0,
+            self.storage.clone(),
+            Arc::new(KvMachine),
+            &self.settings,
+        )
+        .await?;
+        Ok(Shard::new(entry.id, entry.range, group, self.clock))
+    }
+}
+
+/// Brings the replicas hosted here in line with the meta group: a replica moving here
+/// starts (empty; its leader fills it), a replica moved away stops and its data is
+/// deleted, and the map the gateway routes with is the newest applied here.
+async fn reconcile_hosting(dataplane: &Dataplane, factory: &ReplicaFactory) -> Result<()> {
+    let meta = dataplane.meta();
+    let Some(map) = meta.shard_map()? else {
+        return Ok(());
+    };
+    let me = dataplane.node_id();
+    let moves = meta.moves()?;
+    let wanted: BTreeSet<ShardId> = map
+        .shards
+        .iter()
+        .filter(|entry| entry.replicas.contains(&me))
+        .map(|entry| entry.id)
+        .chain(moves.iter().filter(|m| m.to == me).map(|m| m.shard))
+        .collect();
+    let hosting = dataplane.hosting();
+    let held: BTreeSet<ShardId> = hosting.shards.keys().copied().collect();
+    if hosting.shard_map.epoch == map.epoch && held == wanted {
+        return Ok(());
+    }
+    let mut shards = hosting.shards.clone();
+    for id in wanted.difference(&held) {
+        let Some(entry) = map.shards.iter().find(|e| e.id == *id) else {
+            continue;
+        };
+        tracing::info!(shard = %id, "starting a replica moved to this node");
+        shards.insert(*id, factory.start(entry).await?);
+    }
+    let mut removed = Vec::new();
+    for id in held.difference(&wanted) {
+        if let Some(shard) = shards.get(id)
+            && shard.group().is_leader()
+        {
+            // The map says this replica was moved away, but it still leads: the change of
+            // voters has not reached it yet. Keep it until it steps down.
+            continue;
+        }
+        if let Some(shard) = shards.remove(id) {
+            removed.push(shard);
+        }
+    }
+    dataplane.set_hosting(Hosting {
+        shard_map: Arc::new(map),
+        shards,
+    });
+    for shard in removed {
+        tracing::info!(shard = %shard.id(), "deleting a replica moved away from this node");
+        shard.group().shutdown_and_delete().await?;
+    }
+    Ok(())
 }
 
 /// How often leaderships are balanced (at most one transfer per node each time).
@@ -289,13 +373,22 @@ pub(crate) async fn run_background(
         }
         publish(&membership, &dataplane, &identity, &readiness).await;
         refresh_directory(&membership, &dataplane);
-        // Membership changes of the meta group are rarer work: every few rounds.
+        if let Err(error) = reconcile_hosting(&dataplane, &settings.replicas).await {
+            tracing::warn!(%error, "hosted replicas not reconciled this round");
+        }
+        // Membership changes of the meta group and replica moves are rarer work: every
+        // few rounds.
         reconcile_every += 1;
         if reconcile_every >= 5 {
             reconcile_every = 0;
             let wanted = settings.voters_wanted;
-            if let Err(error) = reconcile_meta(&membership, &dataplane, wanted).await {
+            if let Err(error) =
+                reconcile_meta(&membership, &dataplane, wanted, &settings.placement).await
+            {
                 tracing::debug!(%error, "meta membership not reconciled this round");
+            }
+            if readiness.is_ready() {
+                shoal_gateway::placement::drive(&dataplane, &settings.placement).await;
             }
         }
         if settings.balance_leaders
@@ -388,6 +481,7 @@ async fn balance_leaderships(dataplane: &Dataplane) {
 pub(crate) fn current_info(dataplane: &Dataplane, identity: &Identity, ready: bool) -> NodeInfo {
     let leading: Vec<u32> = dataplane
         .hosted_shards()
+        .into_iter()
         .filter(|shard| shard.group().is_leader())
         .map(|shard| shard.id().0)
         .collect();
@@ -485,6 +579,7 @@ async fn reconcile_meta(
     membership: &Membership,
     dataplane: &Dataplane,
     voters_wanted: usize,
+    placement: &PlacementSettings,
 ) -> Result<()> {
     let meta = dataplane.meta();
     let group = meta.group();
@@ -493,9 +588,16 @@ async fn reconcile_meta(
     }
     let cluster_id = meta.identity()?.map(|identity| identity.cluster_id);
     let members = group.members();
-    let registry: BTreeSet<u64> = meta.nodes()?.iter().map(|record| record.id).collect();
+    let records = meta.nodes()?;
+    let registry: BTreeSet<u64> = records.iter().map(|record| record.id).collect();
+    let decommissioned: BTreeSet<u64> = records
+        .iter()
+        .filter(|r| r.state == NodeState::Decommissioned)
+        .map(|r| r.id)
+        .collect();
     for member in membership.live_members() {
-        let joinable = !member.info.internal_address.is_empty()
+        let joinable = !decommissioned.contains(&member.node_id)
+            && !member.info.internal_address.is_empty()
             && member.info.state != "leaving"
             && (member.info.cluster_id.is_none() || member.info.cluster_id == cluster_id);
         if !joinable {
@@ -514,6 +616,44 @@ async fn reconcile_meta(
         }
     }
     let status = group.status();
+    // A voter down for cluster.failure.replace_after gives its seat to a live learner.
+    let directory = dataplane.directory();
+    let failed = status.voters.iter().copied().find(|voter| {
+        directory
+            .down_for(*voter)
+            .is_some_and(|down| down >= placement.replace_after)
+    });
+    if let Some(failed) = failed
+        && status.voters.len() >= voters_wanted
+    {
+        let replacement = status.learners.iter().copied().find(|learner| {
+            directory.get(*learner).is_some_and(|p| p.live)
+                && !decommissioned.contains(learner)
+                && status
+                    .matched
+                    .get(learner)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|matched| matched + 100 >= status.last_log_index)
+        });
+        if let Some(replacement) = replacement {
+            let voters: BTreeSet<u64> = status
+                .voters
+                .iter()
+                .copied()
+                .filter(|v| *v != failed)
+                .chain([replacement])
+                .collect();
+            tracing::warn!(
+                failed,
+                replacement,
+                ?voters,
+                "replacing a failed voter of the meta group"
+            );
+            group.change_voters(voters).await?;
+            return Ok(());
+        }
+    }
     if status.voters.len() < voters_wanted {
         let live: BTreeSet<u64> = membership
             .live_members()

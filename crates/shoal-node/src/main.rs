@@ -195,6 +195,23 @@ enum NodeCommand {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// Move every replica the node holds to other nodes, then remove it from the meta group.
+    /// Refused when the other nodes cannot hold replication_factor replicas of every shard.
+    /// Waits until the node holds nothing, printing progress (unless --no-wait).
+    Decommission {
+        /// The node id.
+        node: u64,
+        /// Return once the decommission is recorded.
+        #[arg(long)]
+        no_wait: bool,
+        /// Longest wait for the replicas to move.
+        #[arg(long, value_parser = humantime::parse_duration, default_value = "30m")]
+        timeout: Duration,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
     /// Back to active: the node takes its preferred leaderships back within seconds.
     Undrain {
         node: u64,
@@ -230,13 +247,24 @@ enum ClusterCommand {
         output: OutputArg,
     },
     /// Plan replica moves toward a balanced placement (replication factor met on nodes that
-    /// may hold data, nothing on decommissioned nodes, replica counts within one).
+    /// may hold data, nothing on decommissioned or long-dead nodes, replica counts within
+    /// one) and start those that may run now (one per source and per target node).
     Rebalance {
         /// Print the planned moves without starting them.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
         endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Replica moves in flight: step, snapshot bytes sent / total, rate, ETA, and what a
+    /// move that does not progress waits for.
+    Moves {
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
     },
     /// Move the leadership of a shard (or of the meta group) to a node holding a replica.
     TransferLeader {
@@ -542,6 +570,72 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
+        NodeCommand::Decommission {
+            node,
+            no_wait,
+            timeout,
+            endpoint,
+            output,
+        } => {
+            let client = Client::connect(&endpoint.endpoint).await?;
+            let answer = client.decommission_node(node).await?;
+            if output.json {
+                cli::emit(&cli::json(&answer)?)?;
+            } else {
+                cli::emit(&format!(
+                    "node {node} is decommissioned (it was {}); {} replica(s) move away\n",
+                    cli::node_state_name(answer.previous_state),
+                    answer.replicas_to_move
+                ))?;
+            }
+            if no_wait {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let started = std::time::Instant::now();
+            let mut last_report = None;
+            loop {
+                let map = client.shard_map().await?;
+                let held = map
+                    .shards
+                    .iter()
+                    .filter(|s| s.replicas.iter().any(|r| r.node_id == node))
+                    .count();
+                let status = client.status().await?;
+                let member = status
+                    .nodes
+                    .iter()
+                    .any(|n| n.node_id == node && (n.meta_voter || n.meta_learner));
+                if held == 0 && !member {
+                    eprintln!(
+                        "node {node} holds no replica and has left the meta group after {:.0?}; \
+                         it can be stopped",
+                        started.elapsed()
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let moves = client.moves().await.map(|m| m.moves.len()).unwrap_or(0);
+                let report = (held, member, moves);
+                if last_report != Some(report) {
+                    eprintln!(
+                        "  node {node} still holds {held} replica(s){}; {moves} move(s) in flight",
+                        if member {
+                            " and is in the meta group"
+                        } else {
+                            ""
+                        }
+                    );
+                    last_report = Some(report);
+                }
+                if started.elapsed() > timeout {
+                    eprintln!(
+                        "node {node} still holds {held} replica(s) after {timeout:?}: see \
+                         `shoal cluster moves` for what the moves wait for"
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
         NodeCommand::Undrain {
             node,
             endpoint,
@@ -594,17 +688,27 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
                 cli::shards(&map)
             }
         }
-        ClusterCommand::Rebalance { dry_run, endpoint } => {
-            if !dry_run {
-                anyhow::bail!(
-                    "this build can plan replica moves but not yet carry them out (the \
-                     placement driver is not built); `shoal cluster rebalance --dry-run` \
-                     prints the plan"
-                );
-            }
+        ClusterCommand::Rebalance {
+            dry_run,
+            endpoint,
+            output,
+        } => {
             let client = Client::connect(&endpoint.endpoint).await?;
-            let (status, map) = (client.status().await?, client.shard_map().await?);
-            cli::rebalance_plan(&status, &map)
+            let map = client.shard_map().await?;
+            let answer = client.rebalance(dry_run).await?;
+            if output.json {
+                cli::json(&answer)?
+            } else {
+                cli::rebalance_plan(&answer, &map, dry_run)
+            }
+        }
+        ClusterCommand::Moves { endpoint, output } => {
+            let answer = Client::connect(&endpoint.endpoint).await?.moves().await?;
+            if output.json {
+                cli::json(&answer)?
+            } else {
+                cli::moves(&answer)
+            }
         }
         ClusterCommand::TransferLeader {
             shard,

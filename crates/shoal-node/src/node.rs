@@ -37,7 +37,6 @@ pub struct RunningNode {
     pub admin_address: SocketAddr,
     pub internal_address: SocketAddr,
     dataplane: Arc<Dataplane>,
-    groups: Vec<RaftGroup>,
     storage: Storage,
     membership: Option<Arc<Membership>>,
     identity: Identity,
@@ -67,7 +66,6 @@ impl RunningNode {
     pub async fn shutdown(self) -> Result<()> {
         let RunningNode {
             dataplane,
-            groups,
             storage,
             membership,
             identity,
@@ -89,7 +87,13 @@ impl RunningNode {
                 // milliseconds instead of an election timeout.
                 if !force_leave {
                     let within = (shutdown_timeout / 4).min(Duration::from_secs(5));
-                    hand_off_leaderships(&groups, &dataplane, identity.node_id, within).await;
+                    hand_off_leaderships(
+                        &all_groups(&dataplane),
+                        &dataplane,
+                        identity.node_id,
+                        within,
+                    )
+                    .await;
                 }
             }
             // 1. Stop accepting; the gateway finishes requests in flight; background stops.
@@ -97,6 +101,7 @@ impl RunningNode {
             tasks.close();
             tasks.wait().await;
             // 2. Stop every Raft group, then the port peers reach them through, then gossip.
+            let groups = all_groups(&dataplane);
             for group in &groups {
                 group.shutdown().await;
             }
@@ -128,6 +133,13 @@ impl RunningNode {
     pub async fn stopped(&self) {
         self.cancel.cancelled().await;
     }
+}
+
+/// The meta group and every shard group hosted here now.
+fn all_groups(dataplane: &Dataplane) -> Vec<RaftGroup> {
+    std::iter::once(dataplane.meta().group().clone())
+        .chain(dataplane.hosted_shards().iter().map(|s| s.group().clone()))
+        .collect()
 }
 
 /// Moves the leadership of every group this node leads to its most caught-up live voter,
@@ -345,7 +357,15 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         max_concurrent_requests: config.server.max_concurrent_requests,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         unsafe_stale_reads: config.testing.unsafe_stale_reads,
+        placement: shoal_gateway::placement::PlacementSettings {
+            replication_factor: config.cluster.data.replication_factor as usize,
+            replace_after: config.cluster.failure.replace_after,
+            auto: config.cluster.rebalance.auto,
+        },
     };
+    let max_rate = crate::config::parse_rate(&config.cluster.rebalance.max_rate)
+        .map_err(|reason| anyhow::anyhow!("cluster.rebalance.max_rate: {reason}"))?;
+    transport.transfers().set_max_rate(max_rate);
     if config.testing.unsafe_stale_reads {
         tracing::warn!("test hook: linearizable reads are served without a quorum round (UNSAFE)");
     }
@@ -407,11 +427,21 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         .into_iter()
         .map(|record| (record.id, record.internal_address))
         .collect();
+    // Replicas listed in the map, and those moving here (a move in flight targets this node).
+    let moving_here: Vec<_> = meta
+        .moves()?
+        .into_iter()
+        .filter(|m| m.to == node_id)
+        .map(|m| m.shard)
+        .collect();
     let hosted: Vec<_> = shard_map
         .shards
         .iter()
-        .filter(|s| s.replicas.contains(&node_id))
+        .filter(|s| s.replicas.contains(&node_id) || moving_here.contains(&s.id))
         .collect();
+    // Only the cluster's first map creates groups: once any move happened (epoch > 1) every
+    // group exists, and a replica that was moved here must never create its own.
+    let initial_map = shard_map.epoch == 1;
     let starts = hosted.iter().map(|entry| {
         let storage = storage.clone();
         let settings = settings.clone();
@@ -428,7 +458,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
             .await?;
             // The first replica creates the group, exactly once; the others join when its
             // leader reaches them.
-            if entry.replicas.first() == Some(&node_id) {
+            if initial_map && entry.replicas.first() == Some(&node_id) {
                 let voters: BTreeMap<u64, String> = entry
                     .replicas
                     .iter()
@@ -450,7 +480,10 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     let shards = futures::future::try_join_all(starts).await?;
     readiness.waiting_for("waiting for every shard held here to have a leader");
     for shard in &shards {
-        shard.group().wait_for_leader(LEADER_WAIT).await?;
+        // A replica still being moved here may not have heard from its leader yet.
+        if !moving_here.contains(&shard.id()) {
+            shard.group().wait_for_leader(LEADER_WAIT).await?;
+        }
     }
     // Ready means caught up: after a crash the applied index may trail the durable log, and
     // on a single node a stale read must not miss an acknowledged write once /readyz says
@@ -466,15 +499,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
             }
         }
     }
-    let mut groups = vec![meta_group];
-    groups.extend(shards.iter().map(|s| s.group().clone()));
 
-    tasks.spawn(shoal_replication::run_expiry_collector(
-        shards.clone(),
-        config.server.expiry_interval,
-        config.server.expiry_batch,
-        cancel.clone(),
-    ));
     let directory = match &membership {
         Some(membership) => cluster::directory_from_gossip(membership),
         None => Arc::new(Directory::default()),
@@ -490,6 +515,13 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         directory,
     }));
     let _ = cell.set(dataplane.clone());
+    let collector_dataplane = dataplane.clone();
+    tasks.spawn(shoal_replication::run_expiry_collector(
+        move || collector_dataplane.hosted_shards(),
+        config.server.expiry_interval,
+        config.server.expiry_batch,
+        cancel.clone(),
+    ));
     if let Some(membership) = &membership {
         cluster::refresh_directory(membership, &dataplane);
         tasks.spawn(cluster::run_background(
@@ -501,6 +533,13 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
                 voters_wanted: config.cluster.raft.voters as usize,
                 interval: config.cluster.discovery.gossip_interval,
                 balance_leaders: config.cluster.rebalance.balance_leaders,
+                placement: gateway_settings.placement.clone(),
+                replicas: cluster::ReplicaFactory {
+                    transport: transport.clone(),
+                    storage: storage.clone(),
+                    settings: settings.clone(),
+                    clock: clock.clone(),
+                },
             },
             cancel.clone(),
         ));
@@ -523,14 +562,13 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     });
     readiness.waiting_for("");
     readiness.set_ready(true);
-    tracing::info!(node_id, %client_address, %admin_address, internal = %identity.internal_address, shards = dataplane.hosted_shards().count(), "node ready");
+    tracing::info!(node_id, %client_address, %admin_address, internal = %identity.internal_address, shards = dataplane.hosted_shards().len(), "node ready");
     Ok(RunningNode {
         node_id,
         client_address,
         admin_address,
         internal_address: internal_bound,
         dataplane,
-        groups,
         storage,
         membership,
         identity,

@@ -80,6 +80,7 @@ async fn invalid_requests_are_rejected_and_change_nothing() {
     let keys: u64 = node
         .dataplane()
         .hosted_shards()
+        .into_iter()
         .map(|s| s.key_count().unwrap())
         .sum();
     assert_eq!(keys, 1);

@@ -14,7 +14,12 @@ use support::wait_for;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_fourth() {
-    let mut cluster = ProcessCluster::start(3, ClusterShape::default());
+    // Moves start only on command here, so the plan can be looked at before it runs.
+    let shape = ClusterShape {
+        auto_rebalance: false,
+        ..ClusterShape::default()
+    };
+    let mut cluster = ProcessCluster::start(3, shape);
     let clients = [
         cluster.node(1).client().await,
         cluster.node(2).client().await,
@@ -94,12 +99,12 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
     );
     let fourth_client = fourth.client().await;
     let status = wait_for(
-        "node 4 registered as a meta learner",
+        "node 4 registered as a meta learner, live and ready",
         Duration::from_secs(30),
         || async {
             let status = clients[0].status().await.ok()?;
             let node = status.nodes.iter().find(|n| n.node_id == 4)?;
-            (node.meta_learner && node.live).then_some(status)
+            (node.meta_learner && node.live && node.ready).then_some(status)
         },
     )
     .await;
@@ -125,12 +130,32 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
     assert!(planned.status.success(), "{text}");
     assert!(text.contains("12 move(s) planned"), "{text}");
     assert!(text.contains("4: 0->12"), "{text}");
-    let refused = shoal(&["cluster", "rebalance", "--endpoint", &endpoint]);
-    assert!(!refused.status.success());
-    assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("--dry-run` prints the plan"),
-        "{refused:?}"
-    );
+    // Without --dry-run the first wave starts (this cluster does not rebalance by itself),
+    // one move per source and target node: with one target, one move.
+    let started = shoal(&["cluster", "rebalance", "--endpoint", &endpoint]);
+    let text = String::from_utf8_lossy(&started.stdout);
+    assert!(started.status.success(), "{text}");
+    assert!(text.contains("(started)"), "{text}");
+    // The move completes: node 4 then holds a replica, and the moves list is empty.
+    wait_for(
+        "the started move to finish",
+        Duration::from_secs(60),
+        || async {
+            let moves = clients[0].moves().await.ok()?;
+            let map = clients[0].shard_map().await.ok()?;
+            let held = map
+                .shards
+                .iter()
+                .filter(|s| s.replicas.iter().any(|r| r.node_id == 4))
+                .count();
+            (moves.moves.is_empty() && moves.finished == 1 && held == 1).then_some(())
+        },
+    )
+    .await;
+    let listed = shoal(&["cluster", "moves", "--endpoint", &endpoint]);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(text.contains("0 move(s) in flight; 1 finished"), "{text}");
+    wait_for_convergence(&clients[0], Duration::from_secs(30)).await;
 }
 
 /// Regression (chaos seed 1, see docs/robustness.md): with more bootstrap nodes than meta

@@ -45,6 +45,7 @@ async fn concurrent_writes_across_shards_share_fsyncs() {
     let touched_shards = node
         .dataplane()
         .hosted_shards()
+        .into_iter()
         .filter(|s| s.key_count().unwrap() > 0)
         .count();
     assert!(

@@ -131,6 +131,7 @@ async fn ttl_expires_keys_and_touch_extends_or_clears_it() {
         || async {
             let keys: u64 = dataplane
                 .hosted_shards()
+                .into_iter()
                 .map(|s| s.key_count().unwrap())
                 .sum();
             (keys == 1).then_some(())

@@ -28,7 +28,7 @@ async fn log_is_compacted_after_snapshot_threshold_and_state_survives_restart() 
             .await
             .unwrap();
     }
-    let shard = node.dataplane().hosted_shards().next().unwrap().clone();
+    let shard = node.dataplane().hosted_shards().into_iter().next().unwrap();
     let status =
         wait_for(
             "a snapshot and a purged log",
@@ -75,7 +75,7 @@ async fn log_is_compacted_after_snapshot_threshold_and_state_survives_restart() 
             .expect("key survives restart");
         assert_eq!(read.value, format!("v{i}").as_bytes());
     }
-    let status = node.dataplane().hosted_shards().next().unwrap().status();
+    let status = node.dataplane().hosted_shards()[0].status();
     assert!(
         status.snapshot_index >= 300,
         "the snapshot is still known after restart: {status:?}"

@@ -1,7 +1,10 @@
 //! What one node serves: its meta group handle, the shard map it applied, and the shard
-//! replicas it hosts. The gateway routes every request through this.
+//! replicas it hosts. The gateway routes every request through this. Both the map and the
+//! hosted replicas change while the node runs (replica moves): readers take a consistent
+//! view of the two at once.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use shoal_consensus::{Storage, Transport};
 use shoal_shardmap::{ShardEntry, ShardId, ShardMap};
@@ -11,18 +14,26 @@ use crate::error::ReplicationError;
 use crate::meta::Meta;
 use crate::shard::Shard;
 
-/// The node's data plane.
+/// The shard map this node applied and the replicas it hosts, as one view.
 #[derive(Debug, Clone)]
+pub struct Hosting {
+    pub shard_map: Arc<ShardMap>,
+    /// Replicas hosted here, by shard id.
+    pub shards: BTreeMap<ShardId, Shard>,
+}
+
+/// The node's data plane.
+#[derive(Debug)]
 pub struct Dataplane {
     node_id: u64,
     node_name: String,
     meta: Meta,
-    shard_map: ShardMap,
-    /// Replicas hosted here, indexed by shard id (`None` = not hosted on this node).
-    shards: Vec<Option<Shard>>,
+    hosting: RwLock<Arc<Hosting>>,
     storage: Storage,
     transport: Arc<Transport>,
     directory: Arc<Directory>,
+    /// Why moves are not progressing, by move id (kept by the placement driver).
+    move_notes: Mutex<BTreeMap<u64, String>>,
 }
 
 /// Everything a [`Dataplane`] is made of.
@@ -40,21 +51,48 @@ pub struct DataplaneParts {
 
 impl Dataplane {
     pub fn new(parts: DataplaneParts) -> Dataplane {
-        let mut shards = vec![None; parts.shard_map.shards.len()];
-        for shard in parts.hosted {
-            let index = shard.id().0 as usize;
-            shards[index] = Some(shard);
-        }
+        let shards = parts.hosted.into_iter().map(|s| (s.id(), s)).collect();
         Dataplane {
             node_id: parts.node_id,
             node_name: parts.node_name,
             meta: parts.meta,
-            shard_map: parts.shard_map,
-            shards,
+            hosting: RwLock::new(Arc::new(Hosting {
+                shard_map: Arc::new(parts.shard_map),
+                shards,
+            })),
             storage: parts.storage,
             transport: parts.transport,
             directory: parts.directory,
+            move_notes: Mutex::default(),
         }
+    }
+
+    /// The current map and hosted replicas.
+    pub fn hosting(&self) -> Arc<Hosting> {
+        self.hosting.read().expect("hosting poisoned").clone()
+    }
+
+    /// Replaces the view (the node's reconciler, after the meta group changed the map or
+    /// a replica was started or removed here).
+    pub fn set_hosting(&self, hosting: Hosting) {
+        *self.hosting.write().expect("hosting poisoned") = Arc::new(hosting);
+    }
+
+    /// Records (or with `None` clears) why move `id` is not progressing.
+    pub fn set_move_note(&self, id: u64, note: Option<String>) {
+        let mut notes = self.move_notes.lock().expect("notes poisoned");
+        match note {
+            Some(note) => notes.insert(id, note),
+            None => notes.remove(&id),
+        };
+    }
+
+    pub fn move_note(&self, id: u64) -> Option<String> {
+        self.move_notes
+            .lock()
+            .expect("notes poisoned")
+            .get(&id)
+            .cloned()
     }
 
     pub fn transport(&self) -> &Arc<Transport> {
@@ -65,14 +103,24 @@ impl Dataplane {
         &self.directory
     }
 
-    /// The shard-map entry owning `key`.
-    pub fn entry_for_key(&self, key: &[u8]) -> &ShardEntry {
-        self.shard_map.shard_for_key(key)
+    /// The shard owning `key`.
+    pub fn shard_id_for_key(&self, key: &[u8]) -> ShardId {
+        self.hosting().shard_map.shard_for_key(key).id
+    }
+
+    /// The shard-map entry of `shard`.
+    pub fn entry(&self, shard: ShardId) -> Option<ShardEntry> {
+        self.hosting()
+            .shard_map
+            .shards
+            .iter()
+            .find(|e| e.id == shard)
+            .cloned()
     }
 
     /// The local replica of `shard`, if this node hosts one.
-    pub fn hosted(&self, shard: ShardId) -> Option<&Shard> {
-        self.shards.get(shard.0 as usize).and_then(Option::as_ref)
+    pub fn hosted(&self, shard: ShardId) -> Option<Shard> {
+        self.hosting().shards.get(&shard).cloned()
     }
 
     /// The current leader of `shard` as far as this node knows: its own replica's view, or
@@ -101,8 +149,8 @@ impl Dataplane {
         &self.meta
     }
 
-    pub fn shard_map(&self) -> &ShardMap {
-        &self.shard_map
+    pub fn shard_map(&self) -> Arc<ShardMap> {
+        self.hosting().shard_map.clone()
     }
 
     pub fn storage(&self) -> &Storage {
@@ -110,24 +158,28 @@ impl Dataplane {
     }
 
     /// Replicas hosted on this node, in shard order.
-    pub fn hosted_shards(&self) -> impl Iterator<Item = &Shard> {
-        self.shards.iter().flatten()
+    pub fn hosted_shards(&self) -> Vec<Shard> {
+        self.hosting().shards.values().cloned().collect()
     }
 
     /// The local replica of the shard owning `key`.
-    pub fn shard_for_key(&self, key: &[u8]) -> Result<&Shard, ReplicationError> {
-        let ShardId(id) = self.shard_map.shard_for_key(key).id;
-        self.shards
-            .get(id as usize)
-            .and_then(Option::as_ref)
-            .ok_or(ReplicationError::WrongShard { shard: id })
+    pub fn shard_for_key(&self, key: &[u8]) -> Result<Shard, ReplicationError> {
+        let hosting = self.hosting();
+        let id = hosting.shard_map.shard_for_key(key).id;
+        hosting
+            .shards
+            .get(&id)
+            .cloned()
+            .ok_or(ReplicationError::WrongShard { shard: id.0 })
     }
 
     /// True when the meta group and every hosted shard have a leader.
     pub fn is_ready(&self) -> bool {
         self.meta.group().leader().is_some()
             && self
-                .hosted_shards()
+                .hosting()
+                .shards
+                .values()
                 .all(|shard| shard.group().leader().is_some())
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 use crate::meta::NodeState;
 
@@ -35,13 +36,33 @@ pub struct PeerInfo {
 #[derive(Debug, Default)]
 pub struct Directory {
     peers: RwLock<BTreeMap<u64, PeerInfo>>,
+    /// Since when each node not seen alive has been down, as observed by this node.
+    down_since: RwLock<BTreeMap<u64, Instant>>,
 }
 
 impl Directory {
     /// Replaces the whole view.
     pub fn replace(&self, peers: impl IntoIterator<Item = PeerInfo>) {
-        let peers = peers.into_iter().map(|peer| (peer.node_id, peer)).collect();
+        let peers: BTreeMap<u64, PeerInfo> =
+            peers.into_iter().map(|peer| (peer.node_id, peer)).collect();
+        {
+            let mut down = self.down_since.write().expect("directory poisoned");
+            down.retain(|id, _| peers.get(id).is_some_and(|p| !p.live));
+            for peer in peers.values().filter(|p| !p.live) {
+                down.entry(peer.node_id).or_insert_with(Instant::now);
+            }
+        }
         *self.peers.write().expect("directory poisoned") = peers;
+    }
+
+    /// How long `node_id` has been down as far as this node has watched (None: up, or
+    /// unknown).
+    pub fn down_for(&self, node_id: u64) -> Option<Duration> {
+        self.down_since
+            .read()
+            .expect("directory poisoned")
+            .get(&node_id)
+            .map(Instant::elapsed)
     }
 
     pub fn get(&self, node_id: u64) -> Option<PeerInfo> {

@@ -14,7 +14,7 @@ pub mod meta;
 mod shard;
 
 pub use clock::Clock;
-pub use dataplane::{Dataplane, DataplaneParts};
+pub use dataplane::{Dataplane, DataplaneParts, Hosting};
 pub use directory::{Directory, PeerInfo};
 pub use error::{ErrorCode, ReplicationError};
 pub use kv::KvMachine;

@@ -228,14 +228,14 @@ fn unexpected(operation: &str, response: &KvResponse) -> ReplicationError {
 /// Runs the expiry collector for `shards` until `cancel` fires: every `interval`, each shard
 /// this node leads proposes a batch of removals; a full batch is followed at once by another.
 pub async fn run_expiry_collector(
-    shards: Vec<Shard>,
+    shards: impl Fn() -> Vec<Shard>,
     interval: Duration,
     batch: usize,
     cancel: tokio_util::sync::CancellationToken,
 ) {
     loop {
         let mut busy = false;
-        for shard in &shards {
+        for shard in &shards() {
             match shard.collect_expired(batch).await {
                 Ok(found) => busy |= found >= batch,
                 Err(error) => {

@@ -310,15 +310,29 @@ impl Storage {
         &self.inner.snapshot_dir
     }
 
-    /// A fresh path for a snapshot being received from a peer (`.snap.tmp`: never mistaken
-    /// for a finished snapshot).
-    pub(crate) fn incoming_snapshot_path(&self, group: u64) -> PathBuf {
-        let unique = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+    /// Where the bytes of snapshot `snapshot_id` of `group` received so far are kept, so a
+    /// broken transfer resumes instead of starting over.
+    pub(crate) fn partial_snapshot_path(&self, group: u64, snapshot_id: &str) -> PathBuf {
+        let id = xxhash_rust::xxh3::xxh3_64(snapshot_id.as_bytes());
         self.inner
             .snapshot_dir
-            .join(format!("incoming-{group}-{unique}.snap.tmp"))
+            .join(format!("incoming-{group}-{id:016x}.partial"))
+    }
+
+    /// Deletes partial snapshots of `group` other than `keep`.
+    pub(crate) fn remove_other_partials(&self, group: u64, keep: &Path) {
+        let prefix = format!("incoming-{group}-");
+        let Ok(dir) = std::fs::read_dir(&self.inner.snapshot_dir) else {
+            return;
+        };
+        for entry in dir.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with(&prefix) && name.ends_with(".partial") && path != keep {
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 
     /// The overlay of applied-but-uncommitted state of `group` (created on first use).
@@ -330,6 +344,56 @@ impl Storage {
             .entry(group)
             .or_default()
             .clone()
+    }
+
+    /// Deletes everything of `group` on this node: its log, vote and bookkeeping, its
+    /// state-machine data, its snapshots. For a replica moved away; the group must be shut
+    /// down first. Durable when it returns.
+    pub async fn delete_group(&self, group: u64) -> io::Result<()> {
+        self.log_writer()
+            .call(true, move |tables| {
+                tables
+                    .log
+                    .retain_in((group, 0u64)..=(group, u64::MAX), |_, _| false)
+                    .map_err(io::Error::other)?;
+                tables
+                    .raft_state
+                    .retain_in((group, 0u8)..=(group, u8::MAX), |_, _| false)
+                    .map_err(io::Error::other)
+            })
+            .await?;
+        self.state_writer()
+            .call(true, move |tables| {
+                tables
+                    .data
+                    .retain_in((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]), |_, _| {
+                        false
+                    })
+                    .map_err(io::Error::other)?;
+                tables
+                    .machine_state
+                    .retain_in((group, 0u8)..=(group, u8::MAX), |_, _| false)
+                    .map_err(io::Error::other)
+            })
+            .await?;
+        self.inner
+            .overlays
+            .lock()
+            .expect("overlay registry poisoned")
+            .remove(&group);
+        let prefix = format!("group-{group}-");
+        if let Ok(dir) = std::fs::read_dir(self.snapshot_dir()) {
+            for entry in dir.flatten() {
+                if entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix))
+                {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Current writer counters.

@@ -61,6 +61,12 @@ pub struct ClusterShape {
     pub shards: u32,
     pub snapshot_threshold: u64,
     pub trailing_logs: u64,
+    /// `cluster.rebalance.auto`: the placement driver starts moves by itself.
+    pub auto_rebalance: bool,
+    /// `cluster.failure.replace_after`.
+    pub replace_after: Duration,
+    /// `cluster.rebalance.max_rate`.
+    pub max_rate: &'static str,
 }
 
 impl Default for ClusterShape {
@@ -71,6 +77,9 @@ impl Default for ClusterShape {
             shards: 16,
             snapshot_threshold: 10_000,
             trailing_logs: 1_000,
+            auto_rebalance: true,
+            replace_after: Duration::from_secs(60),
+            max_rate: "20Mbps",
         }
     }
 }
@@ -102,6 +111,9 @@ pub fn node_config(
     config.cluster.data.shards = shape.shards;
     config.cluster.raft.snapshot_threshold = shape.snapshot_threshold;
     config.cluster.raft.trailing_logs = shape.trailing_logs;
+    config.cluster.rebalance.auto = shape.auto_rebalance;
+    config.cluster.rebalance.max_rate = shape.max_rate.to_owned();
+    config.cluster.failure.replace_after = shape.replace_after;
     config
 }
 

@@ -34,6 +34,9 @@ pub struct SnapshotHeader {
     /// Size of the snapshot file in bytes.
     #[prost(uint64, tag = "6")]
     pub total_bytes: u64,
+    /// Where this stream starts in the file: 0, or what SnapshotOffset answered (resume).
+    #[prost(uint64, tag = "7")]
+    pub offset: u64,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SnapshotChunk {
@@ -221,7 +224,8 @@ pub mod raft_client {
                 .insert(GrpcMethod::new("shoal.internal.v1.Raft", "TransferLeader"));
             self.inner.unary(req, path, codec).await
         }
-        /// A whole snapshot of one group: the first chunk carries the header.
+        /// A whole snapshot of one group, or its rest from `SnapshotHeader.offset` on: the first
+        /// chunk carries the header.
         pub async fn install_snapshot(
             &mut self,
             request: impl tonic::IntoStreamingRequest<Message = super::SnapshotChunk>,
@@ -242,6 +246,29 @@ pub mod raft_client {
             req.extensions_mut()
                 .insert(GrpcMethod::new("shoal.internal.v1.Raft", "InstallSnapshot"));
             self.inner.client_streaming(req, path, codec).await
+        }
+        /// How many bytes of a snapshot (payload: its snapshot id) this node already holds from
+        /// an earlier, broken transfer; the sender resumes from there.
+        pub async fn snapshot_offset(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RaftRequest>,
+        ) -> std::result::Result<tonic::Response<super::RaftReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.internal.v1.Raft/SnapshotOffset",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.internal.v1.Raft", "SnapshotOffset"));
+            self.inner.unary(req, path, codec).await
         }
     }
 }
@@ -274,10 +301,17 @@ pub mod raft_server {
             &self,
             request: tonic::Request<super::RaftRequest>,
         ) -> std::result::Result<tonic::Response<super::RaftReply>, tonic::Status>;
-        /// A whole snapshot of one group: the first chunk carries the header.
+        /// A whole snapshot of one group, or its rest from `SnapshotHeader.offset` on: the first
+        /// chunk carries the header.
         async fn install_snapshot(
             &self,
             request: tonic::Request<tonic::Streaming<super::SnapshotChunk>>,
+        ) -> std::result::Result<tonic::Response<super::RaftReply>, tonic::Status>;
+        /// How many bytes of a snapshot (payload: its snapshot id) this node already holds from
+        /// an earlier, broken transfer; the sender resumes from there.
+        async fn snapshot_offset(
+            &self,
+            request: tonic::Request<super::RaftRequest>,
         ) -> std::result::Result<tonic::Response<super::RaftReply>, tonic::Status>;
     }
     #[derive(Debug)]
@@ -571,6 +605,49 @@ pub mod raft_server {
                                 max_encoding_message_size,
                             );
                         let res = grpc.client_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.internal.v1.Raft/SnapshotOffset" => {
+                    #[allow(non_camel_case_types)]
+                    struct SnapshotOffsetSvc<T: Raft>(pub Arc<T>);
+                    impl<T: Raft> tonic::server::UnaryService<super::RaftRequest>
+                    for SnapshotOffsetSvc<T> {
+                        type Response = super::RaftReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RaftRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Raft>::snapshot_offset(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = SnapshotOffsetSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
                         Ok(res)
                     };
                     Box::pin(fut)

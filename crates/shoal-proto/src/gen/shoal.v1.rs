@@ -895,6 +895,162 @@ pub struct DrainNodeResponse {
     #[prost(enumeration = "NodeState", tag = "3")]
     pub state: i32,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DecommissionNodeRequest {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DecommissionNodeResponse {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(enumeration = "NodeState", tag = "2")]
+    pub previous_state: i32,
+    /// Replicas the node holds, all of which will move away.
+    #[prost(uint32, tag = "3")]
+    pub replicas_to_move: u32,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RebalanceRequest {
+    #[prost(bool, tag = "1")]
+    pub dry_run: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PlannedMove {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+    /// 0 when the shard lacks a replica (nothing is given up).
+    #[prost(uint64, tag = "2")]
+    pub from_node: u64,
+    #[prost(uint64, tag = "3")]
+    pub to_node: u64,
+    #[prost(string, tag = "4")]
+    pub reason: ::prost::alloc::string::String,
+    /// Started now (false: planned only, or waiting for a free source/target).
+    #[prost(bool, tag = "5")]
+    pub started: bool,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RebalanceResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub moves: ::prost::alloc::vec::Vec<PlannedMove>,
+    /// Shards no valid placement exists for, with the reason.
+    #[prost(string, repeated, tag = "2")]
+    pub stuck: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Moves already in flight.
+    #[prost(uint32, tag = "3")]
+    pub in_flight: u32,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListMovesRequest {}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct MoveStatus {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
+    #[prost(uint32, tag = "2")]
+    pub shard_id: u32,
+    #[prost(uint64, tag = "3")]
+    pub from_node: u64,
+    #[prost(uint64, tag = "4")]
+    pub to_node: u64,
+    #[prost(string, tag = "5")]
+    pub reason: ::prost::alloc::string::String,
+    /// add-learner, catch-up, promote or remove-old.
+    #[prost(string, tag = "6")]
+    pub step: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "7")]
+    pub started_at_ms: u64,
+    #[prost(uint64, tag = "8")]
+    pub step_started_at_ms: u64,
+    /// Snapshot bytes the target holds and the snapshot's size; 0/0 when no snapshot is being
+    /// sent right now.
+    #[prost(uint64, tag = "9")]
+    pub bytes_sent: u64,
+    #[prost(uint64, tag = "10")]
+    pub bytes_total: u64,
+    #[prost(double, tag = "11")]
+    pub bytes_per_second: f64,
+    /// Seconds until the snapshot is through at the current rate; 0 when unknown.
+    #[prost(double, tag = "12")]
+    pub eta_seconds: f64,
+    /// The target's log position against the leader's.
+    #[prost(uint64, tag = "13")]
+    pub target_matched_index: u64,
+    #[prost(uint64, tag = "14")]
+    pub leader_last_index: u64,
+    /// Why the move is not progressing, when it is not.
+    #[prost(string, tag = "15")]
+    pub stuck_reason: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListMovesResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub moves: ::prost::alloc::vec::Vec<MoveStatus>,
+    #[prost(uint64, tag = "2")]
+    pub finished: u64,
+    #[prost(uint64, tag = "3")]
+    pub aborted: u64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ChangeShardReplicasRequest {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+    #[prost(oneof = "change_shard_replicas_request::Change", tags = "2, 3, 4")]
+    pub change: ::core::option::Option<change_shard_replicas_request::Change>,
+}
+/// Nested message and enum types in `ChangeShardReplicasRequest`.
+pub mod change_shard_replicas_request {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Change {
+        /// Add a learner (receives the log, does not vote).
+        #[prost(message, tag = "2")]
+        AddLearner(super::ReplicaNode),
+        /// Make exactly these nodes the voters (joint consensus).
+        #[prost(message, tag = "3")]
+        SetVoters(super::VoterSet),
+        /// Remove a member that is not a voter.
+        #[prost(uint64, tag = "4")]
+        RemoveLearner(u64),
+    }
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReplicaNode {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(string, tag = "2")]
+    pub internal_address: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct VoterSet {
+    #[prost(uint64, repeated, tag = "1")]
+    pub voters: ::prost::alloc::vec::Vec<u64>,
+}
+#[derive(Clone, Copy, PartialEq, ::prost::Message)]
+pub struct ReplicaProgress {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    #[prost(bool, tag = "2")]
+    pub voter: bool,
+    /// Last log index the leader knows this member holds; absent when unknown.
+    #[prost(uint64, optional, tag = "3")]
+    pub matched_index: ::core::option::Option<u64>,
+    /// A snapshot being sent to this member: bytes it holds, total, rate.
+    #[prost(uint64, tag = "4")]
+    pub snapshot_bytes_sent: u64,
+    #[prost(uint64, tag = "5")]
+    pub snapshot_bytes_total: u64,
+    #[prost(double, tag = "6")]
+    pub snapshot_bytes_per_second: f64,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ChangeShardReplicasResponse {
+    #[prost(uint64, tag = "1")]
+    pub leader_id: u64,
+    #[prost(uint64, tag = "2")]
+    pub last_log_index: u64,
+    #[prost(message, repeated, tag = "3")]
+    pub members: ::prost::alloc::vec::Vec<ReplicaProgress>,
+}
 /// Lifecycle state of a node in the cluster registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -1183,6 +1339,110 @@ pub mod cluster_client {
                 .insert(GrpcMethod::new("shoal.v1.Cluster", "DrainNode"));
             self.inner.unary(req, path, codec).await
         }
+        /// Decommissions a node: every replica it holds moves to other nodes, then it leaves the
+        /// meta group. Refused, with the reason, when the other nodes cannot hold
+        /// replication_factor replicas of every shard.
+        pub async fn decommission_node(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DecommissionNodeRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DecommissionNodeResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/DecommissionNode",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "DecommissionNode"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Plans the replica moves that balance the cluster and, unless dry_run, starts them (the
+        /// placement driver also starts them by itself when cluster.rebalance.auto is on).
+        pub async fn rebalance(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RebalanceRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RebalanceResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/Rebalance",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "Rebalance"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Replica moves in flight: step, bytes, rate, ETA, and why a stuck one is stuck.
+        pub async fn list_moves(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListMovesRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListMovesResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/ListMoves",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "ListMoves"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// One shard's replica set as its leader sees it, optionally changed first. Used by the
+        /// placement driver to carry out moves step by step; every change is idempotent.
+        pub async fn change_shard_replicas(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ChangeShardReplicasRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ChangeShardReplicasResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/ChangeShardReplicas",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "ChangeShardReplicas"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1236,6 +1496,42 @@ pub mod cluster_server {
             request: tonic::Request<super::DrainNodeRequest>,
         ) -> std::result::Result<
             tonic::Response<super::DrainNodeResponse>,
+            tonic::Status,
+        >;
+        /// Decommissions a node: every replica it holds moves to other nodes, then it leaves the
+        /// meta group. Refused, with the reason, when the other nodes cannot hold
+        /// replication_factor replicas of every shard.
+        async fn decommission_node(
+            &self,
+            request: tonic::Request<super::DecommissionNodeRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DecommissionNodeResponse>,
+            tonic::Status,
+        >;
+        /// Plans the replica moves that balance the cluster and, unless dry_run, starts them (the
+        /// placement driver also starts them by itself when cluster.rebalance.auto is on).
+        async fn rebalance(
+            &self,
+            request: tonic::Request<super::RebalanceRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RebalanceResponse>,
+            tonic::Status,
+        >;
+        /// Replica moves in flight: step, bytes, rate, ETA, and why a stuck one is stuck.
+        async fn list_moves(
+            &self,
+            request: tonic::Request<super::ListMovesRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListMovesResponse>,
+            tonic::Status,
+        >;
+        /// One shard's replica set as its leader sees it, optionally changed first. Used by the
+        /// placement driver to carry out moves step by step; every change is idempotent.
+        async fn change_shard_replicas(
+            &self,
+            request: tonic::Request<super::ChangeShardReplicasRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ChangeShardReplicasResponse>,
             tonic::Status,
         >;
     }
@@ -1520,6 +1816,182 @@ pub mod cluster_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = DrainNodeSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/DecommissionNode" => {
+                    #[allow(non_camel_case_types)]
+                    struct DecommissionNodeSvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::DecommissionNodeRequest>
+                    for DecommissionNodeSvc<T> {
+                        type Response = super::DecommissionNodeResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DecommissionNodeRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::decommission_node(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DecommissionNodeSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/Rebalance" => {
+                    #[allow(non_camel_case_types)]
+                    struct RebalanceSvc<T: Cluster>(pub Arc<T>);
+                    impl<T: Cluster> tonic::server::UnaryService<super::RebalanceRequest>
+                    for RebalanceSvc<T> {
+                        type Response = super::RebalanceResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RebalanceRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::rebalance(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RebalanceSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/ListMoves" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListMovesSvc<T: Cluster>(pub Arc<T>);
+                    impl<T: Cluster> tonic::server::UnaryService<super::ListMovesRequest>
+                    for ListMovesSvc<T> {
+                        type Response = super::ListMovesResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListMovesRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::list_moves(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListMovesSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/ChangeShardReplicas" => {
+                    #[allow(non_camel_case_types)]
+                    struct ChangeShardReplicasSvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::ChangeShardReplicasRequest>
+                    for ChangeShardReplicasSvc<T> {
+                        type Response = super::ChangeShardReplicasResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ChangeShardReplicasRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::change_shard_replicas(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ChangeShardReplicasSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -1,3 +1,284 @@
+impl serde::Serialize for ChangeShardReplicasRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.shard_id != 0 {
+            len += 1;
+        }
+        if self.change.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ChangeShardReplicasRequest", len)?;
+        if self.shard_id != 0 {
+            struct_ser.serialize_field("shardId", &self.shard_id)?;
+        }
+        if let Some(v) = self.change.as_ref() {
+            match v {
+                change_shard_replicas_request::Change::AddLearner(v) => {
+                    struct_ser.serialize_field("addLearner", v)?;
+                }
+                change_shard_replicas_request::Change::SetVoters(v) => {
+                    struct_ser.serialize_field("setVoters", v)?;
+                }
+                change_shard_replicas_request::Change::RemoveLearner(v) => {
+                    #[allow(clippy::needless_borrow)]
+                    #[allow(clippy::needless_borrows_for_generic_args)]
+                    struct_ser.serialize_field("removeLearner", ToString::to_string(&v).as_str())?;
+                }
+            }
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ChangeShardReplicasRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shard_id",
+            "shardId",
+            "add_learner",
+            "addLearner",
+            "set_voters",
+            "setVoters",
+            "remove_learner",
+            "removeLearner",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ShardId,
+            AddLearner,
+            SetVoters,
+            RemoveLearner,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "addLearner" | "add_learner" => Ok(GeneratedField::AddLearner),
+                            "setVoters" | "set_voters" => Ok(GeneratedField::SetVoters),
+                            "removeLearner" | "remove_learner" => Ok(GeneratedField::RemoveLearner),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ChangeShardReplicasRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ChangeShardReplicasRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ChangeShardReplicasRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shard_id__ = None;
+                let mut change__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::AddLearner => {
+                            if change__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("addLearner"));
+                            }
+                            change__ = map_.next_value::<::std::option::Option<_>>()?.map(change_shard_replicas_request::Change::AddLearner)
+;
+                        }
+                        GeneratedField::SetVoters => {
+                            if change__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("setVoters"));
+                            }
+                            change__ = map_.next_value::<::std::option::Option<_>>()?.map(change_shard_replicas_request::Change::SetVoters)
+;
+                        }
+                        GeneratedField::RemoveLearner => {
+                            if change__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("removeLearner"));
+                            }
+                            change__ = map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| change_shard_replicas_request::Change::RemoveLearner(x.0));
+                        }
+                    }
+                }
+                Ok(ChangeShardReplicasRequest {
+                    shard_id: shard_id__.unwrap_or_default(),
+                    change: change__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ChangeShardReplicasRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ChangeShardReplicasResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.leader_id != 0 {
+            len += 1;
+        }
+        if self.last_log_index != 0 {
+            len += 1;
+        }
+        if !self.members.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ChangeShardReplicasResponse", len)?;
+        if self.leader_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("leaderId", ToString::to_string(&self.leader_id).as_str())?;
+        }
+        if self.last_log_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lastLogIndex", ToString::to_string(&self.last_log_index).as_str())?;
+        }
+        if !self.members.is_empty() {
+            struct_ser.serialize_field("members", &self.members)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ChangeShardReplicasResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "leader_id",
+            "leaderId",
+            "last_log_index",
+            "lastLogIndex",
+            "members",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            LeaderId,
+            LastLogIndex,
+            Members,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "leaderId" | "leader_id" => Ok(GeneratedField::LeaderId),
+                            "lastLogIndex" | "last_log_index" => Ok(GeneratedField::LastLogIndex),
+                            "members" => Ok(GeneratedField::Members),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ChangeShardReplicasResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ChangeShardReplicasResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ChangeShardReplicasResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut leader_id__ = None;
+                let mut last_log_index__ = None;
+                let mut members__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::LeaderId => {
+                            if leader_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leaderId"));
+                            }
+                            leader_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LastLogIndex => {
+                            if last_log_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastLogIndex"));
+                            }
+                            last_log_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Members => {
+                            if members__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("members"));
+                            }
+                            members__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ChangeShardReplicasResponse {
+                    leader_id: leader_id__.unwrap_or_default(),
+                    last_log_index: last_log_index__.unwrap_or_default(),
+                    members: members__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ChangeShardReplicasResponse", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for Consistency {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -67,6 +348,238 @@ impl<'de> serde::Deserialize<'de> for Consistency {
             }
         }
         deserializer.deserialize_any(GeneratedVisitor)
+    }
+}
+impl serde::Serialize for DecommissionNodeRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.DecommissionNodeRequest", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for DecommissionNodeRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = DecommissionNodeRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.DecommissionNodeRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<DecommissionNodeRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(DecommissionNodeRequest {
+                    node_id: node_id__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.DecommissionNodeRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for DecommissionNodeResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if self.previous_state != 0 {
+            len += 1;
+        }
+        if self.replicas_to_move != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.DecommissionNodeResponse", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if self.previous_state != 0 {
+            let v = NodeState::try_from(self.previous_state)
+                .map_err(|_| serde::ser::Error::custom(format!("Invalid variant {}", self.previous_state)))?;
+            struct_ser.serialize_field("previousState", &v)?;
+        }
+        if self.replicas_to_move != 0 {
+            struct_ser.serialize_field("replicasToMove", &self.replicas_to_move)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for DecommissionNodeResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "previous_state",
+            "previousState",
+            "replicas_to_move",
+            "replicasToMove",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            PreviousState,
+            ReplicasToMove,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "previousState" | "previous_state" => Ok(GeneratedField::PreviousState),
+                            "replicasToMove" | "replicas_to_move" => Ok(GeneratedField::ReplicasToMove),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = DecommissionNodeResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.DecommissionNodeResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<DecommissionNodeResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut previous_state__ = None;
+                let mut replicas_to_move__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::PreviousState => {
+                            if previous_state__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("previousState"));
+                            }
+                            previous_state__ = Some(map_.next_value::<NodeState>()? as i32);
+                        }
+                        GeneratedField::ReplicasToMove => {
+                            if replicas_to_move__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("replicasToMove"));
+                            }
+                            replicas_to_move__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(DecommissionNodeResponse {
+                    node_id: node_id__.unwrap_or_default(),
+                    previous_state: previous_state__.unwrap_or_default(),
+                    replicas_to_move: replicas_to_move__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.DecommissionNodeResponse", FIELDS, GeneratedVisitor)
     }
 }
 impl serde::Serialize for DeleteRequest {
@@ -1368,6 +1881,210 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
         deserializer.deserialize_struct("shoal.v1.GroupStatus", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for ListMovesRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let len = 0;
+        let struct_ser = serializer.serialize_struct("shoal.v1.ListMovesRequest", len)?;
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListMovesRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                            Err(serde::de::Error::unknown_field(value, FIELDS))
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ListMovesRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ListMovesRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ListMovesRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                while map_.next_key::<GeneratedField>()?.is_some() {
+                    let _ = map_.next_value::<serde::de::IgnoredAny>()?;
+                }
+                Ok(ListMovesRequest {
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ListMovesRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ListMovesResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.moves.is_empty() {
+            len += 1;
+        }
+        if self.finished != 0 {
+            len += 1;
+        }
+        if self.aborted != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ListMovesResponse", len)?;
+        if !self.moves.is_empty() {
+            struct_ser.serialize_field("moves", &self.moves)?;
+        }
+        if self.finished != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("finished", ToString::to_string(&self.finished).as_str())?;
+        }
+        if self.aborted != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("aborted", ToString::to_string(&self.aborted).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListMovesResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "moves",
+            "finished",
+            "aborted",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Moves,
+            Finished,
+            Aborted,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "moves" => Ok(GeneratedField::Moves),
+                            "finished" => Ok(GeneratedField::Finished),
+                            "aborted" => Ok(GeneratedField::Aborted),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ListMovesResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ListMovesResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ListMovesResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut moves__ = None;
+                let mut finished__ = None;
+                let mut aborted__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Moves => {
+                            if moves__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("moves"));
+                            }
+                            moves__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Finished => {
+                            if finished__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("finished"));
+                            }
+                            finished__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Aborted => {
+                            if aborted__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("aborted"));
+                            }
+                            aborted__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(ListMovesResponse {
+                    moves: moves__.unwrap_or_default(),
+                    finished: finished__.unwrap_or_default(),
+                    aborted: aborted__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ListMovesResponse", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for Member {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -1889,6 +2606,389 @@ impl<'de> serde::Deserialize<'de> for MembersResponse {
         deserializer.deserialize_struct("shoal.v1.MembersResponse", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for MoveStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.id != 0 {
+            len += 1;
+        }
+        if self.shard_id != 0 {
+            len += 1;
+        }
+        if self.from_node != 0 {
+            len += 1;
+        }
+        if self.to_node != 0 {
+            len += 1;
+        }
+        if !self.reason.is_empty() {
+            len += 1;
+        }
+        if !self.step.is_empty() {
+            len += 1;
+        }
+        if self.started_at_ms != 0 {
+            len += 1;
+        }
+        if self.step_started_at_ms != 0 {
+            len += 1;
+        }
+        if self.bytes_sent != 0 {
+            len += 1;
+        }
+        if self.bytes_total != 0 {
+            len += 1;
+        }
+        if self.bytes_per_second != 0. {
+            len += 1;
+        }
+        if self.eta_seconds != 0. {
+            len += 1;
+        }
+        if self.target_matched_index != 0 {
+            len += 1;
+        }
+        if self.leader_last_index != 0 {
+            len += 1;
+        }
+        if !self.stuck_reason.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.MoveStatus", len)?;
+        if self.id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("id", ToString::to_string(&self.id).as_str())?;
+        }
+        if self.shard_id != 0 {
+            struct_ser.serialize_field("shardId", &self.shard_id)?;
+        }
+        if self.from_node != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("fromNode", ToString::to_string(&self.from_node).as_str())?;
+        }
+        if self.to_node != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("toNode", ToString::to_string(&self.to_node).as_str())?;
+        }
+        if !self.reason.is_empty() {
+            struct_ser.serialize_field("reason", &self.reason)?;
+        }
+        if !self.step.is_empty() {
+            struct_ser.serialize_field("step", &self.step)?;
+        }
+        if self.started_at_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("startedAtMs", ToString::to_string(&self.started_at_ms).as_str())?;
+        }
+        if self.step_started_at_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("stepStartedAtMs", ToString::to_string(&self.step_started_at_ms).as_str())?;
+        }
+        if self.bytes_sent != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("bytesSent", ToString::to_string(&self.bytes_sent).as_str())?;
+        }
+        if self.bytes_total != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("bytesTotal", ToString::to_string(&self.bytes_total).as_str())?;
+        }
+        if self.bytes_per_second != 0. {
+            struct_ser.serialize_field("bytesPerSecond", &self.bytes_per_second)?;
+        }
+        if self.eta_seconds != 0. {
+            struct_ser.serialize_field("etaSeconds", &self.eta_seconds)?;
+        }
+        if self.target_matched_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("targetMatchedIndex", ToString::to_string(&self.target_matched_index).as_str())?;
+        }
+        if self.leader_last_index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("leaderLastIndex", ToString::to_string(&self.leader_last_index).as_str())?;
+        }
+        if !self.stuck_reason.is_empty() {
+            struct_ser.serialize_field("stuckReason", &self.stuck_reason)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for MoveStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "id",
+            "shard_id",
+            "shardId",
+            "from_node",
+            "fromNode",
+            "to_node",
+            "toNode",
+            "reason",
+            "step",
+            "started_at_ms",
+            "startedAtMs",
+            "step_started_at_ms",
+            "stepStartedAtMs",
+            "bytes_sent",
+            "bytesSent",
+            "bytes_total",
+            "bytesTotal",
+            "bytes_per_second",
+            "bytesPerSecond",
+            "eta_seconds",
+            "etaSeconds",
+            "target_matched_index",
+            "targetMatchedIndex",
+            "leader_last_index",
+            "leaderLastIndex",
+            "stuck_reason",
+            "stuckReason",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Id,
+            ShardId,
+            FromNode,
+            ToNode,
+            Reason,
+            Step,
+            StartedAtMs,
+            StepStartedAtMs,
+            BytesSent,
+            BytesTotal,
+            BytesPerSecond,
+            EtaSeconds,
+            TargetMatchedIndex,
+            LeaderLastIndex,
+            StuckReason,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "id" => Ok(GeneratedField::Id),
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "fromNode" | "from_node" => Ok(GeneratedField::FromNode),
+                            "toNode" | "to_node" => Ok(GeneratedField::ToNode),
+                            "reason" => Ok(GeneratedField::Reason),
+                            "step" => Ok(GeneratedField::Step),
+                            "startedAtMs" | "started_at_ms" => Ok(GeneratedField::StartedAtMs),
+                            "stepStartedAtMs" | "step_started_at_ms" => Ok(GeneratedField::StepStartedAtMs),
+                            "bytesSent" | "bytes_sent" => Ok(GeneratedField::BytesSent),
+                            "bytesTotal" | "bytes_total" => Ok(GeneratedField::BytesTotal),
+                            "bytesPerSecond" | "bytes_per_second" => Ok(GeneratedField::BytesPerSecond),
+                            "etaSeconds" | "eta_seconds" => Ok(GeneratedField::EtaSeconds),
+                            "targetMatchedIndex" | "target_matched_index" => Ok(GeneratedField::TargetMatchedIndex),
+                            "leaderLastIndex" | "leader_last_index" => Ok(GeneratedField::LeaderLastIndex),
+                            "stuckReason" | "stuck_reason" => Ok(GeneratedField::StuckReason),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = MoveStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.MoveStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<MoveStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut id__ = None;
+                let mut shard_id__ = None;
+                let mut from_node__ = None;
+                let mut to_node__ = None;
+                let mut reason__ = None;
+                let mut step__ = None;
+                let mut started_at_ms__ = None;
+                let mut step_started_at_ms__ = None;
+                let mut bytes_sent__ = None;
+                let mut bytes_total__ = None;
+                let mut bytes_per_second__ = None;
+                let mut eta_seconds__ = None;
+                let mut target_matched_index__ = None;
+                let mut leader_last_index__ = None;
+                let mut stuck_reason__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Id => {
+                            if id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("id"));
+                            }
+                            id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::FromNode => {
+                            if from_node__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("fromNode"));
+                            }
+                            from_node__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::ToNode => {
+                            if to_node__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("toNode"));
+                            }
+                            to_node__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Reason => {
+                            if reason__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("reason"));
+                            }
+                            reason__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Step => {
+                            if step__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("step"));
+                            }
+                            step__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::StartedAtMs => {
+                            if started_at_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("startedAtMs"));
+                            }
+                            started_at_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::StepStartedAtMs => {
+                            if step_started_at_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("stepStartedAtMs"));
+                            }
+                            step_started_at_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::BytesSent => {
+                            if bytes_sent__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("bytesSent"));
+                            }
+                            bytes_sent__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::BytesTotal => {
+                            if bytes_total__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("bytesTotal"));
+                            }
+                            bytes_total__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::BytesPerSecond => {
+                            if bytes_per_second__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("bytesPerSecond"));
+                            }
+                            bytes_per_second__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::EtaSeconds => {
+                            if eta_seconds__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("etaSeconds"));
+                            }
+                            eta_seconds__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::TargetMatchedIndex => {
+                            if target_matched_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("targetMatchedIndex"));
+                            }
+                            target_matched_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LeaderLastIndex => {
+                            if leader_last_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("leaderLastIndex"));
+                            }
+                            leader_last_index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::StuckReason => {
+                            if stuck_reason__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("stuckReason"));
+                            }
+                            stuck_reason__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(MoveStatus {
+                    id: id__.unwrap_or_default(),
+                    shard_id: shard_id__.unwrap_or_default(),
+                    from_node: from_node__.unwrap_or_default(),
+                    to_node: to_node__.unwrap_or_default(),
+                    reason: reason__.unwrap_or_default(),
+                    step: step__.unwrap_or_default(),
+                    started_at_ms: started_at_ms__.unwrap_or_default(),
+                    step_started_at_ms: step_started_at_ms__.unwrap_or_default(),
+                    bytes_sent: bytes_sent__.unwrap_or_default(),
+                    bytes_total: bytes_total__.unwrap_or_default(),
+                    bytes_per_second: bytes_per_second__.unwrap_or_default(),
+                    eta_seconds: eta_seconds__.unwrap_or_default(),
+                    target_matched_index: target_matched_index__.unwrap_or_default(),
+                    leader_last_index: leader_last_index__.unwrap_or_default(),
+                    stuck_reason: stuck_reason__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.MoveStatus", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for NodeState {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -2263,6 +3363,178 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
         deserializer.deserialize_struct("shoal.v1.NodeStatus", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for PlannedMove {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.shard_id != 0 {
+            len += 1;
+        }
+        if self.from_node != 0 {
+            len += 1;
+        }
+        if self.to_node != 0 {
+            len += 1;
+        }
+        if !self.reason.is_empty() {
+            len += 1;
+        }
+        if self.started {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.PlannedMove", len)?;
+        if self.shard_id != 0 {
+            struct_ser.serialize_field("shardId", &self.shard_id)?;
+        }
+        if self.from_node != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("fromNode", ToString::to_string(&self.from_node).as_str())?;
+        }
+        if self.to_node != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("toNode", ToString::to_string(&self.to_node).as_str())?;
+        }
+        if !self.reason.is_empty() {
+            struct_ser.serialize_field("reason", &self.reason)?;
+        }
+        if self.started {
+            struct_ser.serialize_field("started", &self.started)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for PlannedMove {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shard_id",
+            "shardId",
+            "from_node",
+            "fromNode",
+            "to_node",
+            "toNode",
+            "reason",
+            "started",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ShardId,
+            FromNode,
+            ToNode,
+            Reason,
+            Started,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "fromNode" | "from_node" => Ok(GeneratedField::FromNode),
+                            "toNode" | "to_node" => Ok(GeneratedField::ToNode),
+                            "reason" => Ok(GeneratedField::Reason),
+                            "started" => Ok(GeneratedField::Started),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = PlannedMove;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.PlannedMove")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<PlannedMove, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shard_id__ = None;
+                let mut from_node__ = None;
+                let mut to_node__ = None;
+                let mut reason__ = None;
+                let mut started__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::FromNode => {
+                            if from_node__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("fromNode"));
+                            }
+                            from_node__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::ToNode => {
+                            if to_node__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("toNode"));
+                            }
+                            to_node__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Reason => {
+                            if reason__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("reason"));
+                            }
+                            reason__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Started => {
+                            if started__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("started"));
+                            }
+                            started__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(PlannedMove {
+                    shard_id: shard_id__.unwrap_or_default(),
+                    from_node: from_node__.unwrap_or_default(),
+                    to_node: to_node__.unwrap_or_default(),
+                    reason: reason__.unwrap_or_default(),
+                    started: started__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.PlannedMove", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for PutRequest {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -2516,6 +3788,539 @@ impl<'de> serde::Deserialize<'de> for PutResponse {
             }
         }
         deserializer.deserialize_struct("shoal.v1.PutResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for RebalanceRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.dry_run {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.RebalanceRequest", len)?;
+        if self.dry_run {
+            struct_ser.serialize_field("dryRun", &self.dry_run)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for RebalanceRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "dry_run",
+            "dryRun",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            DryRun,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "dryRun" | "dry_run" => Ok(GeneratedField::DryRun),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = RebalanceRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.RebalanceRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<RebalanceRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut dry_run__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::DryRun => {
+                            if dry_run__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("dryRun"));
+                            }
+                            dry_run__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(RebalanceRequest {
+                    dry_run: dry_run__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.RebalanceRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for RebalanceResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.moves.is_empty() {
+            len += 1;
+        }
+        if !self.stuck.is_empty() {
+            len += 1;
+        }
+        if self.in_flight != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.RebalanceResponse", len)?;
+        if !self.moves.is_empty() {
+            struct_ser.serialize_field("moves", &self.moves)?;
+        }
+        if !self.stuck.is_empty() {
+            struct_ser.serialize_field("stuck", &self.stuck)?;
+        }
+        if self.in_flight != 0 {
+            struct_ser.serialize_field("inFlight", &self.in_flight)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for RebalanceResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "moves",
+            "stuck",
+            "in_flight",
+            "inFlight",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Moves,
+            Stuck,
+            InFlight,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "moves" => Ok(GeneratedField::Moves),
+                            "stuck" => Ok(GeneratedField::Stuck),
+                            "inFlight" | "in_flight" => Ok(GeneratedField::InFlight),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = RebalanceResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.RebalanceResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<RebalanceResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut moves__ = None;
+                let mut stuck__ = None;
+                let mut in_flight__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Moves => {
+                            if moves__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("moves"));
+                            }
+                            moves__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Stuck => {
+                            if stuck__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("stuck"));
+                            }
+                            stuck__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::InFlight => {
+                            if in_flight__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("inFlight"));
+                            }
+                            in_flight__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(RebalanceResponse {
+                    moves: moves__.unwrap_or_default(),
+                    stuck: stuck__.unwrap_or_default(),
+                    in_flight: in_flight__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.RebalanceResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ReplicaNode {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if !self.internal_address.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ReplicaNode", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if !self.internal_address.is_empty() {
+            struct_ser.serialize_field("internalAddress", &self.internal_address)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReplicaNode {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "internal_address",
+            "internalAddress",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            InternalAddress,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "internalAddress" | "internal_address" => Ok(GeneratedField::InternalAddress),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ReplicaNode;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ReplicaNode")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ReplicaNode, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut internal_address__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::InternalAddress => {
+                            if internal_address__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("internalAddress"));
+                            }
+                            internal_address__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ReplicaNode {
+                    node_id: node_id__.unwrap_or_default(),
+                    internal_address: internal_address__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ReplicaNode", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ReplicaProgress {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if self.voter {
+            len += 1;
+        }
+        if self.matched_index.is_some() {
+            len += 1;
+        }
+        if self.snapshot_bytes_sent != 0 {
+            len += 1;
+        }
+        if self.snapshot_bytes_total != 0 {
+            len += 1;
+        }
+        if self.snapshot_bytes_per_second != 0. {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ReplicaProgress", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if self.voter {
+            struct_ser.serialize_field("voter", &self.voter)?;
+        }
+        if let Some(v) = self.matched_index.as_ref() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("matchedIndex", ToString::to_string(&v).as_str())?;
+        }
+        if self.snapshot_bytes_sent != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("snapshotBytesSent", ToString::to_string(&self.snapshot_bytes_sent).as_str())?;
+        }
+        if self.snapshot_bytes_total != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("snapshotBytesTotal", ToString::to_string(&self.snapshot_bytes_total).as_str())?;
+        }
+        if self.snapshot_bytes_per_second != 0. {
+            struct_ser.serialize_field("snapshotBytesPerSecond", &self.snapshot_bytes_per_second)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReplicaProgress {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "voter",
+            "matched_index",
+            "matchedIndex",
+            "snapshot_bytes_sent",
+            "snapshotBytesSent",
+            "snapshot_bytes_total",
+            "snapshotBytesTotal",
+            "snapshot_bytes_per_second",
+            "snapshotBytesPerSecond",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Voter,
+            MatchedIndex,
+            SnapshotBytesSent,
+            SnapshotBytesTotal,
+            SnapshotBytesPerSecond,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "voter" => Ok(GeneratedField::Voter),
+                            "matchedIndex" | "matched_index" => Ok(GeneratedField::MatchedIndex),
+                            "snapshotBytesSent" | "snapshot_bytes_sent" => Ok(GeneratedField::SnapshotBytesSent),
+                            "snapshotBytesTotal" | "snapshot_bytes_total" => Ok(GeneratedField::SnapshotBytesTotal),
+                            "snapshotBytesPerSecond" | "snapshot_bytes_per_second" => Ok(GeneratedField::SnapshotBytesPerSecond),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ReplicaProgress;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ReplicaProgress")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ReplicaProgress, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut voter__ = None;
+                let mut matched_index__ = None;
+                let mut snapshot_bytes_sent__ = None;
+                let mut snapshot_bytes_total__ = None;
+                let mut snapshot_bytes_per_second__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Voter => {
+                            if voter__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("voter"));
+                            }
+                            voter__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::MatchedIndex => {
+                            if matched_index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("matchedIndex"));
+                            }
+                            matched_index__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                        GeneratedField::SnapshotBytesSent => {
+                            if snapshot_bytes_sent__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("snapshotBytesSent"));
+                            }
+                            snapshot_bytes_sent__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::SnapshotBytesTotal => {
+                            if snapshot_bytes_total__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("snapshotBytesTotal"));
+                            }
+                            snapshot_bytes_total__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::SnapshotBytesPerSecond => {
+                            if snapshot_bytes_per_second__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("snapshotBytesPerSecond"));
+                            }
+                            snapshot_bytes_per_second__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(ReplicaProgress {
+                    node_id: node_id__.unwrap_or_default(),
+                    voter: voter__.unwrap_or_default(),
+                    matched_index: matched_index__,
+                    snapshot_bytes_sent: snapshot_bytes_sent__.unwrap_or_default(),
+                    snapshot_bytes_total: snapshot_bytes_total__.unwrap_or_default(),
+                    snapshot_bytes_per_second: snapshot_bytes_per_second__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ReplicaProgress", FIELDS, GeneratedVisitor)
     }
 }
 impl serde::Serialize for ReplicaStatus {
@@ -4421,5 +6226,99 @@ impl<'de> serde::Deserialize<'de> for TransferLeaderResponse {
             }
         }
         deserializer.deserialize_struct("shoal.v1.TransferLeaderResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for VoterSet {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.voters.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.VoterSet", len)?;
+        if !self.voters.is_empty() {
+            struct_ser.serialize_field("voters", &self.voters.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for VoterSet {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "voters",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Voters,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "voters" => Ok(GeneratedField::Voters),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = VoterSet;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.VoterSet")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<VoterSet, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut voters__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Voters => {
+                            if voters__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("voters"));
+                            }
+                            voters__ = 
+                                Some(map_.next_value::<Vec<::pbjson::private::NumberDeserialize<_>>>()?
+                                    .into_iter().map(|x| x.0).collect())
+                            ;
+                        }
+                    }
+                }
+                Ok(VoterSet {
+                    voters: voters__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.VoterSet", FIELDS, GeneratedVisitor)
     }
 }
