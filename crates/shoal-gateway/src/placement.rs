@@ -360,14 +360,23 @@ pub async fn drive(dataplane: &Arc<Dataplane>, settings: &PlacementSettings) {
     let Ok(moves) = dataplane.meta().moves() else {
         return;
     };
-    // Moves of different shards advance concurrently.
+    // Moves of different shards advance concurrently; each goes through as many steps as
+    // it can this round.
     let steps = moves.iter().map(|record| async move {
-        let outcome = advance(dataplane, record).await;
-        match outcome {
-            Ok(()) => dataplane.set_move_note(record.id, None),
-            Err(error) => {
-                tracing::debug!(move_id = record.id, %error, "replica move waits");
-                dataplane.set_move_note(record.id, Some(error.to_string()));
+        let mut record = record.clone();
+        loop {
+            match advance(dataplane, &record).await {
+                Ok(()) => dataplane.set_move_note(record.id, None),
+                Err(error) => {
+                    tracing::debug!(move_id = record.id, %error, "replica move waits");
+                    dataplane.set_move_note(record.id, Some(error.to_string()));
+                    return;
+                }
+            }
+            let current = dataplane.meta().moves().ok().into_iter().flatten();
+            match current.into_iter().find(|m| m.id == record.id) {
+                Some(next) if next.step > record.step => record = next,
+                _ => return,
             }
         }
     });
@@ -381,10 +390,33 @@ pub async fn drive(dataplane: &Arc<Dataplane>, settings: &PlacementSettings) {
             }
             Err(error) => tracing::debug!(%error, "no placement plan this round"),
         }
+        // With replicas in place, even out which node each shard prefers as leader.
+        if moves.is_empty()
+            && let Err(error) = balance_preferences(dataplane, settings).await
+        {
+            tracing::debug!(%error, "leader preferences not balanced this round");
+        }
     }
     if let Err(error) = finish_decommissions(dataplane).await {
         tracing::debug!(%error, "decommission not finished this round");
     }
+}
+
+/// Moves one shard's preferred leader from the node preferred most to one preferred least,
+/// when they differ by more than one.
+async fn balance_preferences(
+    dataplane: &Dataplane,
+    settings: &PlacementSettings,
+) -> Result<(), ReplicationError> {
+    let Some(map) = dataplane.meta().shard_map()? else {
+        return Ok(());
+    };
+    let nodes = node_roles(dataplane, settings);
+    if let Some((shard, node)) = shoal_shardmap::next_leader_preference(&map, &nodes) {
+        tracing::info!(shard = %shard, node, "preferred leader changed");
+        propose_step(dataplane, MetaCommand::PreferLeader { shard, node }).await?;
+    }
+    Ok(())
 }
 
 /// Decommissioned nodes that hold no replica and take part in no move leave the meta group.

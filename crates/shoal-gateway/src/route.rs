@@ -84,10 +84,14 @@ impl Router<'_> {
                 .forward(shard, next, leader_address, &remote)
                 .await
                 .map_err(Forward::into_error),
-            Err(Forward::Answered(refused @ ReplicationError::NotLeader { .. })) => {
+            Err(Forward::Answered(
+                refused
+                @ (ReplicationError::NotLeader { .. } | ReplicationError::WrongShard { .. }),
+            )) => {
                 // Refused before proposing, and that node names no other leader (leadership
-                // is moving): wait for the group to settle, then try once more — on the
-                // same node if it leads again. Nothing was applied either way, so the
+                // is moving), or holds no replica any more (the replica moved away and the
+                // hint was stale): wait for the group to settle, then try once more — on
+                // the same node if it leads again. Nothing was applied either way, so the
                 // client gets that refusal (marked as such) if no leader shows up.
                 let settled = self
                     .wait_for_other_leader(shard, leader, "its leader stepped down")

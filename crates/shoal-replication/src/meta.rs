@@ -89,6 +89,8 @@ pub enum MetaCommand {
     FinishMove { id: u64 },
     /// A move is given up before its target became a voter; the map is unchanged.
     AbortMove { id: u64, reason: String },
+    /// Makes `node` (a replica of `shard`) the shard's preferred leader: first in the map.
+    PreferLeader { shard: ShardId, node: u64 },
 }
 
 /// A move as planned, before it gets an id.
@@ -317,6 +319,30 @@ fn apply_move(data: &mut GroupWriter<'_, '_>, command: MetaCommand) -> io::Resul
                 MetaResponse::MoveUpdated
             }
         },
+        MetaCommand::PreferLeader { shard, node } => {
+            let mut map: ShardMap = match data.get(SPACE_META, KEY_SHARD_MAP)? {
+                Some(bytes) => decode(&bytes)?,
+                None => {
+                    return Ok(MetaResponse::Rejected {
+                        reason: "the cluster has no shard map".into(),
+                    });
+                }
+            };
+            let entry = map.shards.iter_mut().find(|e| e.id == shard);
+            match entry.and_then(|e| e.replicas.iter().position(|r| *r == node).map(|at| (e, at))) {
+                None => MetaResponse::Rejected {
+                    reason: format!("node {node} holds no replica of shard {shard}"),
+                },
+                Some((entry, at)) => {
+                    if at != 0 {
+                        entry.replicas.swap(0, at);
+                        map.epoch += 1;
+                        data.put(SPACE_META, KEY_SHARD_MAP, &encode(&map))?;
+                    }
+                    MetaResponse::MoveUpdated
+                }
+            }
+        }
         other => MetaResponse::Rejected {
             reason: format!("not a move command: {other:?}"),
         },

@@ -8,7 +8,9 @@ mod placement;
 mod rebalance;
 
 pub use placement::{PlacementError, PlacementNode, place_initial};
-pub use rebalance::{Move, MoveReason, NodeRole, Plan, RebalanceNode, plan};
+pub use rebalance::{
+    Move, MoveReason, NodeRole, Plan, RebalanceNode, next_leader_preference, plan,
+};
 
 /// The fixed, documented key hash: XXH3-64 of the raw key bytes with seed 0.
 ///

@@ -277,6 +277,44 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
     }
 }
 
+/// One change of a shard's preferred leader (the first replica in the map) that evens out
+/// how many shards each active node is preferred for, or `None` when they are within one.
+/// The leadership balancer then moves each leadership to its preferred replica.
+pub fn next_leader_preference(map: &ShardMap, nodes: &[RebalanceNode]) -> Option<(ShardId, u64)> {
+    let active: BTreeSet<u64> = nodes
+        .iter()
+        .filter(|n| n.role == NodeRole::Active)
+        .map(|n| n.id)
+        .collect();
+    let mut preferred: BTreeMap<u64, usize> = active.iter().map(|id| (*id, 0)).collect();
+    for shard in &map.shards {
+        if let Some(first) = shard.replicas.first()
+            && let Some(count) = preferred.get_mut(first)
+        {
+            *count += 1;
+        }
+    }
+    // The most preferred node gives one shard to the least preferred node holding a
+    // replica of it, if that narrows the gap.
+    let (&heavy, &most) = preferred
+        .iter()
+        .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))?;
+    map.shards
+        .iter()
+        .filter(|shard| shard.replicas.first() == Some(&heavy))
+        .filter_map(|shard| {
+            let light = shard
+                .replicas
+                .iter()
+                .skip(1)
+                .filter(|r| active.contains(r))
+                .min_by_key(|r| (preferred[r], **r))?;
+            (preferred[light] + 1 < most).then_some((shard.id, *light, preferred[light]))
+        })
+        .min_by_key(|(shard, _, count)| (*count, *shard))
+        .map(|(shard, light, _)| (shard, light))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +350,26 @@ mod tests {
             }
         }
         counts
+    }
+
+    #[test]
+    fn leader_preferences_even_out_after_a_node_joins() {
+        let mut map = plan(&initial(16, &[1, 2, 3]), &active(&[1, 2, 3, 4]), 3).target;
+        let nodes = active(&[1, 2, 3, 4]);
+        let mut changes = 0;
+        while let Some((shard, node)) = next_leader_preference(&map, &nodes) {
+            let entry = &mut map.shards[shard.0 as usize];
+            let at = entry.replicas.iter().position(|r| *r == node).unwrap();
+            entry.replicas.swap(0, at);
+            changes += 1;
+            assert!(changes <= 16, "converges");
+        }
+        let mut firsts = BTreeMap::<u64, usize>::new();
+        for shard in &map.shards {
+            *firsts.entry(shard.replicas[0]).or_default() += 1;
+        }
+        assert!(firsts.values().all(|n| (3..=5).contains(n)), "{firsts:?}");
+        assert_eq!(firsts.len(), 4, "{firsts:?}");
     }
 
     #[test]

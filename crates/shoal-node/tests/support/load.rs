@@ -1,0 +1,137 @@
+//! A bounded write load for tests of cluster changes: unique keys written through a set of
+//! nodes (moving to the next node after an error), each write retried until acknowledged
+//! (a client's retries), and the acknowledged writes checked at the end.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use shoal_client::{Client, PutOptions};
+
+/// What the load did.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Acknowledged writes: key and value.
+    pub acked: Vec<(String, String)>,
+    /// Writes never acknowledged within their retries: failed operations.
+    pub failed: Vec<(String, String)>,
+    /// Attempts that failed and were retried.
+    pub retries: u64,
+}
+
+/// A write load running in the background until stopped.
+pub struct WriteLoad {
+    stop: Arc<AtomicBool>,
+    written: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<LoadReport>,
+}
+
+/// Longest one write keeps being retried before it counts as failed.
+const RETRY_FOR: Duration = Duration::from_secs(15);
+
+impl WriteLoad {
+    /// Starts writing `prefix-N` keys through `endpoints`, `pause` apart (bounded: at most
+    /// `max_writes`).
+    pub fn start(
+        endpoints: Vec<String>,
+        prefix: &str,
+        pause: Duration,
+        max_writes: u64,
+    ) -> WriteLoad {
+        let stop = Arc::new(AtomicBool::new(false));
+        let written = Arc::new(AtomicU64::new(0));
+        let prefix = prefix.to_owned();
+        let task = tokio::spawn({
+            let stop = stop.clone();
+            let written = written.clone();
+            async move {
+                let mut report = LoadReport::default();
+                let mut clients: Vec<Option<Client>> = vec![None; endpoints.len()];
+                let mut next = 0usize;
+                for i in 0..max_writes {
+                    if stop.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let key = format!("{prefix}-{i}");
+                    let value = format!("value-{i}");
+                    let started = std::time::Instant::now();
+                    let mut acked = false;
+                    while started.elapsed() < RETRY_FOR {
+                        let at = next % endpoints.len();
+                        if clients[at].is_none() {
+                            clients[at] = Client::connect(&endpoints[at]).await.ok();
+                        }
+                        let outcome = match &clients[at] {
+                            Some(client) => tokio::time::timeout(
+                                Duration::from_secs(5),
+                                client.put(key.as_str(), value.as_str(), PutOptions::default()),
+                            )
+                            .await
+                            .map_err(|_| ())
+                            .and_then(|r| r.map_err(|_| ())),
+                            None => Err(()),
+                        };
+                        match outcome {
+                            Ok(_) => {
+                                acked = true;
+                                break;
+                            }
+                            Err(()) => {
+                                // A client's retry: another node, after a pause. The value
+                                // is the same, so a write that did happen is harmless to
+                                // repeat.
+                                report.retries += 1;
+                                clients[at] = None;
+                                next += 1;
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                            }
+                        }
+                    }
+                    if acked {
+                        report.acked.push((key, value));
+                        written.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        report.failed.push((key, value));
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                report
+            }
+        });
+        WriteLoad {
+            stop,
+            written,
+            task,
+        }
+    }
+
+    /// Writes acknowledged so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    pub async fn stop(self) -> LoadReport {
+        self.stop.store(true, Ordering::Release);
+        self.task.await.expect("load task")
+    }
+}
+
+/// Every acknowledged write reads back (linearizably) with its value through `client`
+/// (reads refused before doing anything are retried, as a client does).
+pub async fn assert_all_acked_present(client: &Client, report: &LoadReport) {
+    for (key, value) in &report.acked {
+        let mut attempts = 0;
+        let read = loop {
+            match client.get(key.as_str(), false).await {
+                Ok(read) => break read,
+                Err(error) if error.is_safe_to_retry() && attempts < 20 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("reading {key}: {error}"),
+            }
+        };
+        let read = read.unwrap_or_else(|| panic!("acknowledged write of {key} is lost"));
+        assert_eq!(read.value, value.as_bytes(), "{key}");
+    }
+}
