@@ -411,6 +411,17 @@ impl RaftGroup {
         Ok(self.storage.reader(self.group))
     }
 
+    /// Whether this node votes in the group (a learner being filled by a move does not).
+    pub fn is_voter(&self) -> bool {
+        self.raft
+            .metrics()
+            .borrow_watched()
+            .membership_config
+            .membership()
+            .voter_ids()
+            .any(|voter| voter == self.node_id)
+    }
+
     pub fn is_leader(&self) -> bool {
         self.raft.metrics().borrow_watched().current_leader == Some(self.node_id)
     }

@@ -178,11 +178,13 @@ impl Router<'_> {
         let started = tokio::time::Instant::now();
         loop {
             let leader = match dataplane.hosted(shard) {
-                Some(replica) => {
+                // A voter hears of a new leader first.
+                Some(replica) if replica.group().is_voter() => {
                     let remaining = self.leader_wait.saturating_sub(started.elapsed());
                     replica.group().wait_for_leader(remaining).await.ok()
                 }
-                None => dataplane.leader_of(shard),
+                // A replica still being moved here may not know its leader yet.
+                _ => dataplane.leader_of(shard),
             };
             if let Some(leader) = leader {
                 let address = dataplane

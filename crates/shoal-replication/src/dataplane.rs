@@ -126,10 +126,10 @@ impl Dataplane {
     /// The current leader of `shard` as far as this node knows: its own replica's view, or
     /// the gossip hint for shards it does not host.
     pub fn leader_of(&self, shard: ShardId) -> Option<u64> {
-        match self.hosted(shard) {
-            Some(local) => local.group().leader(),
-            None => self.directory.leader_hint(shard.0),
-        }
+        // A replica still being moved here knows no leader until its leader reaches it.
+        self.hosted(shard)
+            .and_then(|local| local.group().leader())
+            .or_else(|| self.directory.leader_hint(shard.0))
     }
 
     /// Internal address of `node` (this node's own included).

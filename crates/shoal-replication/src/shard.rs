@@ -158,6 +158,15 @@ impl Shard {
         consistency: Consistency,
     ) -> Result<Option<ReadValue>, ReplicationError> {
         if consistency == Consistency::Stale {
+            if !self.group.is_voter() {
+                // A replica being moved here may still be empty: it serves no reads until
+                // it votes, so the request goes to the leader instead.
+                return Err(ReplicationError::NotLeader {
+                    group: format!("shard {}", self.id),
+                    leader: self.group.leader(),
+                    leader_address: None,
+                });
+            }
             let reader = self.group.reader()?;
             let record = kv::read_record(&reader, key)?;
             return Ok(Self::visible(record, self.clock.now_ms()));
