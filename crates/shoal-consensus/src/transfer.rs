@@ -92,6 +92,18 @@ impl Transfers {
         }
     }
 
+    /// Waits until `bytes` of transfer (`group` to `target`) may go, counting them in its
+    /// progress unit by unit as the cap lets them through.
+    pub(crate) async fn pace(&self, group: u64, target: u64, bytes: usize) {
+        let mut left = bytes;
+        while left > 0 {
+            let unit = left.min(RATE_UNIT);
+            self.acquire(unit).await;
+            self.advance(group, target, unit as u64);
+            left -= unit;
+        }
+    }
+
     pub(crate) fn begin(&self, group: u64, target: u64, total: u64, resumed_from: u64) {
         self.active.lock().expect("transfers poisoned").insert(
             (group, target),

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -58,8 +58,8 @@ pub enum Fault {
 pub struct Faults {
     any: AtomicBool,
     rules: RwLock<HashMap<NodeId, Fault>>,
-    /// One-shot: the next snapshot sent breaks off after this many bytes (0 = never).
-    break_snapshot_after: AtomicU64,
+    /// One-shot: the next snapshot sent to this node breaks off after this many bytes.
+    break_snapshot: Mutex<Option<(NodeId, u64)>>,
 }
 
 impl Faults {
@@ -77,16 +77,20 @@ impl Faults {
         self.any.store(!rules.is_empty(), Ordering::Release);
     }
 
-    /// Makes the next snapshot this node sends break off (connection dropped) after
-    /// `bytes` bytes, once: for tests of resumed transfers.
-    pub fn break_next_snapshot_after(&self, bytes: u64) {
-        self.break_snapshot_after.store(bytes, Ordering::Release);
+    /// Makes the next snapshot this node sends to `target` break off (connection dropped)
+    /// after `bytes` bytes, once: for tests of resumed transfers.
+    pub fn break_next_snapshot_to(&self, target: NodeId, bytes: u64) {
+        *self.break_snapshot.lock().expect("fault rules poisoned") = Some((target, bytes));
     }
 
-    fn take_snapshot_break(&self) -> Option<u64> {
-        match self.break_snapshot_after.swap(0, Ordering::AcqRel) {
-            0 => None,
-            bytes => Some(bytes),
+    fn take_snapshot_break(&self, target: NodeId) -> Option<u64> {
+        let mut rule = self.break_snapshot.lock().expect("fault rules poisoned");
+        match *rule {
+            Some((to, bytes)) if to == target => {
+                *rule = None;
+                Some(bytes)
+            }
+            _ => None,
         }
     }
 
@@ -461,13 +465,12 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         }
         let transfers = &self.transport.transfers;
         transfers.begin(self.group, self.target, total_bytes, offset);
-        let broken = self.transport.faults.take_snapshot_break();
-        let (break_sender, break_receiver) = tokio::sync::oneshot::channel::<()>();
+        let broken = self.transport.faults.take_snapshot_break(self.target);
         let chunks = paced_chunks(
             snapshot_chunks(snapshot.snapshot, header, offset),
             self.transport.clone(),
             (self.group, self.target),
-            broken.map(|after| (after, break_sender)),
+            broken,
         );
         let send = async {
             tokio::time::timeout(
@@ -485,9 +488,6 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         };
         let outcome = tokio::select! {
             closed = cancel => Err(StreamingError::Closed(closed)),
-            Ok(()) = break_receiver => Err(stream_error(
-                "snapshot transfer broken off by the test hook".into(),
-            )),
             reply = send => {
                 match reply {
                     Err(error) => Err(StreamingError::Unreachable(error)),
@@ -524,40 +524,31 @@ fn snapshot_name(encoded_meta: &[u8]) -> String {
     format!("{:016x}", xxh3_64(encoded_meta))
 }
 
-/// Holds each chunk until the node's byte-rate cap allows it, counts it in the transfer's
-/// progress, and (test hook) stops after `broken` bytes, signalling the sender to drop the
-/// connection.
+/// Holds each chunk until the node's byte-rate cap allows it and counts it in the
+/// transfer's progress; (test hook) ends the stream early once `broken` bytes went out, as a
+/// connection that broke would.
 fn paced_chunks(
     chunks: impl Stream<Item = pb::SnapshotChunk> + Send + 'static,
     transport: Arc<Transport>,
     (group, target): (u64, NodeId),
-    broken: Option<(u64, tokio::sync::oneshot::Sender<()>)>,
+    broken: Option<u64>,
 ) -> impl Stream<Item = pb::SnapshotChunk> + Send + 'static {
-    let mut broken = broken;
     let mut sent = 0u64;
     chunks
+        .take_while(move |chunk| {
+            let go_on = broken.is_none_or(|after| sent < after);
+            sent += chunk.data.len() as u64;
+            std::future::ready(go_on)
+        })
         .then(move |chunk| {
             let transport = transport.clone();
             async move {
-                transport.transfers.acquire(chunk.data.len()).await;
                 transport
                     .transfers
-                    .advance(group, target, chunk.data.len() as u64);
+                    .pace(group, target, chunk.data.len())
+                    .await;
                 chunk
             }
-        })
-        .take_while(move |chunk| {
-            sent += chunk.data.len() as u64;
-            let go_on = match &broken {
-                Some((after, _)) if sent > *after => {
-                    if let Some((_, signal)) = broken.take() {
-                        let _ = signal.send(());
-                    }
-                    false
-                }
-                _ => true,
-            };
-            std::future::ready(go_on)
         })
 }
 
@@ -811,7 +802,14 @@ impl RaftService {
                 )
             });
         }
-        if written != header.total_bytes {
+        if written < header.total_bytes {
+            // The stream ended early (the sender went away): keep the bytes to resume.
+            return Err(format!(
+                "snapshot stream ended at byte {written} of {} (kept to resume)",
+                header.total_bytes
+            ));
+        }
+        if written > header.total_bytes {
             return Err(discard(format!(
                 "snapshot of {} bytes announced, {written} received",
                 header.total_bytes

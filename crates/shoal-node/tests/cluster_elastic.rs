@@ -260,6 +260,20 @@ async fn a_move_survives_the_death_of_the_meta_leader() {
         Duration::from_secs(60),
         || async {
             let moves = client.moves().await.ok()?;
+            eprintln!(
+                "DEBUG {:?}",
+                moves
+                    .moves
+                    .iter()
+                    .map(|m| (
+                        m.id,
+                        m.step.clone(),
+                        m.bytes_sent,
+                        m.bytes_total,
+                        m.stuck_reason.clone()
+                    ))
+                    .collect::<Vec<_>>()
+            );
             let moving = moves
                 .moves
                 .iter()

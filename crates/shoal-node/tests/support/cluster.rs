@@ -370,6 +370,8 @@ pub struct InProcessCluster {
     pub dir: tempfile::TempDir,
     pub nodes: Vec<RunningNode>,
     pub ports: Vec<Ports>,
+    seeds: Vec<SocketAddr>,
+    shape: ClusterShape,
 }
 
 impl InProcessCluster {
@@ -401,7 +403,30 @@ impl InProcessCluster {
         for start in starts.collect::<Vec<_>>() {
             nodes.push(start.await.unwrap());
         }
-        InProcessCluster { dir, nodes, ports }
+        InProcessCluster {
+            dir,
+            nodes,
+            ports,
+            seeds,
+            shape,
+        }
+    }
+
+    /// Starts one more node, joining through the others' gossip; returns its id.
+    pub async fn add_node(&mut self) -> u64 {
+        let id = self.nodes.len() as u64 + 1;
+        let ports = Ports::reserve();
+        let config = node_config(
+            &self.dir.path().join(format!("data-{id}")),
+            id,
+            &ports,
+            &self.seeds,
+            &self.shape,
+        );
+        let node = shoal_node::node::start(config).await.expect("node starts");
+        self.nodes.push(node);
+        self.ports.push(ports);
+        id
     }
 
     pub fn node(&self, id: u64) -> &RunningNode {
