@@ -22,14 +22,18 @@ pub struct Shape {
     pub shards: u32,
 }
 
-/// One node: its address, files and process.
+/// One node slot: its address, files and process. The spare slot (the last one) is parked
+/// until the nemesis adds it as a new node, and parked again once it was decommissioned.
 pub struct Node {
+    /// The node id it runs as now (a spare gets a new one each time it joins).
     pub id: u64,
     pub ip: String,
     config_path: PathBuf,
     log_path: PathBuf,
     child: Option<Child>,
     paused: bool,
+    /// Not part of the cluster: never started, restarted or counted.
+    pub parked: bool,
 }
 
 impl Node {
@@ -43,6 +47,10 @@ impl Node {
 
     pub fn is_running(&self) -> bool {
         self.child.is_some()
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
     }
 
     /// Starts the process; `clock_offset_ms` shifts its clock (test hook).
@@ -173,86 +181,160 @@ impl Drop for Node {
 pub struct Cluster {
     pub nodes: Vec<Node>,
     pub shoal: PathBuf,
+    dir: PathBuf,
+    seeds: String,
+    shape: Shape,
+    /// How many times the spare slot joined.
+    incarnations: u64,
 }
 
 impl Cluster {
-    /// Writes every node's config under `dir` and starts all of them.
+    /// Writes every node's config under `dir` and starts all of them; the spare slot is
+    /// prepared but parked.
     pub fn start(shoal: &Path, dir: &Path, shape: &Shape) -> Result<Cluster> {
-        let ips: Vec<String> = (1..=shape.nodes)
-            .map(|id| format!("127.0.0.{}", 10 + id))
+        let slots = shape.nodes + 1;
+        let ips: Vec<String> = (1..=slots)
+            .map(|slot| format!("127.0.0.{}", 10 + slot))
             .collect();
         let seeds: Vec<String> = ips
             .iter()
+            .take(shape.nodes as usize)
             .map(|ip| format!("\"{ip}:{GOSSIP_PORT}\""))
             .collect();
-        let mut nodes = Vec::new();
+        let mut cluster = Cluster {
+            nodes: Vec::new(),
+            shoal: shoal.to_path_buf(),
+            dir: dir.to_path_buf(),
+            seeds: seeds.join(", "),
+            shape: shape.clone(),
+            incarnations: 0,
+        };
         for (index, ip) in ips.iter().enumerate() {
-            let id = index as u64 + 1;
-            let node_dir = dir.join(format!("node-{id}"));
+            let slot = index as u64 + 1;
+            let node_dir = dir.join(format!("node-{slot}"));
             std::fs::create_dir_all(&node_dir)?;
-            let config = format!(
-                "[server]\n\
-                 data_dir = \"{data}\"\n\
-                 client_listen = \"{ip}:{CLIENT_PORT}\"\n\
-                 admin_listen = \"{ip}:{ADMIN_PORT}\"\n\
-                 \n\
-                 [cluster]\n\
-                 enabled = true\n\
-                 insecure = true\n\
-                 node_id = {id}\n\
-                 node_name = \"chaos-{id}\"\n\
-                 listen_address = \"{ip}:{INTERNAL_PORT}\"\n\
-                 advertise_address = \"{ip}:{INTERNAL_PORT}\"\n\
-                 gossip_listen = \"{ip}:{GOSSIP_PORT}\"\n\
-                 \n\
-                 [cluster.discovery]\n\
-                 seeds = [{seeds}]\n\
-                 \n\
-                 [cluster.bootstrap]\n\
-                 expect_nodes = {nodes}\n\
-                 \n\
-                 [cluster.data]\n\
-                 replication_factor = {rf}\n\
-                 shards = {shards}\n\
-                 \n\
-                 [cluster.raft]\n\
-                 # Small, so snapshots are taken and installed during a run.\n\
-                 snapshot_threshold = 300\n",
-                data = node_dir.join("data").display(),
-                seeds = seeds.join(", "),
-                nodes = shape.nodes,
-                rf = shape.replication_factor,
-                shards = shape.shards,
-            );
-            let config_path = node_dir.join("shoal.toml");
-            std::fs::write(&config_path, config)?;
             let mut node = Node {
-                id,
+                id: slot,
                 ip: ip.clone(),
-                config_path,
+                config_path: node_dir.join("shoal.toml"),
                 log_path: node_dir.join("node.log"),
                 child: None,
                 paused: false,
+                parked: slot > shape.nodes,
             };
-            node.start(shoal, 0)?;
-            nodes.push(node);
+            cluster.write_config(&node, slot)?;
+            if !node.parked {
+                node.start(shoal, 0)?;
+            }
+            cluster.nodes.push(node);
         }
-        Ok(Cluster {
-            nodes,
-            shoal: shoal.to_path_buf(),
-        })
+        Ok(cluster)
     }
 
+    fn write_config(&self, node: &Node, slot: u64) -> Result<()> {
+        let shape = &self.shape;
+        let ip = &node.ip;
+        let node_dir = self.dir.join(format!("node-{slot}"));
+        let config = format!(
+            "[server]\n\
+             data_dir = \"{data}\"\n\
+             client_listen = \"{ip}:{CLIENT_PORT}\"\n\
+             admin_listen = \"{ip}:{ADMIN_PORT}\"\n\
+             \n\
+             [cluster]\n\
+             enabled = true\n\
+             insecure = true\n\
+             node_id = {id}\n\
+             node_name = \"chaos-{id}\"\n\
+             listen_address = \"{ip}:{INTERNAL_PORT}\"\n\
+             advertise_address = \"{ip}:{INTERNAL_PORT}\"\n\
+             gossip_listen = \"{ip}:{GOSSIP_PORT}\"\n\
+             \n\
+             [cluster.discovery]\n\
+             seeds = [{seeds}]\n\
+             \n\
+             [cluster.bootstrap]\n\
+             expect_nodes = {nodes}\n\
+             \n\
+             [cluster.data]\n\
+             replication_factor = {rf}\n\
+             shards = {shards}\n\
+             \n\
+             [cluster.raft]\n\
+             # Small, so snapshots are taken and installed during a run.\n\
+             snapshot_threshold = 300\n",
+            data = node_dir.join("data").display(),
+            id = node.id,
+            seeds = self.seeds,
+            nodes = shape.nodes,
+            rf = shape.replication_factor,
+            shards = shape.shards,
+        );
+        std::fs::write(&node.config_path, config)?;
+        Ok(())
+    }
+
+    /// Starts the spare slot as a brand-new node (empty data, a node id never used before);
+    /// returns its node id.
+    pub fn add_spare(&mut self) -> Result<u64> {
+        let slot = self.nodes.len() as u64;
+        let index = self.nodes.len() - 1;
+        if !self.nodes[index].parked {
+            bail!(
+                "the spare slot is still in the cluster (node {})",
+                self.nodes[index].id
+            );
+        }
+        self.incarnations += 1;
+        let id = slot + 100 * (self.incarnations - 1);
+        let data = self.dir.join(format!("node-{slot}")).join("data");
+        let _ = std::fs::remove_dir_all(&data);
+        self.nodes[index].id = id;
+        self.write_config(&self.nodes[index], slot)?;
+        let shoal = self.shoal.clone();
+        let node = &mut self.nodes[index];
+        node.parked = false;
+        node.start(&shoal, 0)?;
+        Ok(id)
+    }
+
+    /// Stops node `id` and takes it out of the cluster's slots (after its decommission).
+    pub async fn park(&mut self, id: u64) {
+        let node = self.node(id);
+        node.stop(Duration::from_secs(20)).await;
+        node.parked = true;
+    }
+
+    /// The slot running node `id` (node ids of the first slots are their slot numbers).
     pub fn node(&mut self, id: u64) -> &mut Node {
-        &mut self.nodes[id as usize - 1]
+        let index = self
+            .nodes
+            .iter()
+            .position(|n| n.id == id)
+            .unwrap_or_else(|| (id as usize).clamp(1, self.nodes.len()) - 1);
+        &mut self.nodes[index]
     }
 
+    /// The node in slot `slot` (1-based).
+    pub fn slot(&self, slot: u64) -> &Node {
+        &self.nodes[(slot as usize).clamp(1, self.nodes.len()) - 1]
+    }
+
+    /// Node ids of the nodes in the cluster (parked slots left out).
     pub fn ids(&self) -> Vec<u64> {
-        self.nodes.iter().map(|n| n.id).collect()
+        self.nodes
+            .iter()
+            .filter(|n| !n.parked)
+            .map(|n| n.id)
+            .collect()
     }
 
     pub fn endpoints(&self) -> Vec<String> {
-        self.nodes.iter().map(Node::client_address).collect()
+        self.nodes
+            .iter()
+            .filter(|n| !n.parked)
+            .map(Node::client_address)
+            .collect()
     }
 
     /// The status as some reachable, running node sees it.
@@ -292,7 +374,7 @@ impl Cluster {
     }
 
     async fn convergence(&self) -> Result<(), String> {
-        for node in &self.nodes {
+        for node in self.nodes.iter().filter(|n| !n.parked) {
             if !node.is_ready().await {
                 return Err(format!("node {} is not ready", node.id));
             }

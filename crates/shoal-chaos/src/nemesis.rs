@@ -42,10 +42,13 @@ pub enum FaultKind {
     /// Drain a node (maintenance mode: it hands off every leadership), undrain after the
     /// hold.
     Drain,
+    /// Add a new node (the spare slot, empty), let replicas move to it for the hold, then
+    /// decommission it (its replicas move back) and stop it.
+    Reshape,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Isolate,
@@ -57,6 +60,7 @@ impl FaultKind {
         FaultKind::TransferLeader,
         FaultKind::Restart,
         FaultKind::Drain,
+        FaultKind::Reshape,
     ];
 
     pub fn needs_network(self) -> bool {
@@ -124,6 +128,7 @@ pub fn schedule(seed: u64, duration: Duration, nodes: u64, network: bool) -> Vec
             .unwrap_or_else(|| kinds[rng.random_range(0..kinds.len())]);
         let hold_ms = match kind {
             FaultKind::Drain => rng.random_range(3_000..8_000),
+            FaultKind::Reshape => rng.random_range(5_000..10_000),
             FaultKind::TransferLeader => 0,
             FaultKind::Restart => 0,
             FaultKind::Kill => rng.random_range(1_000..6_000),
@@ -227,9 +232,8 @@ pub async fn run(
 }
 
 async fn resolve(target: Target, cluster: &Cluster) -> u64 {
-    let fallback = |id: u64| id.clamp(1, cluster.nodes.len() as u64);
     match target {
-        Target::Node(id) => fallback(id),
+        Target::Node(slot) => cluster.slot(slot).id,
         Target::BusiestLeader | Target::MetaLeader => {
             let Some(status) = cluster.status(false).await else {
                 return 1;
@@ -252,7 +256,8 @@ async fn resolve(target: Target, cluster: &Cluster) -> u64 {
 
 fn ips(cluster: &Cluster, ids: &[u64]) -> Vec<String> {
     ids.iter()
-        .map(|id| cluster.nodes[*id as usize - 1].ip.clone())
+        .filter_map(|id| cluster.nodes.iter().find(|n| n.id == *id))
+        .map(|node| node.ip.clone())
         .collect()
 }
 
@@ -392,6 +397,17 @@ async fn inject(
             let result = set_drained(cluster, node, true).await;
             (format!("drain node {node} for {hold}"), vec![node], result)
         }
+        FaultKind::Reshape => match cluster.add_spare() {
+            Ok(added) => {
+                let ready = wait_ready(cluster, added, Duration::from_secs(30)).await;
+                (
+                    format!("add node {added}, decommission it after {hold}"),
+                    vec![added],
+                    ready,
+                )
+            }
+            Err(error) => ("add a node".to_owned(), Vec::new(), Err(error)),
+        },
         FaultKind::Restart => {
             let target = cluster.node(node);
             let clean = target.stop(Duration::from_secs(20)).await;
@@ -437,7 +453,13 @@ async fn transfer(cluster: &Cluster, shard: Option<u32>) -> Result<(u64, Option<
     };
     let to = candidates
         .into_iter()
-        .find(|id| *id != leader && cluster.nodes[*id as usize - 1].is_running())
+        .find(|id| {
+            *id != leader
+                && cluster
+                    .nodes
+                    .iter()
+                    .any(|n| n.id == *id && n.is_running() && !n.paused())
+        })
         .context("no other replica to lead")?;
     let node = cluster
         .nodes
@@ -493,6 +515,12 @@ async fn undo(fault: &Planned, nodes: &[u64], cluster: &mut Cluster, net: Net) -
                 set_drained(cluster, *node, false).await?;
             }
         }
+        FaultKind::Reshape => {
+            for node in nodes {
+                decommission(cluster, *node).await?;
+                cluster.park(*node).await;
+            }
+        }
         FaultKind::TransferLeader | FaultKind::Restart => {}
     }
     Ok(())
@@ -525,13 +553,86 @@ async fn set_drained(cluster: &Cluster, node: u64, drain: bool) -> Result<()> {
     }
 }
 
+/// Waits until node `id`'s `/readyz` says ready.
+async fn wait_ready(cluster: &mut Cluster, id: u64, within: Duration) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        cluster.node(id).check_exited()?;
+        if cluster.node(id).is_ready().await {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("node {id} was not ready within {within:?}")
+}
+
+/// Decommissions node `id` through any other running node and waits (up to 60 s) until it
+/// holds no replica and has left the meta group.
+async fn decommission(cluster: &Cluster, id: u64) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut requested = false;
+    let mut last = anyhow::anyhow!("no node running");
+    while tokio::time::Instant::now() < deadline {
+        for via in cluster
+            .nodes
+            .iter()
+            .filter(|n| n.is_running() && !n.parked && n.id != id)
+        {
+            let Some(client) = via.client().await else {
+                continue;
+            };
+            if !requested {
+                match tokio::time::timeout(Duration::from_secs(3), client.decommission_node(id))
+                    .await
+                {
+                    Ok(Ok(_)) => requested = true,
+                    Ok(Err(error)) => {
+                        last = error.into();
+                        continue;
+                    }
+                    Err(_) => {
+                        last = anyhow::anyhow!("decommission request timed out");
+                        continue;
+                    }
+                }
+            }
+            let map = tokio::time::timeout(Duration::from_secs(3), client.shard_map()).await;
+            let status = tokio::time::timeout(Duration::from_secs(3), client.status()).await;
+            if let (Ok(Ok(map)), Ok(Ok(status))) = (map, status) {
+                let holds = map
+                    .shards
+                    .iter()
+                    .any(|s| s.replicas.iter().any(|r| r.node_id == id));
+                let member = status
+                    .nodes
+                    .iter()
+                    .any(|n| n.node_id == id && (n.meta_voter || n.meta_learner));
+                if !holds && !member {
+                    return Ok(());
+                }
+                last = anyhow::anyhow!(
+                    "node {id} still {}",
+                    if holds {
+                        "holds replicas"
+                    } else {
+                        "is in the meta group"
+                    }
+                );
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(last.context(format!("decommissioning node {id}")))
+}
+
 /// Undoes every possible fault (after the fault phase, or when a run is interrupted).
 pub async fn heal_all(cluster: &mut Cluster, net: Net) {
     if net.enabled {
         let _ = net.heal();
     }
     let shoal = cluster.shoal.clone();
-    for node in &mut cluster.nodes {
+    for node in cluster.nodes.iter_mut().filter(|n| !n.parked) {
         node.resume();
         if !node.is_running() {
             let _ = node.start(&shoal, 0);

@@ -441,6 +441,17 @@ async fn finish_decommissions(dataplane: &Dataplane) -> Result<(), ReplicationEr
             continue;
         }
         let status = group.status();
+        // It leaves only once it has the whole meta log: the last map, without it, must
+        // reach it, or it would never learn that its last replicas moved away.
+        let caught_up = status
+            .matched
+            .get(&node.id)
+            .copied()
+            .flatten()
+            .is_some_and(|matched| matched >= status.last_log_index);
+        if !caught_up {
+            continue;
+        }
         if status.voters.contains(&node.id) {
             if node.id == dataplane.node_id() {
                 // The meta leader itself leaves: hand the leadership over first.

@@ -84,6 +84,7 @@ async fn a_fourth_node_takes_a_quarter_of_replicas_and_leaderships_under_load() 
         "node 4 to hold a quarter of the replicas and leaderships",
         Duration::from_secs(180),
         || async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
             let map = client.shard_map().await.ok()?;
             let moves = client.moves().await.ok()?;
             let counts = replicas_per_node(&map);
@@ -91,6 +92,13 @@ async fn a_fourth_node_takes_a_quarter_of_replicas_and_leaderships_under_load() 
             let balanced = moves.moves.is_empty()
                 && (11..=13).contains(counts.get(&4).unwrap_or(&0))
                 && (3..=5).contains(&leaders);
+            if !balanced {
+                println!(
+                    "  {:?} replicas per node, node 4 leads {leaders}, {} move(s) in flight",
+                    counts,
+                    moves.moves.len()
+                );
+            }
             balanced.then_some((map, leaders))
         },
     )
