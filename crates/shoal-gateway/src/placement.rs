@@ -559,14 +559,13 @@ pub(crate) async fn change_replicas(
     let status = group.status();
     match request.change {
         None => {}
-        Some(Change::AddLearner(node)) => {
-            if !group.members().contains_key(&node.node_id) {
-                tracing::info!(shard = %shard, node_id = node.node_id, "adding a learner");
-                group
-                    .add_learner(node.node_id, &node.internal_address, false)
-                    .await?;
-            }
+        Some(Change::AddLearner(node)) if !group.members().contains_key(&node.node_id) => {
+            tracing::info!(shard = %shard, node_id = node.node_id, "adding a learner");
+            group
+                .add_learner(node.node_id, &node.internal_address, false)
+                .await?;
         }
+        Some(Change::AddLearner(_)) => {}
         Some(Change::SetVoters(set)) => {
             let wanted: BTreeSet<u64> = set.voters.into_iter().collect();
             let current: BTreeSet<u64> = status.voters.iter().copied().collect();

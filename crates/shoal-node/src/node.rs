@@ -538,7 +538,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
                     transport: transport.clone(),
                     storage: storage.clone(),
                     settings: settings.clone(),
-                    clock: clock.clone(),
+                    clock,
                 },
             },
             cancel.clone(),
