@@ -319,3 +319,77 @@ async fn a_move_survives_the_death_of_the_meta_leader() {
         assert_eq!(read.value.len(), 12 << 10);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_whose_target_dies_is_rolled_back() {
+    let shape = ClusterShape {
+        shards: 4,
+        snapshot_threshold: 50,
+        trailing_logs: 10,
+        max_rate: "4Mbps",
+        ..ClusterShape::default()
+    };
+    let mut cluster = ProcessCluster::start(3, shape);
+    let client = cluster.node(1).client().await;
+    wait_for_healthy(&client, Duration::from_secs(30)).await;
+    let value = vec![b'y'; 12 << 10];
+    for i in 0..640 {
+        client
+            .put(format!("bulk-{i}"), value.clone(), PutOptions::default())
+            .await
+            .unwrap();
+    }
+    let before = client.shard_map().await.unwrap();
+    cluster.add_node().wait_ready(Duration::from_secs(60));
+    let moving = wait_for(
+        "a move to node 4 to stream its snapshot",
+        Duration::from_secs(60),
+        || async {
+            let moves = client.moves().await.ok()?;
+            moves
+                .moves
+                .into_iter()
+                .find(|m| m.to_node == 4 && m.step == "catch-up" && m.bytes_sent > 0)
+        },
+    )
+    .await;
+    // The target dies for good before it became a voter.
+    cluster.node(4).kill();
+    let moves = wait_for(
+        "the move to be rolled back",
+        Duration::from_secs(90),
+        || async {
+            let moves = client.moves().await.ok()?;
+            (moves.aborted >= 1 && !moves.moves.iter().any(|m| m.id == moving.id)).then_some(moves)
+        },
+    )
+    .await;
+    println!(
+        "move {} of shard {} rolled back: {moves:?}",
+        moving.id, moving.shard_id
+    );
+    // The shard kept its replicas, and its group its three voters.
+    let map = client.shard_map().await.unwrap();
+    let shard = |map: &GetShardMapResponse| {
+        map.shards
+            .iter()
+            .find(|s| s.shard_id == moving.shard_id)
+            .map(|s| {
+                s.replicas
+                    .iter()
+                    .map(|r| r.node_id)
+                    .collect::<BTreeSet<u64>>()
+            })
+            .unwrap()
+    };
+    assert_eq!(shard(&map), shard(&before));
+    assert!(!shard(&map).contains(&4));
+    let status = wait_for_healthy(&client, Duration::from_secs(30)).await;
+    let replicas = &status
+        .shards
+        .iter()
+        .find(|s| s.shard_id == moving.shard_id)
+        .unwrap()
+        .replicas;
+    assert_eq!(replicas.len(), 3, "{replicas:?}");
+}
