@@ -24,7 +24,7 @@ stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap 'stop; rm -rf "$work"' EXIT
+trap 'stop; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
 wait_http() { # url
@@ -64,7 +64,7 @@ EOF
 }
 declare -A node_pid
 start_node() { # id
-  SHOAL_LOG=warn "$shoal" start --config "$work/node-$1.toml" >>"$work/node-$1.log" 2>&1 &
+  SHOAL_LOG=${SHOAL_LOG:-warn} "$shoal" start --config "$work/node-$1.toml" >>"$work/node-$1.log" 2>&1 &
   node_pid[$1]=$!
   pids+=($!)
 }
@@ -102,7 +102,7 @@ keys=$((data_mib * 16))   # 64 KiB each
 echo "loading about $data_mib MiB: $keys keys of 64 KiB (RF 3)"
 t0=$(now)
 "$shoal" bench --endpoint 127.0.0.1:21344,127.0.0.1:22344,127.0.0.1:23344 --workload put \
-  --clients 32 --connections 6 --keys "$keys" --value-size 65536 --duration 120s --warmup 0s \
+  --clients 32 --connections 6 --keys "$keys" --value-size 65536 --duration "${LOAD_FOR:-150s}" --warmup 0s \
   | sed 's/^/  [load] /'
 live=$("$shoal" cluster status --endpoint 127.0.0.1:21344 --json \
   | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(int(x.get("keys","0")) for x in s["shards"]))')

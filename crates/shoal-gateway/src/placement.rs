@@ -383,11 +383,17 @@ pub async fn drive(dataplane: &Arc<Dataplane>, settings: &PlacementSettings) {
     futures::future::join_all(steps).await;
     if settings.auto {
         match plan_now(dataplane, settings) {
-            Ok((_, startable, _)) => {
-                if let Err(error) = start_moves(dataplane, startable).await {
-                    tracing::debug!(%error, "replica moves not started this round");
+            Ok((_, startable, _)) => match start_moves(dataplane, startable).await {
+                // New moves take their first step at once.
+                Ok(started) => {
+                    for record in &started {
+                        if let Err(error) = advance(dataplane, record).await {
+                            dataplane.set_move_note(record.id, Some(error.to_string()));
+                        }
+                    }
                 }
-            }
+                Err(error) => tracing::debug!(%error, "replica moves not started this round"),
+            },
             Err(error) => tracing::debug!(%error, "no placement plan this round"),
         }
         // With replicas in place, even out which node each shard prefers as leader.

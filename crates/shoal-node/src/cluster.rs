@@ -387,9 +387,6 @@ pub(crate) async fn run_background(
             {
                 tracing::debug!(%error, "meta membership not reconciled this round");
             }
-            if readiness.is_ready() {
-                shoal_gateway::placement::drive(&dataplane, &settings.placement).await;
-            }
         }
         if settings.balance_leaders
             && readiness.is_ready()
@@ -397,6 +394,35 @@ pub(crate) async fn run_background(
         {
             last_balance = tokio::time::Instant::now();
             balance_leaderships(&dataplane).await;
+        }
+    }
+}
+
+/// How often the placement driver looks at the cluster: often while moves are in flight
+/// (each step waits for the previous one), rarely otherwise.
+const DRIVE_BUSY: Duration = Duration::from_millis(200);
+const DRIVE_IDLE: Duration = Duration::from_secs(1);
+
+/// The placement driver's loop (it acts only while this node leads the meta group), apart
+/// from the gossip loop so a slow step never delays gossip.
+pub(crate) async fn run_driver(
+    dataplane: Arc<Dataplane>,
+    readiness: Arc<Readiness>,
+    placement: PlacementSettings,
+    cancel: CancellationToken,
+) {
+    loop {
+        let busy = readiness.is_ready() && dataplane.meta().group().is_leader() && {
+            shoal_gateway::placement::drive(&dataplane, &placement).await;
+            dataplane
+                .meta()
+                .moves()
+                .is_ok_and(|moves| !moves.is_empty())
+        };
+        let pause = if busy { DRIVE_BUSY } else { DRIVE_IDLE };
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(pause) => {}
         }
     }
 }

@@ -524,6 +524,12 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     ));
     if let Some(membership) = &membership {
         cluster::refresh_directory(membership, &dataplane);
+        tasks.spawn(cluster::run_driver(
+            dataplane.clone(),
+            readiness.clone(),
+            gateway_settings.placement.clone(),
+            cancel.clone(),
+        ));
         tasks.spawn(cluster::run_background(
             membership.clone(),
             dataplane.clone(),
