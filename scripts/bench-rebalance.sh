@@ -108,6 +108,12 @@ live=$("$shoal" cluster status --endpoint 127.0.0.1:21344 --json \
   | python3 -c 'import json,sys; s=json.load(sys.stdin); print(sum(int(x.get("keys","0")) for x in s["shards"]))')
 echo "live keys on node 1's replicas: $live ($(python3 -c "print(round($live*64/1024))") MiB in its 16 replicas) after $(python3 -c "print(round($(now)-$t0))") s"
 
+# Let the nodes finish writing the load back (state-file flushes) before measuring.
+for _ in $(seq 1 300); do
+  "$shoal" kv put bench-settle x --endpoint 127.0.0.1:21344 >/dev/null 2>&1 && break
+  sleep 0.2
+done
+sleep 10
 echo "foreground load, no move:"
 foreground 20s before
 

@@ -220,6 +220,9 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
     })
 }
 
+/// Attempts per key before a preload gives up.
+const PRELOAD_RETRIES: u32 = 25;
+
 async fn preload(clients: &[Connection], keys: u64, value: &[u8]) -> Result<()> {
     let next = Arc::new(AtomicU64::new(0));
     let mut loaders = Vec::new();
@@ -233,7 +236,24 @@ async fn preload(clients: &[Connection], keys: u64, value: &[u8]) -> Result<()> 
                 if index >= keys {
                     return Ok::<_, anyhow::Error>(());
                 }
-                client.put(key(index), value.clone()).await?;
+                // A client's retries: the same value again is harmless, and a cluster
+                // still busy with an earlier load (or electing) answers soon.
+                let mut attempt = 0;
+                loop {
+                    match client.put(key(index), value.clone()).await {
+                        Ok(()) => break,
+                        Err(error) if attempt < PRELOAD_RETRIES => {
+                            attempt += 1;
+                            tracing::debug!(%error, "preload put retried");
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        Err(error) => {
+                            return Err(error.context(format!(
+                                "preloading key {index} ({PRELOAD_RETRIES} retries)"
+                            )));
+                        }
+                    }
+                }
             }
         }));
     }
