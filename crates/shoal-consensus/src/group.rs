@@ -465,6 +465,41 @@ impl RaftGroup {
             .map_err(|e| self.fatal(e))
     }
 
+    /// On the leader, before a replica moves in: takes a snapshot of the applied state and
+    /// purges the log up to it, so the new replica is filled by a snapshot — streamed under
+    /// the node's byte-rate cap, resumable — rather than by replaying the whole log. Waits up
+    /// to `within`; past it (or with little log to replay) the log is simply left as it is.
+    pub async fn compact_for_transfer(&self, within: Duration) -> Result<(), ConsensusError> {
+        let status = self.status();
+        if status.last_log_index <= status.purged_index + PURGE_BATCH {
+            return Ok(());
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        let wanted = status.applied_index;
+        if status.snapshot_index < wanted {
+            self.trigger_snapshot().await?;
+        }
+        let snapshot = loop {
+            let now = self.status();
+            if now.snapshot_index >= wanted {
+                break now.snapshot_index;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        self.raft
+            .trigger()
+            .purge_log(snapshot)
+            .await
+            .map_err(|e| self.fatal(e))?;
+        while self.status().purged_index < snapshot && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// The group's state as this node sees it.
     pub fn status(&self) -> GroupStatus {
         let metrics = self.raft.metrics().borrow_watched().clone();

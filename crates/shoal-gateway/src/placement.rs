@@ -48,6 +48,8 @@ impl Default for PlacementSettings {
 const CAUGHT_UP_ENTRIES: u64 = 64;
 /// A move whose target has been down this long before becoming a voter is rolled back.
 const ABORT_TARGET_DOWN_AFTER: Duration = Duration::from_secs(20);
+/// Longest a shard leader spends snapshotting and purging its log before adding a learner.
+const COMPACT_WITHIN: Duration = Duration::from_secs(8);
 /// How long one call to a shard leader may take.
 const SHARD_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -566,6 +568,8 @@ pub(crate) async fn change_replicas(
     match request.change {
         None => {}
         Some(Change::AddLearner(node)) if !group.members().contains_key(&node.node_id) => {
+            // The new replica then receives a snapshot (capped, resumable), not the log.
+            group.compact_for_transfer(COMPACT_WITHIN).await?;
             tracing::info!(shard = %shard, node_id = node.node_id, "adding a learner");
             group
                 .add_learner(node.node_id, &node.internal_address, false)
