@@ -457,7 +457,14 @@ async fn finish_decommissions(dataplane: &Dataplane) -> Result<(), ReplicationEr
             .copied()
             .flatten()
             .is_some_and(|matched| matched >= status.last_log_index);
-        if !caught_up {
+        // ... and, when it is up, once it says (in gossip) that it applied that map: having
+        // the entries is not knowing they are committed.
+        let peer = dataplane.directory().get(node.id);
+        let live = peer.as_ref().is_some_and(|p| p.live);
+        let applied_final_map = peer
+            .as_ref()
+            .is_some_and(|p| p.shard_map_epoch >= map.epoch);
+        if live && !(caught_up && applied_final_map) {
             continue;
         }
         if status.voters.contains(&node.id) {
