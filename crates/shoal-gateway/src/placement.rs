@@ -34,16 +34,6 @@ pub struct PlacementSettings {
     pub auto: bool,
 }
 
-impl Default for PlacementSettings {
-    fn default() -> Self {
-        PlacementSettings {
-            replication_factor: 3,
-            replace_after: Duration::from_secs(60),
-            auto: true,
-        }
-    }
-}
-
 /// A move's target within this many entries of the leader's log has caught up.
 const CAUGHT_UP_ENTRIES: u64 = 64;
 /// A move whose target has been down this long before becoming a voter is rolled back.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use shoal_consensus::{Storage, Transport};
-use shoal_shardmap::{ShardEntry, ShardId, ShardMap};
+use shoal_shardmap::{ShardId, ShardMap};
 
 use crate::directory::Directory;
 use crate::error::ReplicationError;
@@ -106,16 +106,6 @@ impl Dataplane {
     /// The shard owning `key`.
     pub fn shard_id_for_key(&self, key: &[u8]) -> ShardId {
         self.hosting().shard_map.shard_for_key(key).id
-    }
-
-    /// The shard-map entry of `shard`.
-    pub fn entry(&self, shard: ShardId) -> Option<ShardEntry> {
-        self.hosting()
-            .shard_map
-            .shards
-            .iter()
-            .find(|e| e.id == shard)
-            .cloned()
     }
 
     /// The local replica of `shard`, if this node hosts one.
