@@ -1,6 +1,7 @@
 //! A running Raft group: openraft over the shared storage, behind shoal's own API
 //! (propose a command, confirm linearizability, read local state, report status).
 
+use shoal_shardmap::GroupId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,9 +46,9 @@ impl Default for RaftSettings {
 }
 
 impl RaftSettings {
-    fn openraft_config(&self, group: u64) -> Result<openraft::Config, ConsensusError> {
+    fn openraft_config(&self, group: GroupId) -> Result<openraft::Config, ConsensusError> {
         let config = openraft::Config {
-            cluster_name: format!("shoal-group-{group}"),
+            cluster_name: format!("shoal-group-{}", group.0),
             heartbeat_interval: self.heartbeat_interval.as_millis() as u64,
             election_timeout_min: self.election_timeout_min.as_millis() as u64,
             election_timeout_max: self.election_timeout_max.as_millis() as u64,
@@ -79,7 +80,7 @@ pub enum GroupRole {
 /// A point-in-time description of a group on this node.
 #[derive(Debug, Clone)]
 pub struct GroupStatus {
-    pub group: u64,
+    pub group: GroupId,
     pub role: GroupRole,
     pub leader: Option<NodeId>,
     pub term: u64,
@@ -96,7 +97,7 @@ pub struct GroupStatus {
 /// One Raft group hosted on this node.
 #[derive(Clone)]
 pub struct RaftGroup {
-    group: u64,
+    group: GroupId,
     node_id: NodeId,
     storage: Storage,
     transport: Arc<Transport>,
@@ -119,7 +120,7 @@ impl RaftGroup {
     /// by peers through `transport`.
     pub async fn start(
         transport: &Arc<Transport>,
-        group: u64,
+        group: GroupId,
         storage: Storage,
         machine: Arc<dyn StateMachine>,
         settings: &RaftSettings,
@@ -153,7 +154,7 @@ impl RaftGroup {
         Ok(started)
     }
 
-    pub fn group(&self) -> u64 {
+    pub fn group(&self) -> GroupId {
         self.group
     }
 
@@ -567,7 +568,7 @@ impl RaftGroup {
     pub async fn shutdown(&self) {
         self.transport.unregister(self.group);
         if let Err(error) = self.raft.shutdown().await {
-            tracing::warn!(group = self.group, %error, "raft group did not shut down cleanly");
+            tracing::warn!(group = %self.group, %error, "raft group did not shut down cleanly");
         }
     }
 

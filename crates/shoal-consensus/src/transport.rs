@@ -10,6 +10,7 @@
 //! - [`Faults`] lets tests drop or delay messages to chosen peers (partitions, isolation);
 //!   empty in production, where checking it costs one atomic load.
 
+use shoal_shardmap::GroupId;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
@@ -178,12 +179,12 @@ pub struct Transport {
     node_id: NodeId,
     peers: Peers,
     faults: Faults,
-    groups: RwLock<HashMap<u64, Raft>>,
+    groups: RwLock<HashMap<GroupId, Raft>>,
     storage: Storage,
     transfers: Transfers,
     /// One lock per group for receiving snapshots: a resumed stream waits for the broken
     /// one's bytes to be on disk.
-    receiving: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+    receiving: Mutex<HashMap<GroupId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Transport {
@@ -204,7 +205,7 @@ impl Transport {
         &self.transfers
     }
 
-    fn receive_lock(&self, group: u64) -> Arc<tokio::sync::Mutex<()>> {
+    fn receive_lock(&self, group: GroupId) -> Arc<tokio::sync::Mutex<()>> {
         self.receiving
             .lock()
             .expect("receive locks poisoned")
@@ -225,21 +226,21 @@ impl Transport {
         &self.faults
     }
 
-    pub(crate) fn register(&self, group: u64, raft: Raft) {
+    pub(crate) fn register(&self, group: GroupId, raft: Raft) {
         self.groups
             .write()
             .expect("group registry poisoned")
             .insert(group, raft);
     }
 
-    pub(crate) fn unregister(&self, group: u64) {
+    pub(crate) fn unregister(&self, group: GroupId) {
         self.groups
             .write()
             .expect("group registry poisoned")
             .remove(&group);
     }
 
-    fn group(&self, group: u64) -> Result<Raft, String> {
+    fn group(&self, group: GroupId) -> Result<Raft, String> {
         self.groups
             .read()
             .expect("group registry poisoned")
@@ -249,7 +250,7 @@ impl Transport {
     }
 
     /// The network openraft uses for one group.
-    pub(crate) fn network(self: &Arc<Self>, group: u64) -> GroupNetwork {
+    pub(crate) fn network(self: &Arc<Self>, group: GroupId) -> GroupNetwork {
         GroupNetwork {
             group,
             transport: self.clone(),
@@ -269,7 +270,7 @@ impl Transport {
 /// openraft's network factory for one group.
 #[derive(Clone)]
 pub struct GroupNetwork {
-    group: u64,
+    group: GroupId,
     transport: Arc<Transport>,
 }
 
@@ -288,7 +289,7 @@ impl RaftNetworkFactory<TypeConfig> for GroupNetwork {
 
 /// One group's link to one peer.
 pub struct PeerLink {
-    group: u64,
+    group: GroupId,
     target: NodeId,
     address: String,
     transport: Arc<Transport>,
@@ -318,9 +319,9 @@ impl PeerLink {
         message: &T,
     ) -> Result<pb::RaftRequest, Unreachable<TypeConfig>> {
         Ok(pb::RaftRequest {
-            group_id: self.group,
-            from_node: self.transport.node_id,
-            to_node: self.target,
+            group_id: self.group.0,
+            from_node: self.transport.node_id.0,
+            to_node: self.target.0,
             payload: encode(message).map_err(|error| unreachable(error.to_string()))?,
         })
     }
@@ -446,9 +447,9 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
             .filter(|offset| *offset <= total_bytes)
             .unwrap_or(0);
         let header = pb::SnapshotHeader {
-            group_id: self.group,
-            from_node: self.transport.node_id,
-            to_node: self.target,
+            group_id: self.group.0,
+            from_node: self.transport.node_id.0,
+            to_node: self.target.0,
             vote: encode(&vote).map_err(|e| stream_error(e.to_string()))?,
             meta: encoded_meta,
             total_bytes,
@@ -456,8 +457,8 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         };
         if offset > 0 {
             tracing::info!(
-                group = self.group,
-                target = self.target,
+                group = %self.group,
+                target = %self.target,
                 offset,
                 total_bytes,
                 "resuming a snapshot transfer"
@@ -530,7 +531,7 @@ fn snapshot_name(encoded_meta: &[u8]) -> String {
 fn paced_chunks(
     chunks: impl Stream<Item = pb::SnapshotChunk> + Send + 'static,
     transport: Arc<Transport>,
-    (group, target): (u64, NodeId),
+    (group, target): (GroupId, NodeId),
     broken: Option<u64>,
 ) -> impl Stream<Item = pb::SnapshotChunk> + Send + 'static {
     let mut sent = 0u64;
@@ -604,7 +605,7 @@ impl RaftService {
     }
 
     /// The local group a request addresses, or why it cannot be served here.
-    fn target(&self, group: u64, to_node: NodeId) -> Answer<Raft> {
+    fn target(&self, group: GroupId, to_node: NodeId) -> Answer<Raft> {
         if to_node != self.transport.node_id {
             return Err(format!(
                 "this is node {}, not node {to_node}",
@@ -627,7 +628,7 @@ impl RaftService {
         Fut: Future<Output = Result<Resp, E>>,
     {
         let request = request.into_inner();
-        let raft = match self.target(request.group_id, request.to_node) {
+        let raft = match self.target(GroupId(request.group_id), NodeId(request.to_node)) {
             Ok(raft) => raft,
             Err(reason) => return Self::reply::<Resp>(Err(reason)),
         };
@@ -722,14 +723,14 @@ impl RaftService {
             .header
             .clone()
             .ok_or("the first snapshot chunk has no header")?;
-        let raft = self.target(header.group_id, header.to_node)?;
+        let raft = self.target(GroupId(header.group_id), NodeId(header.to_node))?;
         let vote: Vote = decode(&header.vote).map_err(|e| e.to_string())?;
         let meta: SnapshotMeta = decode(&header.meta).map_err(|e| e.to_string())?;
         let storage = &self.transport.storage;
-        let lock = self.transport.receive_lock(header.group_id);
+        let lock = self.transport.receive_lock(GroupId(header.group_id));
         let _receiving = lock.lock().await;
-        let path = storage.partial_snapshot_path(header.group_id, &snapshot_name(&header.meta));
-        storage.remove_other_partials(header.group_id, &path);
+        let path = storage.partial_snapshot_path(GroupId(header.group_id), &snapshot_name(&header.meta));
+        storage.remove_other_partials(GroupId(header.group_id), &path);
         let held = std::fs::metadata(&path).map_or(0, |m| m.len());
         if header.offset > held {
             let _ = std::fs::remove_file(&path);
@@ -833,14 +834,14 @@ impl RaftService {
 
     /// Bytes of a snapshot held from a broken transfer.
     async fn held_snapshot_bytes(&self, request: pb::RaftRequest) -> Answer<u64> {
-        self.target(request.group_id, request.to_node)?;
+        self.target(GroupId(request.group_id), NodeId(request.to_node))?;
         let snapshot_id: String = decode(&request.payload).map_err(|e| e.to_string())?;
-        let lock = self.transport.receive_lock(request.group_id);
+        let lock = self.transport.receive_lock(GroupId(request.group_id));
         let _receiving = lock.lock().await;
         let path = self
             .transport
             .storage
-            .partial_snapshot_path(request.group_id, &snapshot_id);
+            .partial_snapshot_path(GroupId(request.group_id), &snapshot_id);
         Ok(std::fs::metadata(&path).map_or(0, |m| m.len()))
     }
 }

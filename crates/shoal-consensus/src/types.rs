@@ -30,11 +30,11 @@ openraft::declare_raft_types!(
     pub TypeConfig:
         D = Command,
         R = CommandResponse,
-        NodeId = u64,
+        NodeId = shoal_shardmap::NodeId,
         Node = openraft::BasicNode,
 );
 
-pub type NodeId = u64;
+pub use shoal_shardmap::NodeId;
 pub type Entry = openraft::alias::EntryOf<TypeConfig>;
 pub type LogId = openraft::alias::LogIdOf<TypeConfig>;
 pub type Vote = openraft::alias::VoteOf<TypeConfig>;

@@ -16,7 +16,7 @@ impl StoreBuilder<TypeConfig, LogStore, MachineStore, tempfile::TempDir> for Red
         let dir = tempfile::tempdir().expect("temp dir");
         let storage = Storage::open(dir.path(), StorageOptions::default()).expect("open storage");
         // Use a group id other than 0 so the (group, …) keying is exercised.
-        let group = 7;
+        let group = shoal_shardmap::GroupId(7);
         let log = LogStore::new(storage.clone(), group);
         let machine = MachineStore::new(storage, group, Arc::new(NullMachine));
         Ok((dir, log, machine))

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chitchat::{ChitchatConfig, ChitchatHandle, ChitchatId, FailureDetectorConfig, spawn_chitchat};
+use shoal_shardmap::{NodeId, NodeState, ShardId};
 use tokio::sync::{broadcast, watch};
 
 pub use filter::GossipFilter;
@@ -43,12 +44,12 @@ pub struct NodeInfo {
     pub client_address: String,
     pub admin_address: String,
     pub zone: Option<String>,
-    /// Lifecycle state as a word (`joining`, `active`, `draining`, `leaving`, …).
-    pub state: String,
+    /// Lifecycle state (gossiped as its word; `leaving` while shutting down).
+    pub state: NodeState,
     /// The node serves requests.
     pub ready: bool,
     /// Shards the node currently leads.
-    pub leading_shards: Vec<u32>,
+    pub leading_shards: Vec<ShardId>,
     /// Shard-map epoch the node has applied.
     pub shard_map_epoch: u64,
     /// The cluster the node belongs to, once it belongs to one.
@@ -57,14 +58,18 @@ pub struct NodeInfo {
 
 impl NodeInfo {
     fn key_values(&self) -> Vec<(String, String)> {
-        let leading: Vec<String> = self.leading_shards.iter().map(u32::to_string).collect();
+        let leading: Vec<String> = self
+            .leading_shards
+            .iter()
+            .map(|shard| shard.0.to_string())
+            .collect();
         vec![
             (KEY_NAME.into(), self.name.clone()),
             (KEY_INTERNAL.into(), self.internal_address.clone()),
             (KEY_CLIENT.into(), self.client_address.clone()),
             (KEY_ADMIN.into(), self.admin_address.clone()),
             (KEY_ZONE.into(), self.zone.clone().unwrap_or_default()),
-            (KEY_STATE.into(), self.state.clone()),
+            (KEY_STATE.into(), self.state.as_str().into()),
             (KEY_READY.into(), if self.ready { "1" } else { "0" }.into()),
             (KEY_LEADING.into(), leading.join(",")),
             (KEY_EPOCH.into(), self.shard_map_epoch.to_string()),
@@ -84,11 +89,12 @@ impl NodeInfo {
             client_address: get(KEY_CLIENT),
             admin_address: get(KEY_ADMIN),
             zone: optional(KEY_ZONE),
-            state: get(KEY_STATE),
+            // A word this version does not know (a newer peer): treat it as joining.
+            state: NodeState::parse(&get(KEY_STATE)).unwrap_or(NodeState::Joining),
             ready: get(KEY_READY) == "1",
             leading_shards: get(KEY_LEADING)
                 .split(',')
-                .filter_map(|shard| shard.parse().ok())
+                .filter_map(|shard| shard.parse().ok().map(ShardId))
                 .collect(),
             shard_map_epoch: get(KEY_EPOCH).parse().unwrap_or(0),
             cluster_id: optional(KEY_CLUSTER),
@@ -99,7 +105,7 @@ impl NodeInfo {
 /// A node as gossip sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    pub node_id: u64,
+    pub node_id: NodeId,
     /// Grows with every restart of the node.
     pub generation: u64,
     pub gossip_address: SocketAddr,
@@ -116,15 +122,15 @@ pub enum MembershipChange {
     /// A known node changed: published info, a new generation, or alive again.
     Updated(Member),
     /// A node was forgotten (dead for longer than the grace period).
-    Left(u64),
+    Left(NodeId),
     /// The failure detector declared a node dead.
-    Failed(u64),
+    Failed(NodeId),
 }
 
 /// Settings of the gossip layer.
 #[derive(Debug, Clone)]
 pub struct MembershipConfig {
-    pub node_id: u64,
+    pub node_id: NodeId,
     /// Must grow across restarts of this node (e.g. start time in milliseconds).
     pub generation: u64,
     pub listen: SocketAddr,
@@ -146,9 +152,9 @@ pub enum MembershipError {
 /// The running gossip layer of this node.
 pub struct Membership {
     handle: ChitchatHandle,
-    node_id: u64,
+    node_id: NodeId,
     gossip_interval: Duration,
-    members: watch::Receiver<BTreeMap<u64, Member>>,
+    members: watch::Receiver<BTreeMap<NodeId, Member>>,
     changes: broadcast::Sender<MembershipChange>,
     filter: Arc<GossipFilter>,
     refresher: tokio::task::JoinHandle<()>,
@@ -205,7 +211,7 @@ impl Membership {
             gossip_interval,
         ));
         tracing::info!(
-            node_id = config.node_id,
+            node_id = %config.node_id,
             listen = %config.listen,
             advertise = %config.advertise,
             seeds = ?config.seeds,
@@ -223,7 +229,7 @@ impl Membership {
     }
 
     /// Every known node (the newest generation of each), alive or recently dead.
-    pub fn members(&self) -> BTreeMap<u64, Member> {
+    pub fn members(&self) -> BTreeMap<NodeId, Member> {
         self.members.borrow().clone()
     }
 
@@ -238,7 +244,7 @@ impl Membership {
     }
 
     /// A watch of [`Membership::members`], updated every gossip round that changed something.
-    pub fn watch(&self) -> watch::Receiver<BTreeMap<u64, Member>> {
+    pub fn watch(&self) -> watch::Receiver<BTreeMap<NodeId, Member>> {
         self.members.clone()
     }
 
@@ -264,7 +270,7 @@ impl Membership {
     pub async fn leave(&self, info: &NodeInfo) {
         let leaving = NodeInfo {
             ready: false,
-            state: "leaving".into(),
+            state: NodeState::Leaving,
             leading_shards: Vec::new(),
             ..info.clone()
         };
@@ -301,7 +307,7 @@ fn failure_detector(gossip_interval: Duration, grace: Duration) -> FailureDetect
 /// Rebuilds the member map every half gossip round and sends what changed.
 async fn refresh(
     chitchat: Arc<tokio::sync::Mutex<chitchat::Chitchat>>,
-    members: watch::Sender<BTreeMap<u64, Member>>,
+    members: watch::Sender<BTreeMap<NodeId, Member>>,
     changes: broadcast::Sender<MembershipChange>,
     gossip_interval: Duration,
 ) {
@@ -325,11 +331,11 @@ async fn refresh(
 }
 
 /// One member per node id, the newest generation; liveness from the failure detector.
-fn snapshot(chitchat: &chitchat::Chitchat) -> BTreeMap<u64, Member> {
+fn snapshot(chitchat: &chitchat::Chitchat) -> BTreeMap<NodeId, Member> {
     let live: HashSet<&ChitchatId> = chitchat.live_nodes().collect();
-    let mut members: BTreeMap<u64, Member> = BTreeMap::new();
+    let mut members: BTreeMap<NodeId, Member> = BTreeMap::new();
     for (id, state) in chitchat.node_states() {
-        let Ok(node_id) = id.node_id.parse::<u64>() else {
+        let Ok(node_id) = id.node_id.parse::<u64>().map(NodeId) else {
             continue;
         };
         if members
@@ -353,8 +359,8 @@ fn snapshot(chitchat: &chitchat::Chitchat) -> BTreeMap<u64, Member> {
 }
 
 fn diff(
-    previous: &BTreeMap<u64, Member>,
-    current: &BTreeMap<u64, Member>,
+    previous: &BTreeMap<NodeId, Member>,
+    current: &BTreeMap<NodeId, Member>,
 ) -> Vec<MembershipChange> {
     let mut changes = Vec::new();
     for (id, member) in current {
@@ -386,7 +392,7 @@ mod tests {
 
     fn member(node_id: u64, generation: u64, live: bool) -> Member {
         Member {
-            node_id,
+            node_id: NodeId(node_id),
             generation,
             gossip_address: "127.0.0.1:1".parse().unwrap(),
             live,
@@ -396,14 +402,17 @@ mod tests {
 
     #[test]
     fn diff_reports_joins_failures_restarts_and_departures() {
-        let before = BTreeMap::from([(1, member(1, 1, true)), (2, member(2, 1, true))]);
+        let before = BTreeMap::from([
+            (NodeId(1), member(1, 1, true)),
+            (NodeId(2), member(2, 1, true)),
+        ]);
         let after = BTreeMap::from([
-            (1, member(1, 1, false)),
-            (2, member(2, 2, true)),
-            (3, member(3, 1, true)),
+            (NodeId(1), member(1, 1, false)),
+            (NodeId(2), member(2, 2, true)),
+            (NodeId(3), member(3, 1, true)),
         ]);
         let changes = diff(&before, &after);
-        assert!(changes.contains(&MembershipChange::Failed(1)));
+        assert!(changes.contains(&MembershipChange::Failed(NodeId(1))));
         assert!(changes.contains(&MembershipChange::Updated(member(2, 2, true))));
         assert!(changes.contains(&MembershipChange::Joined(member(3, 1, true))));
         let gone = diff(&after, &BTreeMap::new());
@@ -419,9 +428,9 @@ mod tests {
             client_address: "10.0.0.1:5344".into(),
             admin_address: "10.0.0.1:9343".into(),
             zone: Some("z1".into()),
-            state: "active".into(),
+            state: NodeState::Active,
             ready: true,
-            leading_shards: vec![1, 4],
+            leading_shards: vec![ShardId(1), ShardId(4)],
             shard_map_epoch: 3,
             cluster_id: Some("abc".into()),
         };
@@ -442,7 +451,7 @@ mod tests {
         };
         let (a_addr, b_addr) = (reserve(), reserve());
         let config = |node_id: u64, addr: SocketAddr, seed: SocketAddr| MembershipConfig {
-            node_id,
+            node_id: NodeId(node_id),
             generation: 1,
             listen: addr,
             advertise: addr,
@@ -466,7 +475,7 @@ mod tests {
         loop {
             let members = a.members();
             if members
-                .get(&2)
+                .get(&NodeId(2))
                 .is_some_and(|m| m.live && m.info.name == "b")
             {
                 break;
@@ -478,15 +487,15 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         b.publish(&NodeInfo {
-            leading_shards: vec![7],
+            leading_shards: vec![ShardId(7)],
             ..info("b")
         })
         .await;
         let leading = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 if a.members()
-                    .get(&2)
-                    .is_some_and(|m| m.info.leading_shards == [7])
+                    .get(&NodeId(2))
+                    .is_some_and(|m| m.info.leading_shards == [ShardId(7)])
                 {
                     return;
                 }
@@ -499,7 +508,7 @@ mod tests {
         let failed = tokio::time::timeout(Duration::from_secs(20), async {
             loop {
                 match changes.recv().await {
-                    Ok(MembershipChange::Failed(2)) => return,
+                    Ok(MembershipChange::Failed(NodeId(2))) => return,
                     Ok(_) => {}
                     Err(error) => panic!("change stream: {error}"),
                 }

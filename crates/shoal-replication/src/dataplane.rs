@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use shoal_consensus::{Storage, Transport};
-use shoal_shardmap::{ShardId, ShardMap};
+use shoal_shardmap::{NodeId, ShardId, ShardMap};
 
 use crate::directory::Directory;
 use crate::error::ReplicationError;
@@ -25,7 +25,7 @@ pub struct Hosting {
 /// The node's data plane.
 #[derive(Debug)]
 pub struct Dataplane {
-    node_id: u64,
+    node_id: NodeId,
     node_name: String,
     meta: Meta,
     hosting: RwLock<Arc<Hosting>>,
@@ -39,7 +39,7 @@ pub struct Dataplane {
 /// Everything a [`Dataplane`] is made of.
 #[derive(Debug)]
 pub struct DataplaneParts {
-    pub node_id: u64,
+    pub node_id: NodeId,
     pub node_name: String,
     pub meta: Meta,
     pub shard_map: ShardMap,
@@ -115,19 +115,19 @@ impl Dataplane {
 
     /// The current leader of `shard` as far as this node knows: its own replica's view, or
     /// the gossip hint for shards it does not host.
-    pub fn leader_of(&self, shard: ShardId) -> Option<u64> {
+    pub fn leader_of(&self, shard: ShardId) -> Option<NodeId> {
         // A replica still being moved here knows no leader until its leader reaches it.
         self.hosted(shard)
             .and_then(|local| local.group().leader())
-            .or_else(|| self.directory.leader_hint(shard.0))
+            .or_else(|| self.directory.leader_hint(shard))
     }
 
     /// Internal address of `node` (this node's own included).
-    pub fn internal_address(&self, node: u64) -> Option<String> {
+    pub fn internal_address(&self, node: NodeId) -> Option<String> {
         self.directory.internal_address(node)
     }
 
-    pub fn node_id(&self) -> u64 {
+    pub fn node_id(&self) -> NodeId {
         self.node_id
     }
 

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
+use shoal_shardmap::{NodeId, ShardId};
+
 use crate::meta::NodeState;
 
 /// One node as this node sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerInfo {
-    pub node_id: u64,
+    pub node_id: NodeId,
     pub name: String,
     /// Grows with every restart of the node.
     pub generation: u64,
@@ -27,7 +29,7 @@ pub struct PeerInfo {
     pub gossip_address: String,
     pub zone: Option<String>,
     /// Shards the node says it leads.
-    pub leading_shards: Vec<u32>,
+    pub leading_shards: Vec<ShardId>,
     pub shard_map_epoch: u64,
     pub cluster_id: Option<String>,
 }
@@ -35,15 +37,15 @@ pub struct PeerInfo {
 /// The node directory: one entry per node id (the newest generation).
 #[derive(Debug, Default)]
 pub struct Directory {
-    peers: RwLock<BTreeMap<u64, PeerInfo>>,
+    peers: RwLock<BTreeMap<NodeId, PeerInfo>>,
     /// Since when each node not seen alive has been down, as observed by this node.
-    down_since: RwLock<BTreeMap<u64, Instant>>,
+    down_since: RwLock<BTreeMap<NodeId, Instant>>,
 }
 
 impl Directory {
     /// Replaces the whole view.
     pub fn replace(&self, peers: impl IntoIterator<Item = PeerInfo>) {
-        let peers: BTreeMap<u64, PeerInfo> =
+        let peers: BTreeMap<NodeId, PeerInfo> =
             peers.into_iter().map(|peer| (peer.node_id, peer)).collect();
         {
             let mut down = self.down_since.write().expect("directory poisoned");
@@ -57,7 +59,7 @@ impl Directory {
 
     /// How long `node_id` has been down as far as this node has watched (None: up, or
     /// unknown).
-    pub fn down_for(&self, node_id: u64) -> Option<Duration> {
+    pub fn down_for(&self, node_id: NodeId) -> Option<Duration> {
         self.down_since
             .read()
             .expect("directory poisoned")
@@ -65,7 +67,7 @@ impl Directory {
             .map(Instant::elapsed)
     }
 
-    pub fn get(&self, node_id: u64) -> Option<PeerInfo> {
+    pub fn get(&self, node_id: NodeId) -> Option<PeerInfo> {
         self.peers
             .read()
             .expect("directory poisoned")
@@ -84,7 +86,7 @@ impl Directory {
     }
 
     /// The live node that says it leads `shard`, if any.
-    pub fn leader_hint(&self, shard: u32) -> Option<u64> {
+    pub fn leader_hint(&self, shard: ShardId) -> Option<NodeId> {
         self.peers
             .read()
             .expect("directory poisoned")
@@ -95,7 +97,7 @@ impl Directory {
     }
 
     /// Internal address of `node_id`, if known.
-    pub fn internal_address(&self, node_id: u64) -> Option<String> {
+    pub fn internal_address(&self, node_id: NodeId) -> Option<String> {
         self.get(node_id).map(|peer| peer.internal_address)
     }
 }
@@ -106,7 +108,7 @@ mod tests {
 
     fn peer(node_id: u64, live: bool, leading: &[u32]) -> PeerInfo {
         PeerInfo {
-            node_id,
+            node_id: NodeId(node_id),
             name: format!("n{node_id}"),
             generation: 1,
             live,
@@ -117,7 +119,7 @@ mod tests {
             admin_address: String::new(),
             gossip_address: String::new(),
             zone: None,
-            leading_shards: leading.to_vec(),
+            leading_shards: leading.iter().copied().map(ShardId).collect(),
             shard_map_epoch: 1,
             cluster_id: None,
         }
@@ -127,10 +129,10 @@ mod tests {
     fn leader_hints_come_from_live_nodes_only() {
         let directory = Directory::default();
         directory.replace([peer(1, false, &[3]), peer(2, true, &[4])]);
-        assert_eq!(directory.leader_hint(3), None);
-        assert_eq!(directory.leader_hint(4), Some(2));
+        assert_eq!(directory.leader_hint(ShardId(3)), None);
+        assert_eq!(directory.leader_hint(ShardId(4)), Some(NodeId(2)));
         assert_eq!(
-            directory.internal_address(2).as_deref(),
+            directory.internal_address(NodeId(2)).as_deref(),
             Some("127.0.0.1:2")
         );
     }

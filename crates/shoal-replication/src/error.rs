@@ -2,11 +2,14 @@
 //! maps them to (the gRPC edge turns codes into status codes in exactly one place).
 
 use shoal_consensus::ConsensusError;
+use shoal_shardmap::{GroupId, NodeId};
 
 /// Stable classification of a failure, independent of the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidArgument,
+    /// What the request names does not exist (a shard, a node).
+    NotFound,
     FailedPrecondition,
     NotLeader,
     WrongShard,
@@ -27,8 +30,8 @@ pub enum ReplicationError {
     /// This node does not lead the shard; the leader (and its internal address) when known.
     #[error("not the leader of {group}{}", leader.map(|l| format!("; leader is node {l}")).unwrap_or_default())]
     NotLeader {
-        group: String,
-        leader: Option<u64>,
+        group: GroupId,
+        leader: Option<NodeId>,
         leader_address: Option<String>,
     },
     /// This node holds no replica of the shard owning the key.
@@ -37,6 +40,18 @@ pub enum ReplicationError {
     /// The node or group cannot serve now (starting, electing, shutting down).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The request could not be delivered to the node that must serve it and provably
+    /// changed nothing (the connection was never opened, or it was refused before being
+    /// read): safe to send again.
+    #[error("unavailable: {0}; the request was not delivered and changed nothing")]
+    NotDelivered(String),
+    /// What the request names does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is well-formed but the cluster's state does not allow it now; the
+    /// message says what is missing.
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// The operation did not finish in time; it may or may not have been applied.
     #[error("timed out after {0:?}; the operation may or may not have been applied")]
     Timeout(std::time::Duration),
@@ -49,13 +64,28 @@ pub enum ReplicationError {
 }
 
 impl ReplicationError {
+    /// True when the error proves the request changed nothing (refused before proposing,
+    /// or never delivered), so it may be sent again.
+    pub fn is_not_applied(&self) -> bool {
+        matches!(
+            self,
+            ReplicationError::NotLeader { .. }
+                | ReplicationError::WrongShard { .. }
+                | ReplicationError::NotDelivered(_)
+        )
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ReplicationError::InvalidArgument { .. } => ErrorCode::InvalidArgument,
             ReplicationError::VersionMismatch { .. } => ErrorCode::FailedPrecondition,
             ReplicationError::NotLeader { .. } => ErrorCode::NotLeader,
             ReplicationError::WrongShard { .. } => ErrorCode::WrongShard,
-            ReplicationError::Unavailable(_) => ErrorCode::Unavailable,
+            ReplicationError::Unavailable(_) | ReplicationError::NotDelivered(_) => {
+                ErrorCode::Unavailable
+            }
+            ReplicationError::NotFound(_) => ErrorCode::NotFound,
+            ReplicationError::FailedPrecondition(_) => ErrorCode::FailedPrecondition,
             ReplicationError::Timeout(_) => ErrorCode::Timeout,
             ReplicationError::Internal(_) => ErrorCode::Internal,
             ReplicationError::Remote { code, .. } => *code,
@@ -66,17 +96,14 @@ impl ReplicationError {
 impl From<ConsensusError> for ReplicationError {
     fn from(error: ConsensusError) -> Self {
         let group = error.group();
-        let name = match group {
-            0 => "the meta group".to_owned(),
-            n => format!("shard {}", n - 1),
-        };
+        let name = group.to_string();
         match error {
             ConsensusError::NotLeader {
                 leader,
                 leader_address,
                 ..
             } => ReplicationError::NotLeader {
-                group: name,
+                group,
                 leader,
                 leader_address,
             },

@@ -162,7 +162,7 @@ impl Shard {
                 // A replica being moved here may still be empty: it serves no reads until
                 // it votes, so the request goes to the leader instead.
                 return Err(ReplicationError::NotLeader {
-                    group: format!("shard {}", self.id),
+                    group: shoal_shardmap::GroupId::for_shard(self.id),
                     leader: self.group.leader(),
                     leader_address: None,
                 });

@@ -9,7 +9,7 @@ mod rebalance;
 
 pub use placement::{PlacementError, PlacementNode, place_initial};
 pub use rebalance::{
-    Move, MoveReason, NodeRole, Plan, RebalanceNode, next_leader_preference, plan,
+    InFlight, Move, MoveReason, NodeRole, Plan, RebalanceNode, next_leader_preference, plan,
 };
 
 /// The fixed, documented key hash: XXH3-64 of the raw key bytes with seed 0.
@@ -18,6 +18,83 @@ pub use rebalance::{
 /// shoal's on-disk and wire contract and must never change for an existing cluster.
 pub fn key_hash(key: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key)
+}
+
+/// A node of the cluster: chosen once (configured, or drawn at random on first start) and
+/// kept in the data dir. On the wire and on disk it is the bare number (a newtype struct
+/// encodes as its inner value in postcard), so stored formats do not depend on this type.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct NodeId(pub u64);
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<u64> for NodeId {
+    fn from(id: u64) -> NodeId {
+        NodeId(id)
+    }
+}
+
+impl From<NodeId> for u64 {
+    fn from(id: NodeId) -> u64 {
+        id.0
+    }
+}
+
+/// Lifecycle state of a node: recorded in the meta registry and gossiped by the node
+/// itself. One enum for both, so no layer matches on words.
+///
+/// Stored by variant index (postcard): variants are only ever added at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NodeState {
+    /// Known to gossip, not yet registered (or registered and not yet active).
+    #[default]
+    Joining,
+    /// Serves, leads and receives replicas.
+    Active,
+    /// Maintenance (`shoal node drain`): gives its leaderships away and takes none; keeps
+    /// its replicas and receives no new ones.
+    Draining,
+    /// Being emptied for good (`shoal node decommission`); leaves the meta group once it
+    /// holds nothing.
+    Decommissioned,
+    /// Gossip only: the node is shutting down and will be gone within a few gossip rounds.
+    /// Never recorded in the registry.
+    Leaving,
+}
+
+impl NodeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeState::Joining => "joining",
+            NodeState::Active => "active",
+            NodeState::Draining => "draining",
+            NodeState::Decommissioned => "decommissioned",
+            NodeState::Leaving => "leaving",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NodeState> {
+        Some(match text {
+            "joining" => NodeState::Joining,
+            "active" => NodeState::Active,
+            "draining" => NodeState::Draining,
+            "decommissioned" => NodeState::Decommissioned,
+            "leaving" => NodeState::Leaving,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A data shard, numbered from 0.
@@ -55,8 +132,8 @@ impl GroupId {
 impl std::fmt::Display for GroupId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.shard() {
-            Some(shard) => write!(f, "shard-{shard}"),
-            None => f.write_str("meta"),
+            Some(shard) => write!(f, "shard {shard}"),
+            None => f.write_str("the meta group"),
         }
     }
 }
@@ -79,8 +156,8 @@ impl HashRange {
 pub struct ShardEntry {
     pub id: ShardId,
     pub range: HashRange,
-    /// Node ids holding a replica of this shard.
-    pub replicas: Vec<u64>,
+    /// Nodes holding a replica of this shard; the first is the preferred leader.
+    pub replicas: Vec<NodeId>,
 }
 
 /// The shard map: contiguous, non-overlapping ranges covering the whole hash space,
@@ -139,7 +216,7 @@ pub fn uniform_ranges(count: u32) -> Result<Vec<HashRange>, ShardMapError> {
 
 impl ShardMap {
     /// The map a new cluster starts with: `count` uniform shards, each replicated on `replicas`.
-    pub fn initial(count: u32, replicas: &[u64]) -> Result<ShardMap, ShardMapError> {
+    pub fn initial(count: u32, replicas: &[NodeId]) -> Result<ShardMap, ShardMapError> {
         let shards = uniform_ranges(count)?
             .into_iter()
             .enumerate()
@@ -165,6 +242,34 @@ impl ShardMap {
     /// The shard that owns `key`.
     pub fn shard_for_key(&self, key: &[u8]) -> &ShardEntry {
         self.shard_for_hash(key_hash(key))
+    }
+
+    /// The entry of `shard`, if the map has it.
+    pub fn entry(&self, shard: ShardId) -> Option<&ShardEntry> {
+        self.shards.iter().find(|entry| entry.id == shard)
+    }
+
+    /// The map once a replica move of `shard` from `from` to `to` is done: `to` takes
+    /// `from`'s place in the replica order (the first replica is the preferred leader), or
+    /// goes last when nothing is replaced; a replica is never listed twice. The epoch is
+    /// not changed here (the meta machine bumps it when it records the change). This is
+    /// the one definition of a finished move: the meta machine applies it and the planner
+    /// projects in-flight moves with it.
+    pub fn apply_move(&mut self, shard: ShardId, from: Option<NodeId>, to: NodeId) {
+        let Some(entry) = self.shards.iter_mut().find(|entry| entry.id == shard) else {
+            return;
+        };
+        let position = from.and_then(|from| entry.replicas.iter().position(|r| *r == from));
+        match position {
+            Some(i) => entry.replicas[i] = to,
+            None => entry.replicas.push(to),
+        }
+        let mut seen = Vec::with_capacity(entry.replicas.len());
+        entry.replicas.retain(|replica| {
+            let first = !seen.contains(replica);
+            seen.push(*replica);
+            first
+        });
     }
 
     /// True when ranges are sorted, contiguous, non-overlapping and cover all of `u64`.
@@ -199,10 +304,39 @@ mod tests {
     }
 
     #[test]
+    fn node_states_round_trip_as_words() {
+        for state in [
+            NodeState::Joining,
+            NodeState::Active,
+            NodeState::Draining,
+            NodeState::Decommissioned,
+            NodeState::Leaving,
+        ] {
+            assert_eq!(NodeState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(NodeState::parse("sleeping"), None);
+    }
+
+    #[test]
     fn group_ids_round_trip() {
         assert_eq!(GroupId::META.shard(), None);
         assert_eq!(GroupId::for_shard(ShardId(0)), GroupId(1));
         assert_eq!(GroupId(17).shard(), Some(ShardId(16)));
+    }
+
+    #[test]
+    fn a_finished_move_takes_the_sources_place() {
+        let mut map = ShardMap::initial(2, &[NodeId(1), NodeId(2), NodeId(3)]).unwrap();
+        map.apply_move(ShardId(0), Some(NodeId(1)), NodeId(4));
+        assert_eq!(map.shards[0].replicas, [4, 2, 3].map(NodeId));
+        // Nothing replaced: the new replica goes last; applying twice changes nothing.
+        map.apply_move(ShardId(1), None, NodeId(4));
+        map.apply_move(ShardId(1), None, NodeId(4));
+        assert_eq!(map.shards[1].replicas, [1, 2, 3, 4].map(NodeId));
+        // A source that is already gone: the target is kept once.
+        map.apply_move(ShardId(0), Some(NodeId(9)), NodeId(4));
+        assert_eq!(map.shards[0].replicas, [4, 2, 3].map(NodeId));
+        assert_eq!(map.epoch, 1);
     }
 
     #[test]
@@ -227,14 +361,14 @@ mod tests {
     proptest! {
         #[test]
         fn uniform_maps_cover_the_hash_space(count in 1u32..=MAX_SHARDS) {
-            let map = ShardMap::initial(count, &[1]).unwrap();
+            let map = ShardMap::initial(count, &[NodeId(1)]).unwrap();
             prop_assert_eq!(map.shards.len(), count as usize);
             prop_assert!(map.covers_hash_space());
         }
 
         #[test]
         fn lookup_finds_the_range_holding_the_hash(count in 1u32..=256, hash in any::<u64>()) {
-            let map = ShardMap::initial(count, &[1]).unwrap();
+            let map = ShardMap::initial(count, &[NodeId(1)]).unwrap();
             let owner = map.shard_for_hash(hash);
             prop_assert!(owner.range.contains(hash));
             let holders = map.shards.iter().filter(|s| s.range.contains(hash)).count();
@@ -243,7 +377,7 @@ mod tests {
 
         #[test]
         fn keys_spread_over_all_shards(seed in any::<u64>()) {
-            let map = ShardMap::initial(16, &[1]).unwrap();
+            let map = ShardMap::initial(16, &[NodeId(1)]).unwrap();
             let mut hit = [0u32; 16];
             for i in 0..4096u64 {
                 let key = format!("key-{seed}-{i}");

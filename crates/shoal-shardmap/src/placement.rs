@@ -8,12 +8,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{ShardEntry, ShardId, ShardMap, ShardMapError, uniform_ranges};
+use crate::{NodeId, ShardEntry, ShardId, ShardMap, ShardMapError, uniform_ranges};
 
 /// A node as placement sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacementNode {
-    pub id: u64,
+    pub id: NodeId,
     /// Failure domain; `None` means the node has no zone (all such nodes count as one).
     pub zone: Option<String>,
 }
@@ -76,7 +76,7 @@ pub fn place_initial(
         return Err(PlacementError::NoReplicas);
     }
     // Sorted and deduplicated by id, so the result does not depend on the input order.
-    let nodes: BTreeMap<u64, Option<String>> = nodes
+    let nodes: BTreeMap<NodeId, Option<String>> = nodes
         .iter()
         .map(|node| (node.id, node.zone.clone()))
         .collect();
@@ -87,13 +87,13 @@ pub fn place_initial(
             nodes: nodes.len(),
         });
     }
-    let mut load: BTreeMap<u64, Load> = nodes.keys().map(|&id| (id, Load::default())).collect();
+    let mut load: BTreeMap<NodeId, Load> = nodes.keys().map(|&id| (id, Load::default())).collect();
     let mut entries = Vec::with_capacity(ranges.len());
     for (index, range) in ranges.into_iter().enumerate() {
-        let mut replicas: Vec<u64> = Vec::with_capacity(wanted);
+        let mut replicas: Vec<NodeId> = Vec::with_capacity(wanted);
         let mut zones_used: BTreeSet<Option<String>> = BTreeSet::new();
         // Ties rotate with the shard index so they do not always fall on the lowest id.
-        let rotation = |id: u64| {
+        let rotation = |id: NodeId| {
             let position = nodes.keys().position(|&n| n == id).unwrap_or(0);
             (position + nodes.len() - index % nodes.len()) % nodes.len()
         };
@@ -143,10 +143,10 @@ pub fn place_initial(
 /// Moves preferred leaderships between replicas of the same shard until no node leads two
 /// more shards than another, where that is possible: each step shifts one leadership along
 /// a path of shards from a most-loaded node to a node with at least two fewer.
-fn balance_leaders(entries: &mut [ShardEntry], nodes: Vec<u64>) {
+fn balance_leaders(entries: &mut [ShardEntry], nodes: Vec<NodeId>) {
     use std::collections::VecDeque;
     loop {
-        let mut led: BTreeMap<u64, usize> = nodes.iter().map(|&id| (id, 0)).collect();
+        let mut led: BTreeMap<NodeId, usize> = nodes.iter().map(|&id| (id, 0)).collect();
         for entry in entries.iter() {
             *led.entry(entry.replicas[0]).or_default() += 1;
         }
@@ -157,7 +157,7 @@ fn balance_leaders(entries: &mut [ShardEntry], nodes: Vec<u64>) {
             .iter()
             .filter(|(_, count)| **count == most)
             .find_map(|(&busiest, _)| {
-                let mut parent: BTreeMap<u64, (u64, usize)> = BTreeMap::new();
+                let mut parent: BTreeMap<NodeId, (NodeId, usize)> = BTreeMap::new();
                 let mut queue = VecDeque::from([busiest]);
                 while let Some(node) = queue.pop_front() {
                     if led[&node] + 2 <= most {
@@ -204,11 +204,14 @@ mod tests {
 
     fn plain(ids: &[u64]) -> Vec<PlacementNode> {
         ids.iter()
-            .map(|&id| PlacementNode { id, zone: None })
+            .map(|&id| PlacementNode {
+                id: NodeId(id),
+                zone: None,
+            })
             .collect()
     }
 
-    fn counts(map: &ShardMap) -> (BTreeMap<u64, usize>, BTreeMap<u64, usize>) {
+    fn counts(map: &ShardMap) -> (BTreeMap<NodeId, usize>, BTreeMap<NodeId, usize>) {
         let mut replicas = BTreeMap::new();
         let mut leaders = BTreeMap::new();
         for shard in &map.shards {
@@ -220,7 +223,7 @@ mod tests {
         (replicas, leaders)
     }
 
-    fn spread(counts: &BTreeMap<u64, usize>, nodes: usize) -> usize {
+    fn spread(counts: &BTreeMap<NodeId, usize>, nodes: usize) -> usize {
         let max = counts.values().copied().max().unwrap_or(0);
         let min = if counts.len() < nodes {
             0
@@ -256,19 +259,19 @@ mod tests {
     fn zones_are_distinct_when_there_are_enough() {
         let nodes = vec![
             PlacementNode {
-                id: 1,
+                id: NodeId(1),
                 zone: Some("a".into()),
             },
             PlacementNode {
-                id: 2,
+                id: NodeId(2),
                 zone: Some("a".into()),
             },
             PlacementNode {
-                id: 3,
+                id: NodeId(3),
                 zone: Some("b".into()),
             },
             PlacementNode {
-                id: 4,
+                id: NodeId(4),
                 zone: Some("c".into()),
             },
         ];
@@ -304,7 +307,7 @@ mod tests {
                 prop_assert_eq!(shard.replicas.len(), replication as usize);
                 let distinct: HashSet<_> = shard.replicas.iter().collect();
                 prop_assert_eq!(distinct.len(), shard.replicas.len());
-                prop_assert!(shard.replicas.iter().all(|id| ids.contains(id)));
+                prop_assert!(shard.replicas.iter().all(|id| ids.contains(&id.0)));
             }
             let (replicas, leaders) = counts(&map);
             prop_assert!(spread(&replicas, ids.len()) <= 1, "replicas {:?}", replicas);

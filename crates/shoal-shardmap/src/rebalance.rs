@@ -11,15 +11,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{ShardId, ShardMap};
+use crate::{NodeId, ShardId, ShardMap};
 
 /// What a node may do with replicas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeRole {
     /// Holds replicas and may receive more.
     Active,
-    /// Keeps its replicas but receives none (maintenance).
-    Draining,
+    /// Keeps its replicas but receives none: drained for maintenance, not ready, or down for
+    /// less than `replace_after`. (Not the same as a maintenance drain, which only moves
+    /// leaderships away; a drained node is one of several reasons to be frozen.)
+    Frozen,
     /// Must give every replica away (decommissioning, or failed past `replace_after`).
     Evacuate,
 }
@@ -27,7 +29,7 @@ pub enum NodeRole {
 /// A node as rebalancing sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RebalanceNode {
-    pub id: u64,
+    pub id: NodeId,
     pub zone: Option<String>,
     pub role: NodeRole,
 }
@@ -37,8 +39,8 @@ pub struct RebalanceNode {
 pub struct Move {
     pub shard: ShardId,
     /// The replica given up once `to` has caught up; `None` when the shard lacks a replica.
-    pub from: Option<u64>,
-    pub to: u64,
+    pub from: Option<NodeId>,
+    pub to: NodeId,
     pub reason: MoveReason,
 }
 
@@ -75,39 +77,56 @@ pub struct Plan {
     pub stuck: Vec<(ShardId, String)>,
 }
 
+/// A move already under way, as far as wave selection cares: which shard, from where, to
+/// where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight {
+    pub shard: ShardId,
+    pub from: Option<NodeId>,
+    pub to: NodeId,
+}
+
 impl Plan {
-    /// The moves that may run at once: at most one per source node and one per target
-    /// node (and one per shard), in plan order.
-    pub fn first_wave(&self) -> Vec<&Move> {
-        let mut sources = BTreeSet::new();
-        let mut targets = BTreeSet::new();
-        let mut shards = BTreeSet::new();
+    /// The moves that may start now, in plan order: none on a shard with a move in flight,
+    /// at most one per source node and one per target node at a time (counting the moves
+    /// in flight), and a balance move only on a shard whose replicas are all up
+    /// (`all_up`), so rebalancing never leans on a shard that is already short.
+    pub fn wave(&self, in_flight: &[InFlight], all_up: impl Fn(ShardId) -> bool) -> Vec<&Move> {
+        let mut shards: BTreeSet<ShardId> = in_flight.iter().map(|m| m.shard).collect();
+        let mut sources: BTreeSet<NodeId> = in_flight.iter().filter_map(|m| m.from).collect();
+        let mut targets: BTreeSet<NodeId> = in_flight.iter().map(|m| m.to).collect();
         self.moves
             .iter()
             .filter(|m| {
                 let source_free = m.from.is_none_or(|from| !sources.contains(&from));
                 let free = source_free && !targets.contains(&m.to) && !shards.contains(&m.shard);
-                if free {
-                    if let Some(from) = m.from {
-                        sources.insert(from);
-                    }
-                    targets.insert(m.to);
-                    shards.insert(m.shard);
+                if !free || (m.reason == MoveReason::Balance && !all_up(m.shard)) {
+                    return false;
                 }
-                free
+                if let Some(from) = m.from {
+                    sources.insert(from);
+                }
+                targets.insert(m.to);
+                shards.insert(m.shard);
+                true
             })
             .collect()
     }
+
+    /// The first wave with nothing in flight and every replica up.
+    pub fn first_wave(&self) -> Vec<&Move> {
+        self.wave(&[], |_| true)
+    }
 }
 
-fn zone_of<'a>(nodes: &'a BTreeMap<u64, &RebalanceNode>, id: u64) -> Option<&'a Option<String>> {
+fn zone_of<'a>(nodes: &'a BTreeMap<NodeId, &RebalanceNode>, id: NodeId) -> Option<&'a Option<String>> {
     nodes.get(&id).map(|n| &n.zone)
 }
 
 /// Plans the moves. Nodes absent from `nodes` are treated as evacuated.
 pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) -> Plan {
-    let by_id: BTreeMap<u64, &RebalanceNode> = nodes.iter().map(|n| (n.id, n)).collect();
-    let receivers: Vec<u64> = nodes
+    let by_id: BTreeMap<NodeId, &RebalanceNode> = nodes.iter().map(|n| (n.id, n)).collect();
+    let receivers: Vec<NodeId> = nodes
         .iter()
         .filter(|n| n.role == NodeRole::Active)
         .map(|n| n.id)
@@ -117,10 +136,10 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
         .filter(|n| n.role != NodeRole::Evacuate)
         .map(|n| &n.zone)
         .collect();
-    let keeps = |id: u64| by_id.get(&id).is_some_and(|n| n.role != NodeRole::Evacuate);
+    let keeps = |id: NodeId| by_id.get(&id).is_some_and(|n| n.role != NodeRole::Evacuate);
 
     let mut target = map.clone();
-    let mut load: BTreeMap<u64, usize> = nodes
+    let mut load: BTreeMap<NodeId, usize> = nodes
         .iter()
         .filter(|n| n.role != NodeRole::Evacuate)
         .map(|n| (n.id, 0))
@@ -135,7 +154,7 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
 
     // The best receiver for `shard` without `replicas`: least loaded, preferring a zone the
     // shard lacks; ties by id.
-    let choose = |replicas: &[u64], load: &BTreeMap<u64, usize>| -> Option<u64> {
+    let choose = |replicas: &[NodeId], load: &BTreeMap<NodeId, usize>| -> Option<NodeId> {
         let zones_held: BTreeSet<&Option<String>> = replicas
             .iter()
             .filter(|r| keeps(**r))
@@ -154,7 +173,7 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
 
     // 1. Evacuations and missing replicas.
     for shard in &mut target.shards {
-        let leaving: Vec<u64> = shard
+        let leaving: Vec<NodeId> = shard
             .replicas
             .iter()
             .copied()
@@ -181,7 +200,7 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
                     shard.id,
                     format!(
                         "no active node can take the replica on node {from} (every candidate \
-                         already holds one, or is draining or leaving)"
+                         already holds one, or is frozen or leaving)"
                     ),
                 )),
             }
@@ -280,13 +299,13 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
 /// One change of a shard's preferred leader (the first replica in the map) that evens out
 /// how many shards each active node is preferred for, or `None` when they are within one.
 /// The leadership balancer then moves each leadership to its preferred replica.
-pub fn next_leader_preference(map: &ShardMap, nodes: &[RebalanceNode]) -> Option<(ShardId, u64)> {
-    let active: BTreeSet<u64> = nodes
+pub fn next_leader_preference(map: &ShardMap, nodes: &[RebalanceNode]) -> Option<(ShardId, NodeId)> {
+    let active: BTreeSet<NodeId> = nodes
         .iter()
         .filter(|n| n.role == NodeRole::Active)
         .map(|n| n.id)
         .collect();
-    let mut preferred: BTreeMap<u64, usize> = active.iter().map(|id| (*id, 0)).collect();
+    let mut preferred: BTreeMap<NodeId, usize> = active.iter().map(|id| (*id, 0)).collect();
     for shard in &map.shards {
         if let Some(first) = shard.replicas.first()
             && let Some(count) = preferred.get_mut(first)
@@ -324,7 +343,7 @@ mod tests {
     fn active(ids: &[u64]) -> Vec<RebalanceNode> {
         ids.iter()
             .map(|id| RebalanceNode {
-                id: *id,
+                id: NodeId(*id),
                 zone: None,
                 role: NodeRole::Active,
             })
@@ -335,14 +354,14 @@ mod tests {
         let nodes: Vec<PlacementNode> = nodes
             .iter()
             .map(|id| PlacementNode {
-                id: *id,
+                id: NodeId(*id),
                 zone: None,
             })
             .collect();
         place_initial(shards, 3, &nodes).unwrap()
     }
 
-    fn counts(map: &ShardMap) -> BTreeMap<u64, usize> {
+    fn counts(map: &ShardMap) -> BTreeMap<NodeId, usize> {
         let mut counts = BTreeMap::new();
         for shard in &map.shards {
             for replica in &shard.replicas {
@@ -364,7 +383,7 @@ mod tests {
             changes += 1;
             assert!(changes <= 16, "converges");
         }
-        let mut firsts = BTreeMap::<u64, usize>::new();
+        let mut firsts = BTreeMap::<NodeId, usize>::new();
         for shard in &map.shards {
             *firsts.entry(shard.replicas[0]).or_default() += 1;
         }
@@ -385,11 +404,11 @@ mod tests {
         let map = initial(16, &[1, 2, 3]);
         let plan = plan(&map, &active(&[1, 2, 3, 4]), 3);
         let counts = counts(&plan.target);
-        assert_eq!(counts[&4], 12, "{counts:?}");
+        assert_eq!(counts[&NodeId(4)], 12, "{counts:?}");
         assert!(
             plan.moves
                 .iter()
-                .all(|m| m.to == 4 && m.reason == MoveReason::Balance)
+                .all(|m| m.to == NodeId(4) && m.reason == MoveReason::Balance)
         );
         assert_eq!(plan.moves.len(), 12);
         // One move at a time per target node.
@@ -402,7 +421,7 @@ mod tests {
         let mut nodes = active(&[1, 2, 3, 4]);
         nodes[3].role = NodeRole::Evacuate;
         let plan = plan(&map, &nodes, 3);
-        assert!(!counts(&plan.target).contains_key(&4));
+        assert!(!counts(&plan.target).contains_key(&NodeId(4)));
         assert!(plan.stuck.is_empty());
 
         let mut nodes = active(&[1, 2, 3]);
@@ -426,21 +445,21 @@ mod tests {
             let map = initial(shards, &ids);
             let nodes: Vec<RebalanceNode> = (1..=initial_nodes + added)
                 .map(|id| RebalanceNode {
-                    id,
+                    id: NodeId(id),
                     zone: Some(format!("z{}", id as usize % zones)),
                     role: if evacuated.contains(&id) {
                         NodeRole::Evacuate
                     } else if draining.contains(&id) {
-                        NodeRole::Draining
+                        NodeRole::Frozen
                     } else {
                         NodeRole::Active
                     },
                 })
                 .collect();
             let plan = plan(&map, &nodes, 3);
-            let by_id: BTreeMap<u64, &RebalanceNode> = nodes.iter().map(|n| (n.id, n)).collect();
+            let by_id: BTreeMap<NodeId, &RebalanceNode> = nodes.iter().map(|n| (n.id, n)).collect();
             for shard in &plan.target.shards {
-                let distinct: BTreeSet<u64> = shard.replicas.iter().copied().collect();
+                let distinct: BTreeSet<NodeId> = shard.replicas.iter().copied().collect();
                 prop_assert_eq!(distinct.len(), shard.replicas.len(), "duplicate replica");
                 let stuck = plan.stuck.iter().any(|(id, _)| *id == shard.id);
                 if !stuck {
@@ -470,7 +489,7 @@ mod tests {
             }
             // The first wave uses each node at most once as source and as target.
             let wave = plan.first_wave();
-            let targets: BTreeSet<u64> = wave.iter().map(|m| m.to).collect();
+            let targets: BTreeSet<NodeId> = wave.iter().map(|m| m.to).collect();
             prop_assert_eq!(targets.len(), wave.len());
         }
     }

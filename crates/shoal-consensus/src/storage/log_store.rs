@@ -4,6 +4,7 @@
 //! other groups' appends; a small in-memory map holds the entries in flight until the writer
 //! has committed them.
 
+use shoal_shardmap::GroupId;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::io;
@@ -30,7 +31,8 @@ pub struct LogStore {
 }
 
 impl LogStore {
-    pub fn new(storage: Storage, group: u64) -> LogStore {
+    pub fn new(storage: Storage, group: GroupId) -> LogStore {
+        let group = group.0;
         LogStore {
             group,
             storage,

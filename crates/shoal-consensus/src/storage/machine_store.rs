@@ -3,6 +3,7 @@
 //! data and applied index together), builds snapshot files from a durable, consistent read
 //! view, and installs snapshots received from a leader.
 
+use shoal_shardmap::GroupId;
 use std::io;
 use std::sync::Arc;
 
@@ -41,7 +42,8 @@ pub struct MachineStore {
 }
 
 impl MachineStore {
-    pub fn new(storage: Storage, group: u64, machine: Arc<dyn StateMachine>) -> MachineStore {
+    pub fn new(storage: Storage, group: GroupId, machine: Arc<dyn StateMachine>) -> MachineStore {
+        let group = group.0;
         MachineStore {
             group,
             overlay: storage.overlay(group),
@@ -163,7 +165,8 @@ impl Storage {
     /// The applied index of `group`'s state machine and an XXH3-64 digest of all its data
     /// (space, key, value, in key order) at that index, once everything applied so far is
     /// committed. Reads the whole group: meant for tests and audits.
-    pub async fn state_digest(&self, group: u64) -> io::Result<(u64, u64)> {
+    pub async fn state_digest(&self, group: GroupId) -> io::Result<(u64, u64)> {
+        let group = group.0;
         self.state_writer().run(false, Box::new(|_| Ok(()))).await?;
         let storage = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -268,7 +271,7 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
             payloads.push(entry);
         }
         let seq = self.overlay.begin_batch();
-        let reader = self.storage.reader(self.group);
+        let reader = self.storage.reader(GroupId(self.group));
         let mut changes = Vec::new();
         let mut responses = Vec::with_capacity(payloads.len());
         let mut last_applied = None;
@@ -486,7 +489,7 @@ mod tests {
     use crate::storage::StorageOptions;
 
     fn meta(index: u64) -> SnapshotMeta {
-        let leader = <TypeConfig as RaftTypeConfig>::LeaderId::new_committed(1, 1);
+        let leader = <TypeConfig as RaftTypeConfig>::LeaderId::new_committed(1, shoal_shardmap::NodeId(1));
         SnapshotMeta {
             last_log_id: Some(LogId::new(leader, index)),
             last_membership: StoredMembership::default(),
@@ -500,7 +503,7 @@ mod tests {
     async fn snapshot_pointer_never_moves_backwards() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(dir.path(), StorageOptions::default()).unwrap();
-        let mut store = MachineStore::new(storage.clone(), 3, Arc::new(NullMachine));
+        let mut store = MachineStore::new(storage.clone(), GroupId(3), Arc::new(NullMachine));
         let snapshots = dir.path().join("snapshots");
         for (index, name) in [(20, "group-3-20-1.snap"), (10, "group-3-10-2.snap")] {
             SnapshotWriter::create(&snapshots.join(name), &meta(index))

@@ -27,6 +27,7 @@ pub mod overlay;
 mod snapshot;
 mod writer;
 
+use shoal_shardmap::GroupId;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -312,7 +313,8 @@ impl Storage {
 
     /// Where the bytes of snapshot `snapshot_id` of `group` received so far are kept, so a
     /// broken transfer resumes instead of starting over.
-    pub(crate) fn partial_snapshot_path(&self, group: u64, snapshot_id: &str) -> PathBuf {
+    pub(crate) fn partial_snapshot_path(&self, group: GroupId, snapshot_id: &str) -> PathBuf {
+        let group = group.0;
         let id = xxhash_rust::xxh3::xxh3_64(snapshot_id.as_bytes());
         self.inner
             .snapshot_dir
@@ -320,7 +322,8 @@ impl Storage {
     }
 
     /// Deletes partial snapshots of `group` other than `keep`.
-    pub(crate) fn remove_other_partials(&self, group: u64, keep: &Path) {
+    pub(crate) fn remove_other_partials(&self, group: GroupId, keep: &Path) {
+        let group = group.0;
         let prefix = format!("incoming-{group}-");
         let Ok(dir) = std::fs::read_dir(&self.inner.snapshot_dir) else {
             return;
@@ -349,7 +352,8 @@ impl Storage {
     /// Deletes everything of `group` on this node: its log, vote and bookkeeping, its
     /// state-machine data, its snapshots. For a replica moved away; the group must be shut
     /// down first. Durable when it returns.
-    pub async fn delete_group(&self, group: u64) -> io::Result<()> {
+    pub async fn delete_group(&self, group: GroupId) -> io::Result<()> {
+        let group = group.0;
         self.log_writer()
             .call(true, move |tables| {
                 tables
@@ -475,7 +479,8 @@ impl Storage {
     }
 
     /// A read-only view of one group's state-machine data (applied state, no quorum round).
-    pub fn reader(&self, group: u64) -> GroupReader {
+    pub fn reader(&self, group: GroupId) -> GroupReader {
+        let group = group.0;
         GroupReader::new(group, self.overlay(group), self.state_database().clone())
     }
 }

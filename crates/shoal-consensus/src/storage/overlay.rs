@@ -435,7 +435,7 @@ mod tests {
             Some(Bytes::from_static(b"2")),
         );
 
-        let reader = storage.reader(GROUP);
+        let reader = storage.reader(shoal_shardmap::GroupId(GROUP));
         assert_eq!(
             reader.get(0, b"b").unwrap(),
             None,
@@ -468,7 +468,7 @@ mod tests {
         let seq = overlay.begin_batch();
         overlay.write(seq, 0, b"k".to_vec(), Some(Bytes::from_static(b"new")));
 
-        let reader = storage.reader(GROUP);
+        let reader = storage.reader(shoal_shardmap::GroupId(GROUP));
         // Opens the reader's database view now, before the change is committed.
         assert_eq!(reader.get(0, b"missing").unwrap(), None);
         assert_eq!(reader.get(0, b"k").unwrap().as_deref(), Some(&b"new"[..]));
