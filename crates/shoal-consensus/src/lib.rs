@@ -1,5 +1,5 @@
 //! shoal's multi-Raft engine: many openraft groups on one node sharing one redb log file with
-//! a group-committing writer, one redb state file, and (later) one transport.
+//! a group-committing writer, one redb state file, and one transport for every peer call.
 //!
 //! Architecture invariant: openraft and redb are used only inside this crate. Callers see
 //! [`RaftGroup`], [`StateMachine`], [`Storage`] and [`ConsensusError`]; commands and responses
@@ -18,7 +18,7 @@ pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
 pub use transfer::{TransferProgress, Transfers};
-pub use transport::{Fault, Faults, Peers, Transport};
+pub use transport::{Fault, Faults, PeerChannel, Peers, Transport};
 pub use types::NodeId;
 
 #[doc(hidden)]

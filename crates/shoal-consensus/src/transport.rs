@@ -8,7 +8,8 @@
 //!   kind on the way — no connection, unknown group, another node at that address — is
 //!   reported to openraft as `Unreachable`, so it backs off instead of spinning.
 //! - [`Faults`] lets tests drop or delay messages to chosen peers (partitions, isolation);
-//!   empty in production, where checking it costs one atomic load.
+//!   every [`PeerChannel`] applies them, so Raft traffic and every other peer call are cut
+//!   alike. Empty in production, where checking costs one atomic load.
 
 use shoal_shardmap::GroupId;
 use std::collections::HashMap;
@@ -112,26 +113,19 @@ impl Faults {
             .get(&target)
             .copied()
     }
-
-    /// Waits out a delay rule; returns false when messages to `target` must be dropped.
-    pub async fn pass(&self, target: NodeId) -> bool {
-        match self.get(target) {
-            None => true,
-            Some(Fault::Drop) => false,
-            Some(Fault::Delay(delay)) => {
-                tokio::time::sleep(delay).await;
-                true
-            }
-        }
-    }
 }
 
 /// Cached connections to peer nodes, by node id. A changed address replaces the connection.
+///
+/// Every call to another node — Raft messages, snapshots, forwarded requests, control and
+/// status calls — goes through a [`PeerChannel`] from here, which applies the test fault
+/// rules ([`Faults`]) on each request: no call site can escape fault injection.
 #[derive(Debug, Default)]
 pub struct Peers {
     channels: Mutex<HashMap<NodeId, (String, Channel)>>,
     /// The local address outgoing connections bind to; the OS picks when `None`.
     source: RwLock<Option<std::net::IpAddr>>,
+    faults: Arc<Faults>,
 }
 
 impl Peers {
@@ -140,13 +134,22 @@ impl Peers {
         *self.source.write().expect("peer source poisoned") = Some(address);
     }
 
+    /// The fault rules applied to every call to a peer (empty in production).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
     /// The connection to `node` at `address` (lazily connected; shared by every caller).
-    pub fn channel(&self, node: NodeId, address: &str) -> io::Result<Channel> {
+    pub fn channel(&self, node: NodeId, address: &str) -> io::Result<PeerChannel> {
         let mut channels = self.channels.lock().expect("peer channels poisoned");
         if let Some((known, channel)) = channels.get(&node)
             && known == address
         {
-            return Ok(channel.clone());
+            return Ok(PeerChannel {
+                node,
+                channel: channel.clone(),
+                faults: self.faults.clone(),
+            });
         }
         let url = if address.contains("://") {
             address.to_owned()
@@ -168,7 +171,65 @@ impl Peers {
             .local_address(*self.source.read().expect("peer source poisoned"))
             .connect_lazy();
         channels.insert(node, (address.to_owned(), channel.clone()));
-        Ok(channel)
+        Ok(PeerChannel {
+            node,
+            channel,
+            faults: self.faults.clone(),
+        })
+    }
+}
+
+/// A connection to one peer that applies the fault rules for that peer to every request:
+/// a dropped request fails as never sent (`shoal_proto::NotSent`), a delayed one waits
+/// before it goes out. Use it as any tonic channel (`KvClient::new(peer_channel)`).
+#[derive(Debug, Clone)]
+pub struct PeerChannel {
+    node: NodeId,
+    channel: Channel,
+    faults: Arc<Faults>,
+}
+
+impl PeerChannel {
+    /// The node this channel reaches.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower::Service<http::Request<tonic::body::Body>> for PeerChannel {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = BoxError;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, BoxError>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        tower::Service::poll_ready(&mut self.channel, cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        // The channel that was polled ready serves this call; the clone left in its place is
+        // polled for the next one (tower's rule for buffered services).
+        let fresh = self.channel.clone();
+        let mut ready = std::mem::replace(&mut self.channel, fresh);
+        match self.faults.get(self.node) {
+            None => Box::pin(async move { ready.call(request).await.map_err(Into::into) }),
+            Some(Fault::Drop) => {
+                let node = self.node;
+                Box::pin(async move {
+                    Err(Box::new(shoal_proto::NotSent::new(format!(
+                        "messages to node {node} are dropped (fault injection)"
+                    ))) as BoxError)
+                })
+            }
+            Some(Fault::Delay(delay)) => Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                ready.call(request).await.map_err(Into::into)
+            }),
+        }
     }
 }
 
@@ -178,7 +239,6 @@ impl Peers {
 pub struct Transport {
     node_id: NodeId,
     peers: Peers,
-    faults: Faults,
     groups: RwLock<HashMap<GroupId, Raft>>,
     storage: Storage,
     transfers: Transfers,
@@ -192,7 +252,6 @@ impl Transport {
         Arc::new(Transport {
             node_id,
             peers: Peers::default(),
-            faults: Faults::default(),
             groups: RwLock::default(),
             storage,
             transfers: Transfers::default(),
@@ -223,7 +282,7 @@ impl Transport {
     }
 
     pub fn faults(&self) -> &Faults {
-        &self.faults
+        self.peers.faults()
     }
 
     pub(crate) fn register(&self, group: GroupId, raft: Raft) {
@@ -303,7 +362,7 @@ fn unreachable(message: impl Into<String>) -> Unreachable<TypeConfig> {
 type Answer<T> = Result<T, String>;
 
 impl PeerLink {
-    fn client(&self) -> Result<pb::raft_client::RaftClient<Channel>, Unreachable<TypeConfig>> {
+    fn client(&self) -> Result<pb::raft_client::RaftClient<PeerChannel>, Unreachable<TypeConfig>> {
         let channel = self
             .transport
             .peers
@@ -336,15 +395,9 @@ impl PeerLink {
     where
         Req: Serialize,
         Resp: DeserializeOwned,
-        F: FnOnce(pb::raft_client::RaftClient<Channel>, pb::RaftRequest) -> Fut,
+        F: FnOnce(pb::raft_client::RaftClient<PeerChannel>, pb::RaftRequest) -> Fut,
         Fut: Future<Output = Result<Response<pb::RaftReply>, Status>>,
     {
-        if !self.transport.faults.pass(self.target).await {
-            return Err(unreachable(format!(
-                "messages to node {} are dropped (fault injection)",
-                self.target
-            )));
-        }
         let request = self.request(message)?;
         let client = self.client()?;
         let reply = tokio::time::timeout(option.hard_ttl(), send(client, request))
@@ -426,12 +479,6 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         cancel: impl Future<Output = ReplicationClosed> + OptionalSend + 'static,
         option: RPCOption,
     ) -> Result<SnapshotResponse<TypeConfig>, StreamingError<TypeConfig>> {
-        if !self.transport.faults.pass(self.target).await {
-            return Err(StreamingError::Unreachable(unreachable(format!(
-                "messages to node {} are dropped (fault injection)",
-                self.target
-            ))));
-        }
         let mut client = self.client()?;
         let stream_error = |e: String| StreamingError::Unreachable(unreachable(e));
         let total_bytes = snapshot
@@ -466,7 +513,7 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         }
         let transfers = &self.transport.transfers;
         transfers.begin(self.group, self.target, total_bytes, offset);
-        let broken = self.transport.faults.take_snapshot_break(self.target);
+        let broken = self.transport.faults().take_snapshot_break(self.target);
         let chunks = paced_chunks(
             snapshot_chunks(snapshot.snapshot, header, offset),
             self.transport.clone(),
@@ -729,7 +776,8 @@ impl RaftService {
         let storage = &self.transport.storage;
         let lock = self.transport.receive_lock(GroupId(header.group_id));
         let _receiving = lock.lock().await;
-        let path = storage.partial_snapshot_path(GroupId(header.group_id), &snapshot_name(&header.meta));
+        let path =
+            storage.partial_snapshot_path(GroupId(header.group_id), &snapshot_name(&header.meta));
         storage.remove_other_partials(GroupId(header.group_id), &path);
         let held = std::fs::metadata(&path).map_or(0, |m| m.len());
         if header.offset > held {

@@ -10,11 +10,35 @@ pub mod v1 {
     include!("gen/shoal.v1.serde.rs");
 }
 
+/// A call that was never sent: refused on this side before anything went out (the test
+/// fault rules drop it). [`never_sent`] recognizes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSent {
+    reason: String,
+}
+
+impl NotSent {
+    pub fn new(reason: impl Into<String>) -> NotSent {
+        NotSent {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for NotSent {}
+
 /// True when a failed call provably never reached the server, so it had no effect and may
 /// be sent again elsewhere:
 /// - the connection could not be opened (refused, or the connect attempt timed out);
 /// - the request was still queued when its connection closed (hyper "canceled": it was
 ///   never written, as when a node shuts down gracefully);
+/// - this side refused to send it ([`NotSent`]: test fault rules);
 /// - the server refused the HTTP/2 stream (`REFUSED_STREAM`: by RFC 9113 §8.7 it was not
 ///   processed).
 ///
@@ -23,7 +47,7 @@ pub mod v1 {
 pub fn never_sent(status: &tonic::Status) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(status);
     while let Some(error) = source {
-        if error.is::<tonic::ConnectError>() {
+        if error.is::<tonic::ConnectError>() || error.is::<NotSent>() {
             return true;
         }
         if let Some(io) = error.downcast_ref::<std::io::Error>()

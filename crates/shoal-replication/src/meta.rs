@@ -534,7 +534,11 @@ fn abort_move(data: &mut impl MetaData, id: u64) -> io::Result<MetaResponse> {
     Ok(MetaResponse::Updated)
 }
 
-fn prefer_leader(data: &mut impl MetaData, shard: ShardId, node: NodeId) -> io::Result<MetaResponse> {
+fn prefer_leader(
+    data: &mut impl MetaData,
+    shard: ShardId,
+    node: NodeId,
+) -> io::Result<MetaResponse> {
     let Some(mut map) = read_shard_map(data)? else {
         return Ok(MetaResponse::Rejected {
             reason: "the cluster has no shard map".into(),
@@ -649,7 +653,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     pub use shoal_shardmap::NodeState;
-use shoal_shardmap::{NodeId, ShardId, ShardMap};
+    use shoal_shardmap::{NodeId, ShardId, ShardMap};
 
     use super::*;
 

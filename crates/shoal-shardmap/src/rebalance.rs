@@ -119,7 +119,10 @@ impl Plan {
     }
 }
 
-fn zone_of<'a>(nodes: &'a BTreeMap<NodeId, &RebalanceNode>, id: NodeId) -> Option<&'a Option<String>> {
+fn zone_of<'a>(
+    nodes: &'a BTreeMap<NodeId, &RebalanceNode>,
+    id: NodeId,
+) -> Option<&'a Option<String>> {
     nodes.get(&id).map(|n| &n.zone)
 }
 
@@ -299,7 +302,10 @@ pub fn plan(map: &ShardMap, nodes: &[RebalanceNode], replication_factor: usize) 
 /// One change of a shard's preferred leader (the first replica in the map) that evens out
 /// how many shards each active node is preferred for, or `None` when they are within one.
 /// The leadership balancer then moves each leadership to its preferred replica.
-pub fn next_leader_preference(map: &ShardMap, nodes: &[RebalanceNode]) -> Option<(ShardId, NodeId)> {
+pub fn next_leader_preference(
+    map: &ShardMap,
+    nodes: &[RebalanceNode],
+) -> Option<(ShardId, NodeId)> {
     let active: BTreeSet<NodeId> = nodes
         .iter()
         .filter(|n| n.role == NodeRole::Active)

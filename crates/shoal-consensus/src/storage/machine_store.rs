@@ -489,7 +489,8 @@ mod tests {
     use crate::storage::StorageOptions;
 
     fn meta(index: u64) -> SnapshotMeta {
-        let leader = <TypeConfig as RaftTypeConfig>::LeaderId::new_committed(1, shoal_shardmap::NodeId(1));
+        let leader =
+            <TypeConfig as RaftTypeConfig>::LeaderId::new_committed(1, shoal_shardmap::NodeId(1));
         SnapshotMeta {
             last_log_id: Some(LogId::new(leader, index)),
             last_membership: StoredMembership::default(),

@@ -1,7 +1,8 @@
-//! A data shard hosted on this node: KV operations on top of its Raft group, and the
+//! This node's replica of one data shard: KV operations on top of its Raft group, and the
 //! leader-side expiry collector.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use shoal_consensus::{GroupStatus, RaftGroup};
 use shoal_shardmap::{HashRange, ShardId};
@@ -28,22 +29,28 @@ pub struct ReadValue {
     pub ttl_remaining_ms: u64,
 }
 
-/// One shard replica on this node.
+/// How long a key count stays good for while the replica keeps applying writes.
+const KEY_COUNT_FRESH: Duration = Duration::from_secs(2);
+
+/// This node's replica of one shard (cheap to clone: every clone is the same replica).
 #[derive(Debug, Clone)]
-pub struct Shard {
+pub struct ShardReplica {
     id: ShardId,
     range: HashRange,
     group: RaftGroup,
     clock: Clock,
+    /// The last key count: applied index it was taken at, when, and the count.
+    key_count: Arc<Mutex<Option<(u64, Instant, u64)>>>,
 }
 
-impl Shard {
-    pub fn new(id: ShardId, range: HashRange, group: RaftGroup, clock: Clock) -> Shard {
-        Shard {
+impl ShardReplica {
+    pub fn new(id: ShardId, range: HashRange, group: RaftGroup, clock: Clock) -> ShardReplica {
+        ShardReplica {
             id,
             range,
             group,
             clock,
+            key_count: Arc::default(),
         }
     }
 
@@ -210,8 +217,22 @@ impl Shard {
     }
 
     /// Number of keys stored in this replica (including expired ones not yet collected).
-    pub fn key_count(&self) -> Result<u64, ReplicationError> {
-        Ok(self.group.reader()?.count(kv::SPACE_KEYS)?)
+    /// Counting reads every key, so it runs on a blocking thread, and a count is reused
+    /// while nothing was applied since, or for a couple of seconds while writes flow.
+    pub async fn key_count(&self) -> Result<u64, ReplicationError> {
+        let applied = self.group.status().applied_index;
+        if let Some((at, when, count)) = *self.key_count.lock().expect("key count poisoned")
+            && (at == applied || when.elapsed() < KEY_COUNT_FRESH)
+        {
+            return Ok(count);
+        }
+        let reader = self.group.reader()?;
+        let count = tokio::task::spawn_blocking(move || reader.count(kv::SPACE_KEYS))
+            .await
+            .map_err(|error| ReplicationError::Internal(format!("counting keys: {error}")))??;
+        *self.key_count.lock().expect("key count poisoned") =
+            Some((applied, Instant::now(), count));
+        Ok(count)
     }
 
     /// On the leader: proposes one batch removing keys expired by the leader's clock.
@@ -237,7 +258,7 @@ fn unexpected(operation: &str, response: &KvResponse) -> ReplicationError {
 /// Runs the expiry collector for `shards` until `cancel` fires: every `interval`, each shard
 /// this node leads proposes a batch of removals; a full batch is followed at once by another.
 pub async fn run_expiry_collector(
-    shards: impl Fn() -> Vec<Shard>,
+    shards: impl Fn() -> Vec<ShardReplica>,
     interval: Duration,
     batch: usize,
     cancel: tokio_util::sync::CancellationToken,

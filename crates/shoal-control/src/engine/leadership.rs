@@ -1,0 +1,149 @@
+//! Who may lead a group and who should take over a leadership: one rule for leadership
+//! balancing, the hand-off before shutdown, the hand-off of a shard leader leaving its
+//! voters during a move, the meta leader leaving when decommissioned, and the validation of
+//! an operator's `transfer-leader`.
+
+use std::collections::BTreeSet;
+
+use shoal_shardmap::{GroupId, NodeId, NodeState, ShardMap};
+
+use crate::command::Command;
+use crate::view::{CAUGHT_UP_ENTRIES, ClusterView, GroupView};
+
+/// Why `node` may not take the leadership of `group`, or `Ok` when it may: a voter, live,
+/// ready, active (not draining, decommissioned or shutting down), and caught up with the
+/// leader's log (known on the leader only).
+pub fn may_lead(view: &ClusterView, group: &GroupView, node: NodeId) -> Result<(), String> {
+    if !group.is_voter(node) {
+        return Err(format!(
+            "node {node} is not a voter (voters: {:?})",
+            group.voters.iter().map(|v| v.0).collect::<Vec<_>>()
+        ));
+    }
+    let Some(seen) = view.node(node) else {
+        return Err(format!("node {node} is not known to this cluster"));
+    };
+    if !seen.live() {
+        return Err(format!("node {node} is down"));
+    }
+    if !seen.ready() {
+        return Err(format!("node {node} is not ready"));
+    }
+    match seen.state() {
+        NodeState::Draining => return Err(format!("node {node} is draining")),
+        NodeState::Decommissioned => {
+            return Err(format!("node {node} is being decommissioned"));
+        }
+        NodeState::Leaving => return Err(format!("node {node} is shutting down")),
+        NodeState::Joining | NodeState::Active => {}
+    }
+    if !group.caught_up(node) {
+        return Err(format!(
+            "node {node} is not caught up (holds {} of {} entries; a leader must be within \
+             {CAUGHT_UP_ENTRIES})",
+            group
+                .matched(node)
+                .map_or("an unknown number".to_owned(), |m| m.to_string()),
+            group.last_log_index
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a hand-off must happen even when no voter is fit to lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handoff {
+    /// Only to a voter that may lead (balancing): otherwise nothing moves.
+    Optional,
+    /// The leader is going away (shutdown, leaving the voters): when no voter is fit, the
+    /// most caught-up live voter, rather than an election after the leader is gone.
+    Required,
+}
+
+/// Who should take over the leadership of `group` from `from`: among its other voters
+/// (restricted to `among` when given), the first in `preference` that may lead, else the
+/// most caught-up that may lead; with [`Handoff::Required`], failing those, the most
+/// caught-up live voter. None when nobody qualifies.
+pub fn leader_target(
+    view: &ClusterView,
+    group: &GroupView,
+    from: NodeId,
+    among: Option<&BTreeSet<NodeId>>,
+    preference: &[NodeId],
+    handoff: Handoff,
+) -> Option<NodeId> {
+    let candidates: Vec<NodeId> = group
+        .voters
+        .iter()
+        .copied()
+        .filter(|voter| *voter != from && among.is_none_or(|among| among.contains(voter)))
+        .collect();
+    let most_caught_up = |nodes: &mut dyn Iterator<Item = NodeId>| {
+        nodes.max_by_key(|node| (group.matched(*node), std::cmp::Reverse(*node)))
+    };
+    let fit: Vec<NodeId> = candidates
+        .iter()
+        .copied()
+        .filter(|node| may_lead(view, group, *node).is_ok())
+        .collect();
+    if let Some(preferred) = preference.iter().find(|node| fit.contains(node)) {
+        return Some(*preferred);
+    }
+    if let Some(best) = most_caught_up(&mut fit.iter().copied()) {
+        return Some(best);
+    }
+    match handoff {
+        Handoff::Optional => None,
+        Handoff::Required => most_caught_up(
+            &mut candidates
+                .iter()
+                .copied()
+                .filter(|node| view.is_live(*node)),
+        ),
+    }
+}
+
+/// One leadership move toward where leaderships should be, for the groups this node
+/// leads (`led`: each group with its status here): each shard to the first replica in the
+/// map's order (the preferred leader first) that may lead; a draining node gives every
+/// leadership away — the meta group's last. At most one move per call, so balancing is
+/// gradual.
+pub fn balance_leaderships(
+    view: &ClusterView,
+    map: &ShardMap,
+    led: &[(GroupId, GroupView)],
+) -> Option<Command> {
+    let me = view.me;
+    let draining = view
+        .node(me)
+        .is_some_and(|node| node.state() == NodeState::Draining);
+    let mut meta_move = None;
+    for (group, status) in led {
+        if status.leader != Some(me) {
+            continue;
+        }
+        let target = match group.shard() {
+            Some(shard) => {
+                let Some(entry) = map.entry(shard) else {
+                    continue;
+                };
+                entry.replicas.iter().copied().find(|node| {
+                    (*node == me && !draining)
+                        || (*node != me && may_lead(view, status, *node).is_ok())
+                })
+            }
+            None if draining => {
+                meta_move = leader_target(view, status, me, None, &[], Handoff::Optional)
+                    .map(|to| Command::TransferLeader { group: *group, to });
+                continue;
+            }
+            None => continue,
+        };
+        if let Some(to) = target
+            && to != me
+        {
+            return Some(Command::TransferLeader { group: *group, to });
+        }
+    }
+    meta_move
+}
