@@ -14,6 +14,7 @@ const PROTO_FILES: &[&str] = &[
     "shoal/v1/kv.proto",
     "shoal/v1/cluster.proto",
     "shoal/internal/v1/raft.proto",
+    "shoal/internal/v1/control.proto",
 ];
 
 /// Regenerates the checked-in code. Returns the number of files written.

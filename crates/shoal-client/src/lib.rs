@@ -75,12 +75,10 @@ impl ClientError {
     }
 }
 
-/// Metadata key carrying the leader's node id on NotLeader answers (see shoal-gateway).
-const LEADER_METADATA: &str = "shoal-leader";
-/// Metadata key marking errors returned before anything was proposed.
-const NOT_APPLIED_METADATA: &str = "shoal-not-applied";
-/// Metadata key carrying the current version on compare-and-set mismatches.
-const CURRENT_VERSION_METADATA: &str = "shoal-current-version";
+use shoal_proto::metadata::{
+    CURRENT_VERSION as CURRENT_VERSION_METADATA, LEADER as LEADER_METADATA,
+    NOT_APPLIED as NOT_APPLIED_METADATA,
+};
 
 impl From<tonic::Status> for ClientError {
     fn from(status: tonic::Status) -> Self {

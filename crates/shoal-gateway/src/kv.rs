@@ -6,21 +6,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shoal_proto::v1 as pb;
-use shoal_replication::{Consistency, Dataplane, ReplicationError};
+use shoal_replication::{Consistency, ReplicationError};
+use shoal_shardmap::ShardId;
 use tonic::{Request, Response, Status};
 
-use crate::route::{Router, forwarded};
+use crate::route::Router;
 use crate::status::to_status;
-use crate::{DataplaneCell, GatewaySettings, MAX_TTL_MS, Mode};
+use crate::{Backend, BackendCell, GatewaySettings, MAX_TTL_MS, Mode};
 
 pub(crate) struct KvService {
-    cell: DataplaneCell,
+    cell: BackendCell,
     settings: GatewaySettings,
     mode: Mode,
 }
 
 impl KvService {
-    pub(crate) fn new(cell: DataplaneCell, settings: GatewaySettings, mode: Mode) -> KvService {
+    pub(crate) fn new(cell: BackendCell, settings: GatewaySettings, mode: Mode) -> KvService {
         KvService {
             cell,
             settings,
@@ -28,15 +29,19 @@ impl KvService {
         }
     }
 
-    fn dataplane(&self) -> Result<&Arc<Dataplane>, ReplicationError> {
-        self.cell
-            .get()
-            .ok_or_else(|| ReplicationError::Unavailable("the node is still starting".into()))
+    fn backend(&self) -> Result<&Arc<Backend>, ReplicationError> {
+        crate::backend(&self.cell)
     }
 
-    fn router<'a>(&self, dataplane: &'a Dataplane) -> Router<'a> {
+    /// The shard owning `key`, by the map this node routes with now.
+    fn shard_of(backend: &Backend, key: &[u8]) -> ShardId {
+        backend.replicas.view().shard_for_key(key).id
+    }
+
+    fn router<'a>(&self, backend: &'a Backend) -> Router<'a> {
         Router {
-            dataplane,
+            replicas: &backend.replicas,
+            peers: &backend.peers,
             mode: self.mode,
             // Leave time for the forward itself within the request deadline.
             leader_wait: (self.settings.request_timeout / 2).min(Duration::from_secs(5)),
@@ -112,9 +117,9 @@ impl pb::kv_server::Kv for KvService {
             self.check_key(&request.key)?;
             self.check_value(&request.value)?;
             Self::check_ttl(request.ttl_ms)?;
-            let dataplane = self.dataplane()?;
-            let shard = dataplane.shard_id_for_key(&request.key);
-            self.router(dataplane)
+            let backend = self.backend()?;
+            let shard = Self::shard_of(backend, &request.key);
+            self.router(backend)
                 .route(
                     shard,
                     |replica| {
@@ -132,7 +137,7 @@ impl pb::kv_server::Kv for KvService {
                         }
                     },
                     |mut peer| {
-                        let request = forwarded(dataplane, request.clone());
+                        let request = backend.peers.forwarded(request.clone());
                         async move { Ok(peer.put(request).await?.into_inner()) }
                     },
                 )
@@ -163,9 +168,9 @@ impl pb::kv_server::Kv for KvService {
         };
         self.run(async {
             self.check_key(&request.key)?;
-            let dataplane = self.dataplane()?;
-            let shard = dataplane.shard_id_for_key(&request.key);
-            self.router(dataplane)
+            let backend = self.backend()?;
+            let shard = Self::shard_of(backend, &request.key);
+            self.router(backend)
                 .route(
                     shard,
                     |replica| {
@@ -183,7 +188,7 @@ impl pb::kv_server::Kv for KvService {
                         }
                     },
                     |mut peer| {
-                        let request = forwarded(dataplane, request.clone());
+                        let request = backend.peers.forwarded(request.clone());
                         async move { Ok(peer.get(request).await?.into_inner()) }
                     },
                 )
@@ -199,9 +204,9 @@ impl pb::kv_server::Kv for KvService {
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
-            let dataplane = self.dataplane()?;
-            let shard = dataplane.shard_id_for_key(&request.key);
-            self.router(dataplane)
+            let backend = self.backend()?;
+            let shard = Self::shard_of(backend, &request.key);
+            self.router(backend)
                 .route(
                     shard,
                     |replica| {
@@ -212,7 +217,7 @@ impl pb::kv_server::Kv for KvService {
                         }
                     },
                     |mut peer| {
-                        let request = forwarded(dataplane, request.clone());
+                        let request = backend.peers.forwarded(request.clone());
                         async move { Ok(peer.delete(request).await?.into_inner()) }
                     },
                 )
@@ -229,9 +234,9 @@ impl pb::kv_server::Kv for KvService {
         self.run(async {
             self.check_key(&request.key)?;
             Self::check_ttl(request.ttl_ms)?;
-            let dataplane = self.dataplane()?;
-            let shard = dataplane.shard_id_for_key(&request.key);
-            self.router(dataplane)
+            let backend = self.backend()?;
+            let shard = Self::shard_of(backend, &request.key);
+            self.router(backend)
                 .route(
                     shard,
                     |replica| {
@@ -242,7 +247,7 @@ impl pb::kv_server::Kv for KvService {
                         }
                     },
                     |mut peer| {
-                        let request = forwarded(dataplane, request.clone());
+                        let request = backend.peers.forwarded(request.clone());
                         async move { Ok(peer.touch(request).await?.into_inner()) }
                     },
                 )

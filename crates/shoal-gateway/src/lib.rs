@@ -1,38 +1,72 @@
 //! The gRPC edge of a node: the public `KV` and `Cluster` services, request validation,
 //! routing (serve locally, or forward one hop to the shard leader over the internal port),
-//! the single mapping from shoal error codes to gRPC status codes, and the tower stack
-//! (per-request timeout, global concurrency limit) in front of them.
+//! the internal `shoal.internal.v1.Control` service and the gRPC implementation of the
+//! control plane's shard-admin port, the one mapping from shoal errors to gRPC statuses,
+//! and the tower stack (per-request timeout, global concurrency limit) in front of them.
 //!
 //! The same services also run on the internal port, in *forwarded* mode: a request there
 //! came from a peer and is served here or refused with the leader's id — never forwarded
 //! again, so a request makes at most one hop.
 //!
-//! Architecture invariant: generated protobuf types stop here; everything below speaks
-//! shoal's own types.
+//! Architecture invariant: generated protobuf types stop here (`pb.rs` converts); every
+//! call to another node goes through [`PeerCalls`]; no decision about the cluster's shape
+//! is made here (that is `shoal-control`).
 
 mod cluster;
+mod cluster_status;
+mod control;
 mod kv;
-pub mod placement;
+mod pb;
+mod peer;
 mod route;
 mod status;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use shoal_consensus::Storage;
+use shoal_control::ControlHandle;
+use shoal_control::local::LocalShards;
+use shoal_proto::internal::control_server::ControlServer;
 use shoal_proto::v1::cluster_server::ClusterServer;
 use shoal_proto::v1::kv_server::KvServer;
-use shoal_replication::Dataplane;
+use shoal_replication::{LocalReplicas, Meta};
+use shoal_shardmap::NodeId;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_stream::{Stream, StreamExt};
 use tower::limit::GlobalConcurrencyLimitLayer;
 
-pub use status::{LEADER_ADDRESS_METADATA, LEADER_METADATA, to_status};
+pub use control::GrpcShards;
+pub use peer::PeerCalls;
+pub use status::{control_status, to_status};
 
-/// The node's data plane once it exists: the internal port serves before the node has
-/// finished starting (Raft traffic must flow for it to finish), and answers requests with
+/// What the edge serves from once the node has started: its identity, the meta group, the
+/// replicas it hosts, the way to its peers, the control plane, and storage (for status).
+#[derive(Debug)]
+pub struct Backend {
+    pub node_id: NodeId,
+    pub node_name: String,
+    pub meta: Meta,
+    pub replicas: Arc<LocalReplicas>,
+    pub peers: PeerCalls,
+    pub control: ControlHandle,
+    /// Administration of the shards this node leads (validated changes and transfers).
+    pub shards: LocalShards,
+    pub storage: Storage,
+}
+
+impl Backend {
+    /// True when the meta group and every hosted replica have a leader.
+    pub fn is_ready(&self) -> bool {
+        self.meta.group().leader().is_some() && self.replicas.all_have_leaders()
+    }
+}
+
+/// The backend once it exists: the internal port serves before the node has finished
+/// starting (Raft traffic must flow for it to finish), and answers requests with
 /// UNAVAILABLE until then.
-pub type DataplaneCell = Arc<OnceLock<Arc<Dataplane>>>;
+pub type BackendCell = Arc<OnceLock<Arc<Backend>>>;
 
 /// Whether a service answers clients (and may forward) or peers (and never forwards).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,19 +97,23 @@ pub struct GatewaySettings {
     /// Test only (a deliberately broken node): serve linearizable reads from the local
     /// replica without a quorum round, so tests can prove `shoal verify` catches stale reads.
     pub unsafe_stale_reads: bool,
-    /// What the placement driver and the rebalance/decommission calls plan with.
-    pub placement: placement::PlacementSettings,
+}
+
+fn backend(cell: &BackendCell) -> Result<&Arc<Backend>, shoal_replication::ReplicationError> {
+    cell.get().ok_or_else(|| {
+        shoal_replication::ReplicationError::Unavailable("the node is still starting".into())
+    })
 }
 
 /// Serves the client API on `listener` until `shutdown` completes, then finishes the
 /// requests in flight and returns.
 pub async fn serve(
     listener: TcpListener,
-    dataplane: Arc<Dataplane>,
+    backend: Arc<Backend>,
     settings: GatewaySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
-    let cell: DataplaneCell = Arc::new(OnceLock::from(dataplane));
+    let cell: BackendCell = Arc::new(OnceLock::from(backend));
     let kv = kv_service(cell.clone(), &settings, Mode::Client);
     let cluster = ClusterServer::new(cluster::ClusterService::new(
         cell,
@@ -95,7 +133,7 @@ pub async fn serve(
 }
 
 fn kv_service(
-    cell: DataplaneCell,
+    cell: BackendCell,
     settings: &GatewaySettings,
     mode: Mode,
 ) -> KvServer<kv::KvService> {
@@ -106,14 +144,14 @@ fn kv_service(
 }
 
 /// The KV service of the internal port: serves requests forwarded by peers.
-pub fn internal_kv(cell: DataplaneCell, settings: &GatewaySettings) -> KvServer<impl pb_kv::Kv> {
+pub fn internal_kv(cell: BackendCell, settings: &GatewaySettings) -> KvServer<impl pb_kv::Kv> {
     kv_service(cell, settings, Mode::Forwarded)
 }
 
 /// The Cluster service of the internal port: this node's own view, for peers gathering a
-/// cluster-wide status, and leader transfers forwarded to the group's leader.
+/// cluster-wide status, and operations forwarded to the node that must run them.
 pub fn internal_cluster(
-    cell: DataplaneCell,
+    cell: BackendCell,
     settings: &GatewaySettings,
 ) -> ClusterServer<impl pb_cluster::Cluster> {
     ClusterServer::new(cluster::ClusterService::new(
@@ -123,6 +161,13 @@ pub fn internal_cluster(
     ))
 }
 
+/// The internal Control service: the placement driver's changes of a shard's replica set,
+/// on the shard's leader.
+pub fn internal_control(cell: BackendCell) -> ControlServer<impl pb_control::Control> {
+    ControlServer::new(control::ControlService::new(cell))
+}
+
+use shoal_proto::internal::control_server as pb_control;
 use shoal_proto::v1::cluster_server as pb_cluster;
 use shoal_proto::v1::kv_server as pb_kv;
 

@@ -1,42 +1,74 @@
 //! Routing one request: serve it on this node's replica when that works, otherwise forward
 //! it one hop to the shard's leader over the internal port.
 //!
-//! A forward is retried at most once, and only when the first attempt provably changed
-//! nothing: a NotLeader refusal naming another leader (a node refuses before proposing), or
-//! a connection that could not even be opened (the leader's node is down: the request waits
-//! for a new leader, within a bound, and goes there). A timeout or a connection broken after
-//! the request was sent is never retried here — the request may have been applied, and the
-//! client decides.
+//! A request is sent again — to the next leader, or to the same node once it answers —
+//! only while every earlier attempt provably changed nothing:
+//! - a NotLeader or WrongShard refusal (a node refuses before proposing): the next attempt
+//!   follows its leader hint, or waits for the group to settle when it names none;
+//! - a request that never reached the node (connection not opened or refused, still queued
+//!   when its connection closed, HTTP/2 `REFUSED_STREAM`, a test fault dropping it): the
+//!   node may be down or restarting; the next attempt goes to whichever node leads then —
+//!   the same one, once it is back and elected again.
+//!
+//! Attempts back off (50 ms doubling to 500 ms) and end with the leader wait
+//! (`min(request timeout / 2, 5 s)`); the last refusal then goes to the client, marked
+//! `shoal-not-applied`. A timeout or a connection broken after the request was sent is
+//! never retried here — the request may have been applied, and the client decides.
+//! Forwarded requests are never forwarded again (the internal port serves in
+//! [`Mode::Forwarded`]).
 
 use std::future::Future;
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
+use shoal_consensus::PeerChannel;
 use shoal_proto::v1::kv_client::KvClient;
-use shoal_replication::{Dataplane, ReplicationError, Shard};
-use shoal_shardmap::ShardId;
-use tonic::transport::Channel;
+use shoal_replication::{LocalReplicas, ReplicationError, ShardReplica};
+use shoal_shardmap::{GroupId, NodeId, ShardId};
+use tokio::time::Instant;
 
 use crate::Mode;
+use crate::peer::PeerCalls;
 use crate::status::from_status;
-
-/// Metadata key marking a request forwarded by a peer (informational: the internal port
-/// never forwards anyway).
-pub(crate) const FORWARDED_METADATA: &str = "shoal-forwarded-by";
 
 /// How often a node without a replica looks again for a shard's leader while none is known.
 const LEADER_POLL: Duration = Duration::from_millis(50);
+/// The most attempts one request makes (each one before the last changed nothing).
+const MAX_ATTEMPTS: usize = 10;
 
 /// Where a request goes.
 pub(crate) struct Router<'a> {
-    pub dataplane: &'a Dataplane,
+    pub replicas: &'a LocalReplicas,
+    pub peers: &'a PeerCalls,
     pub mode: Mode,
-    /// Longest wait for a leader while an election runs.
+    /// Longest wait for a leader (and for retries that changed nothing).
     pub leader_wait: Duration,
+}
+
+/// Where the next attempt goes.
+enum Target {
+    /// This node's replica.
+    Local,
+    /// The node that leads, at its address when known.
+    Node(NodeId, Option<String>),
+    /// Wherever the shard's leader is once one is known.
+    Leader,
+}
+
+/// How one attempt ended.
+enum Attempt<T> {
+    /// An answer to give the client (a success, or an error that may have changed
+    /// something, or that retrying cannot change).
+    Answer(Result<T, ReplicationError>),
+    /// Refused before proposing: changed nothing. The refusal, and the leader it names.
+    Refused(ReplicationError, Option<(NodeId, Option<String>)>),
+    /// Provably never reached the node.
+    Undelivered(String),
 }
 
 impl Router<'_> {
     /// Runs `local` on this node's replica of `shard`, or `remote` against the leader's
-    /// node when this node has no replica or its replica is not the leader.
+    /// node when this node has no replica or its replica does not lead.
     pub(crate) async fn route<T, L, LF, R, RF>(
         &self,
         shard: ShardId,
@@ -44,156 +76,113 @@ impl Router<'_> {
         remote: R,
     ) -> Result<T, ReplicationError>
     where
-        L: Fn(Shard) -> LF,
+        L: Fn(ShardReplica) -> LF,
         LF: Future<Output = Result<T, ReplicationError>>,
-        R: Fn(KvClient<Channel>) -> RF,
+        R: Fn(KvClient<PeerChannel>) -> RF,
         RF: Future<Output = Result<T, tonic::Status>>,
     {
-        let dataplane = self.dataplane;
-        let mut hint = None;
-        if let Some(replica) = dataplane.hosted(shard) {
-            match local(replica.clone()).await {
-                Err(ReplicationError::NotLeader {
-                    leader,
-                    leader_address,
-                    ..
-                }) if self.mode == Mode::Client => {
-                    hint = leader.map(|leader| (leader, leader_address));
-                }
-                other => return other,
-            }
+        let me = self.replicas.node_id();
+        let deadline = Instant::now() + self.leader_wait;
+        let mut pauses = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(50))
+            .with_max_delay(Duration::from_millis(500))
+            .without_max_times()
+            .build();
+        let mut target = if self.replicas.replica(shard).is_some() {
+            Target::Local
         } else if self.mode == Mode::Forwarded {
             return Err(ReplicationError::WrongShard { shard: shard.0 });
-        }
-        let (leader, address) = match hint {
-            Some(hint) => hint,
-            None => self.wait_for_leader(shard).await?,
+        } else {
+            Target::Leader
         };
-        if leader == dataplane.node_id()
-            && let Some(replica) = dataplane.hosted(shard)
-        {
-            // Elected here while we waited.
-            return local(replica.clone()).await;
-        }
-        match self.forward(shard, leader, address, &remote).await {
-            Err(Forward::Answered(ReplicationError::NotLeader {
-                leader: Some(next),
-                leader_address,
-                ..
-            })) if next != leader && next != dataplane.node_id() => self
-                .forward(shard, next, leader_address, &remote)
-                .await
-                .map_err(Forward::into_error),
-            Err(Forward::Answered(
-                refused
-                @ (ReplicationError::NotLeader { .. } | ReplicationError::WrongShard { .. }),
-            )) => {
-                // Refused before proposing, and that node names no other leader (leadership
-                // is moving), or holds no replica any more (the replica moved away and the
-                // hint was stale): wait for the group to settle, then try once more — on
-                // the same node if it leads again. Nothing was applied either way, so the
-                // client gets that refusal (marked as such) if no leader shows up.
-                let settled = self
-                    .wait_for_other_leader(shard, leader, "its leader stepped down")
-                    .await
-                    .ok()
-                    .or_else(|| {
-                        self.dataplane
-                            .leader_of(shard)
-                            .map(|same| (same, self.dataplane.internal_address(same)))
-                    });
-                let Some((next, address)) = settled else {
-                    return Err(refused);
+        let mut refusal: Option<ReplicationError> = None;
+        for _ in 0..MAX_ATTEMPTS {
+            if let Target::Leader = target {
+                target = match self.find_leader(shard, deadline).await {
+                    Ok(found) => found,
+                    Err(error) => return Err(refusal.unwrap_or(error)),
                 };
-                self.last_try(shard, next, address, &local, &remote).await
             }
-            Err(Forward::Undelivered(reason)) => {
-                // The leader's node is gone: wait for the group to elect another one.
-                let (next, address) = self.wait_for_other_leader(shard, leader, &reason).await?;
-                self.last_try(shard, next, address, &local, &remote).await
+            let attempt = match std::mem::replace(&mut target, Target::Leader) {
+                Target::Node(node, _) if node == me => self.on_local(shard, &local).await,
+                Target::Local => self.on_local(shard, &local).await,
+                Target::Node(node, address) => self.forward(shard, node, address, &remote).await,
+                Target::Leader => unreachable!("resolved above"),
+            };
+            match attempt {
+                Attempt::Answer(answer) => return answer,
+                // In forwarded mode the forwarding node handles refusals.
+                Attempt::Refused(error, _) if self.mode == Mode::Forwarded => return Err(error),
+                Attempt::Refused(error, Some((next, address))) => {
+                    target = Target::Node(next, address);
+                    refusal = Some(error);
+                    // Following a hint needs no pause: the hint is where to go.
+                    continue;
+                }
+                Attempt::Refused(error, None) => refusal = Some(error),
+                Attempt::Undelivered(reason) => {
+                    refusal = Some(ReplicationError::NotDelivered(format!(
+                        "shard {shard}: {reason}"
+                    )));
+                }
             }
-            other => other.map_err(Forward::into_error),
+            // Leadership is moving, or the leader's node is gone: let the group settle.
+            let pause = pauses.next().unwrap_or(Duration::from_millis(500));
+            if Instant::now() + pause >= deadline {
+                break;
+            }
+            tokio::time::sleep(pause).await;
         }
+        Err(refusal.unwrap_or_else(|| {
+            ReplicationError::Unavailable(format!("shard {shard}: no leader answered"))
+        }))
     }
 
-    /// The one retry: on this node's replica when it leads now, else forwarded to `leader`.
-    async fn last_try<T, L, LF, R, RF>(
-        &self,
-        shard: ShardId,
-        leader: u64,
-        address: Option<String>,
-        local: &L,
-        remote: &R,
-    ) -> Result<T, ReplicationError>
+    async fn on_local<T, L, LF>(&self, shard: ShardId, local: &L) -> Attempt<T>
     where
-        L: Fn(Shard) -> LF,
+        L: Fn(ShardReplica) -> LF,
         LF: Future<Output = Result<T, ReplicationError>>,
-        R: Fn(KvClient<Channel>) -> RF,
-        RF: Future<Output = Result<T, tonic::Status>>,
     {
-        if leader == self.dataplane.node_id()
-            && let Some(replica) = self.dataplane.hosted(shard)
-        {
-            return local(replica.clone()).await;
-        }
-        self.forward(shard, leader, address, remote)
-            .await
-            .map_err(Forward::into_error)
-    }
-
-    /// After `failed` proved unreachable: the next leader, waiting a bounded time.
-    async fn wait_for_other_leader(
-        &self,
-        shard: ShardId,
-        failed: u64,
-        reason: &str,
-    ) -> Result<(u64, Option<String>), ReplicationError> {
-        let started = tokio::time::Instant::now();
-        loop {
-            let leader = self.dataplane.leader_of(shard);
-            if let Some(leader) = leader.filter(|leader| *leader != failed) {
-                let address = self
-                    .dataplane
-                    .hosted(shard)
-                    .and_then(|replica| replica.group().members().get(&leader).cloned())
-                    .or_else(|| self.dataplane.internal_address(leader));
-                return Ok((leader, address));
-            }
-            if started.elapsed() >= self.leader_wait {
-                return Err(ReplicationError::Unavailable(format!(
-                    "shard {shard}: {reason}, and no other leader was elected within {:?}",
-                    self.leader_wait
-                )));
-            }
-            tokio::time::sleep(LEADER_POLL).await;
+        let Some(replica) = self.replicas.replica(shard) else {
+            // The replica moved away meanwhile: the request goes to whoever leads.
+            return Attempt::Refused(ReplicationError::WrongShard { shard: shard.0 }, None);
+        };
+        match local(replica).await {
+            Err(error) => match not_leader_hint(&error) {
+                Some(hint) => {
+                    let hint = hint.filter(|(leader, _)| *leader != self.replicas.node_id());
+                    Attempt::Refused(error, hint)
+                }
+                None => Attempt::Answer(Err(error)),
+            },
+            ok => Attempt::Answer(ok),
         }
     }
 
-    /// The shard's leader and its internal address, waiting a bounded time for an election.
-    async fn wait_for_leader(
+    /// The shard's leader once one is known, waiting a bounded time for an election.
+    async fn find_leader(
         &self,
         shard: ShardId,
-    ) -> Result<(u64, Option<String>), ReplicationError> {
-        let dataplane = self.dataplane;
-        let started = tokio::time::Instant::now();
+        deadline: Instant,
+    ) -> Result<Target, ReplicationError> {
         loop {
-            let leader = match dataplane.hosted(shard) {
+            let leader = match self.replicas.replica(shard) {
                 // A voter hears of a new leader first.
                 Some(replica) if replica.group().is_voter() => {
-                    let remaining = self.leader_wait.saturating_sub(started.elapsed());
+                    let remaining = deadline.saturating_duration_since(Instant::now());
                     replica.group().wait_for_leader(remaining).await.ok()
                 }
                 // A replica still being moved here may not know its leader yet.
-                _ => dataplane.leader_of(shard),
+                _ => self.replicas.leader_of(shard),
             };
             if let Some(leader) = leader {
-                let address = dataplane
-                    .hosted(shard)
-                    .and_then(|replica| replica.group().members().get(&leader).cloned())
-                    .or_else(|| dataplane.internal_address(leader));
-                return Ok((leader, address));
+                return Ok(if leader == self.replicas.node_id() {
+                    Target::Local
+                } else {
+                    Target::Node(leader, None)
+                });
             }
-            if started.elapsed() >= self.leader_wait {
+            if Instant::now() >= deadline {
                 return Err(ReplicationError::Unavailable(format!(
                     "shard {shard} has no leader (an election has not finished within {:?})",
                     self.leader_wait
@@ -206,67 +195,48 @@ impl Router<'_> {
     async fn forward<T, R, RF>(
         &self,
         shard: ShardId,
-        node: u64,
+        node: NodeId,
         address: Option<String>,
         remote: &R,
-    ) -> Result<T, Forward>
+    ) -> Attempt<T>
     where
-        R: Fn(KvClient<Channel>) -> RF,
+        R: Fn(KvClient<PeerChannel>) -> RF,
         RF: Future<Output = Result<T, tonic::Status>>,
     {
-        let dataplane = self.dataplane;
-        let address = address
-            .or_else(|| dataplane.internal_address(node))
-            .ok_or_else(|| {
-                Forward::Answered(ReplicationError::Unavailable(format!(
-                    "shard {shard}: the address of its leader, node {node}, is unknown here"
-                )))
-            })?;
-        let transport = dataplane.transport();
-        if !transport.faults().pass(node).await {
-            return Err(Forward::Undelivered(format!(
-                "its leader, node {node}, is unreachable (fault injection)"
-            )));
-        }
-        let channel = transport
-            .peers()
-            .channel(node, &address)
-            .map_err(|error| Forward::Answered(ReplicationError::Unavailable(error.to_string())))?;
+        let (client, address) = match self.peers.kv(node, address, shard) {
+            Ok(found) => found,
+            Err(error) => return Attempt::Undelivered(format!("its leader, node {node}: {error}")),
+        };
         metrics::counter!("shoal_requests_forwarded_total").increment(1);
-        remote(KvClient::new(channel)).await.map_err(|status| {
-            if shoal_proto::never_sent(&status) {
-                Forward::Undelivered(format!(
-                    "its leader, node {node} at {address}, refuses connections"
-                ))
-            } else {
-                Forward::Answered(from_status(status))
+        match remote(client).await {
+            Ok(answer) => Attempt::Answer(Ok(answer)),
+            Err(status) if shoal_proto::never_sent(&status) => Attempt::Undelivered(format!(
+                "its leader, node {node} at {address}, could not be reached ({})",
+                status.message()
+            )),
+            Err(status) => {
+                let error = from_status(status, GroupId::for_shard(shard));
+                match not_leader_hint(&error) {
+                    Some(hint) => {
+                        let hint = hint.filter(|(leader, _)| *leader != node);
+                        Attempt::Refused(error, hint)
+                    }
+                    None => Attempt::Answer(Err(error)),
+                }
             }
-        })
-    }
-}
-
-/// How a forward failed.
-enum Forward {
-    /// Provably never reached the peer: safe to send elsewhere.
-    Undelivered(String),
-    /// The peer answered with an error, or the outcome is unknown.
-    Answered(ReplicationError),
-}
-
-impl Forward {
-    fn into_error(self) -> ReplicationError {
-        match self {
-            Forward::Undelivered(reason) => ReplicationError::Unavailable(reason),
-            Forward::Answered(error) => error,
         }
     }
 }
 
-/// A request to send to a peer, marked as forwarded by this node.
-pub(crate) fn forwarded<T>(dataplane: &Dataplane, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    if let Ok(value) = dataplane.node_id().to_string().parse() {
-        request.metadata_mut().insert(FORWARDED_METADATA, value);
+/// For a NotLeader refusal: the leader it names (with its address), if any.
+#[allow(clippy::option_option)]
+fn not_leader_hint(error: &ReplicationError) -> Option<Option<(NodeId, Option<String>)>> {
+    match error {
+        ReplicationError::NotLeader {
+            leader,
+            leader_address,
+            ..
+        } => Some(leader.map(|leader| (leader, leader_address.clone()))),
+        _ => None,
     }
-    request
 }

@@ -1,50 +1,39 @@
-//! The one place where shoal error codes become gRPC status codes.
+//! The one place where shoal errors become gRPC statuses, and statuses from peers become
+//! shoal errors again.
 
+use shoal_control::ControlError;
+use shoal_proto::metadata;
 use shoal_replication::{ErrorCode, ReplicationError};
+use shoal_shardmap::{GroupId, NodeId};
 use tonic::{Code, Status};
-
-/// Metadata key carrying the leader's node id on NotLeader answers.
-pub const LEADER_METADATA: &str = "shoal-leader";
-/// Metadata key carrying the leader's internal address on NotLeader answers, when known.
-pub const LEADER_ADDRESS_METADATA: &str = "shoal-leader-address";
-/// Metadata key marking an error returned before the request was proposed: it changed
-/// nothing and may be sent again (NotLeader, WrongShard).
-pub const NOT_APPLIED_METADATA: &str = "shoal-not-applied";
-/// Metadata keys carrying a compare-and-set mismatch: the expected and the current version.
-pub const EXPECTED_VERSION_METADATA: &str = "shoal-expected-version";
-pub const CURRENT_VERSION_METADATA: &str = "shoal-current-version";
 
 fn grpc_code(code: ErrorCode) -> Code {
     match code {
         ErrorCode::InvalidArgument => Code::InvalidArgument,
+        ErrorCode::NotFound => Code::NotFound,
         ErrorCode::FailedPrecondition => Code::FailedPrecondition,
+        ErrorCode::Unsupported => Code::Unimplemented,
         ErrorCode::NotLeader | ErrorCode::WrongShard | ErrorCode::Unavailable => Code::Unavailable,
         ErrorCode::Timeout => Code::DeadlineExceeded,
         ErrorCode::Internal => Code::Internal,
     }
 }
 
+fn insert(status: &mut Status, key: &'static str, value: impl ToString) {
+    if let Ok(value) = value.to_string().parse() {
+        status.metadata_mut().insert(key, value);
+    }
+}
+
 /// Maps a replication error to the gRPC status a client sees.
 pub fn to_status(error: ReplicationError) -> Status {
     let mut status = Status::new(grpc_code(error.code()), error.to_string());
-    if matches!(
-        error,
-        ReplicationError::NotLeader { .. } | ReplicationError::WrongShard { .. }
-    ) {
-        status.metadata_mut().insert(
-            NOT_APPLIED_METADATA,
-            tonic::metadata::MetadataValue::from_static("true"),
-        );
+    if error.is_not_applied() {
+        insert(&mut status, metadata::NOT_APPLIED, "true");
     }
     if let ReplicationError::VersionMismatch { expected, current } = &error {
-        for (key, version) in [
-            (EXPECTED_VERSION_METADATA, expected),
-            (CURRENT_VERSION_METADATA, current),
-        ] {
-            if let Ok(value) = version.to_string().parse() {
-                status.metadata_mut().insert(key, value);
-            }
-        }
+        insert(&mut status, metadata::EXPECTED_VERSION, expected);
+        insert(&mut status, metadata::CURRENT_VERSION, current);
     }
     if let ReplicationError::NotLeader {
         leader: Some(leader),
@@ -52,21 +41,23 @@ pub fn to_status(error: ReplicationError) -> Status {
         ..
     } = &error
     {
-        if let Ok(value) = leader.to_string().parse() {
-            status.metadata_mut().insert(LEADER_METADATA, value);
-        }
-        if let Some(address) = leader_address
-            && let Ok(value) = address.parse()
-        {
-            status.metadata_mut().insert(LEADER_ADDRESS_METADATA, value);
+        insert(&mut status, metadata::LEADER, leader);
+        if let Some(address) = leader_address {
+            insert(&mut status, metadata::LEADER_ADDRESS, address);
         }
     }
     status
 }
 
-/// The inverse for answers of a peer: a NotLeader answer becomes NotLeader again (so the
-/// caller can follow the hint); anything else keeps its code and message.
-pub(crate) fn from_status(status: Status) -> ReplicationError {
+/// Maps a control-plane error (the same codes, through the replication error it wraps).
+pub fn control_status(error: ControlError) -> Status {
+    to_status(error.into())
+}
+
+/// The inverse, for the answer of a peer serving `group`: a NotLeader answer becomes
+/// NotLeader of that group again (so the caller can follow the hint), a version mismatch
+/// a mismatch; anything else keeps its code and message.
+pub(crate) fn from_status(status: Status, group: GroupId) -> ReplicationError {
     let metadata = |key: &str| {
         status
             .metadata()
@@ -74,21 +65,23 @@ pub(crate) fn from_status(status: Status) -> ReplicationError {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     };
-    let leader = metadata(LEADER_METADATA).and_then(|v| v.parse().ok());
+    let leader = metadata(metadata::LEADER)
+        .and_then(|v| v.parse().ok())
+        .map(NodeId);
     if status.code() == Code::Unavailable
-        && (leader.is_some() || metadata(NOT_APPLIED_METADATA).is_some())
+        && (leader.is_some() || metadata(metadata::NOT_APPLIED).is_some())
     {
         return ReplicationError::NotLeader {
-            group: "the shard".into(),
+            group,
             leader,
-            leader_address: metadata(LEADER_ADDRESS_METADATA),
+            leader_address: metadata(metadata::LEADER_ADDRESS),
         };
     }
     if status.code() == Code::FailedPrecondition
-        && let Some(current) = metadata(CURRENT_VERSION_METADATA).and_then(|v| v.parse().ok())
+        && let Some(current) = metadata(metadata::CURRENT_VERSION).and_then(|v| v.parse().ok())
     {
         return ReplicationError::VersionMismatch {
-            expected: metadata(EXPECTED_VERSION_METADATA)
+            expected: metadata(metadata::EXPECTED_VERSION)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or_default(),
             current,
@@ -96,7 +89,9 @@ pub(crate) fn from_status(status: Status) -> ReplicationError {
     }
     let code = match status.code() {
         Code::InvalidArgument | Code::OutOfRange => ErrorCode::InvalidArgument,
+        Code::NotFound => ErrorCode::NotFound,
         Code::FailedPrecondition | Code::Aborted => ErrorCode::FailedPrecondition,
+        Code::Unimplemented => ErrorCode::Unsupported,
         Code::DeadlineExceeded => ErrorCode::Timeout,
         Code::Unavailable | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
             ErrorCode::Unavailable
@@ -112,6 +107,7 @@ pub(crate) fn from_status(status: Status) -> ReplicationError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shoal_shardmap::ShardId;
 
     #[test]
     fn every_code_has_a_status() {
@@ -132,14 +128,27 @@ mod tests {
             ),
             (
                 ReplicationError::NotLeader {
-                    group: "shard 1".into(),
-                    leader: Some(3),
+                    group: GroupId::for_shard(ShardId(1)),
+                    leader: Some(NodeId(3)),
                     leader_address: None,
                 },
                 Code::Unavailable,
             ),
             (ReplicationError::WrongShard { shard: 1 }, Code::Unavailable),
             (ReplicationError::Unavailable("x".into()), Code::Unavailable),
+            (
+                ReplicationError::NotDelivered("x".into()),
+                Code::Unavailable,
+            ),
+            (ReplicationError::NotFound("x".into()), Code::NotFound),
+            (
+                ReplicationError::FailedPrecondition("x".into()),
+                Code::FailedPrecondition,
+            ),
+            (
+                ReplicationError::Unsupported("x".into()),
+                Code::Unimplemented,
+            ),
             (
                 ReplicationError::Timeout(std::time::Duration::from_secs(1)),
                 Code::DeadlineExceeded,
@@ -152,13 +161,40 @@ mod tests {
     }
 
     #[test]
-    fn not_leader_carries_the_leader() {
+    fn not_leader_carries_the_leader_and_comes_back_naming_the_shard() {
+        let shard = GroupId::for_shard(ShardId(9));
         let status = to_status(ReplicationError::NotLeader {
-            group: "shard 1".into(),
-            leader: Some(3),
+            group: shard,
+            leader: Some(NodeId(3)),
             leader_address: None,
         });
-        assert_eq!(status.metadata().get(LEADER_METADATA).unwrap(), "3");
+        assert_eq!(status.metadata().get(metadata::LEADER).unwrap(), "3");
+        assert_eq!(
+            status.metadata().get(metadata::NOT_APPLIED).unwrap(),
+            "true"
+        );
+        let back = from_status(status, shard);
+        assert!(
+            back.to_string().starts_with("not the leader of shard 9"),
+            "{back}"
+        );
+    }
+
+    #[test]
+    fn an_undelivered_request_says_it_changed_nothing() {
+        let status = to_status(ReplicationError::NotDelivered(
+            "node 1 refuses connections".into(),
+        ));
+        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(
+            status.metadata().get(metadata::NOT_APPLIED).unwrap(),
+            "true"
+        );
+        assert!(
+            status.message().contains("changed nothing"),
+            "{}",
+            status.message()
+        );
     }
 
     #[test]
@@ -173,11 +209,11 @@ mod tests {
             status.message()
         );
         assert_eq!(
-            status.metadata().get(CURRENT_VERSION_METADATA).unwrap(),
+            status.metadata().get(metadata::CURRENT_VERSION).unwrap(),
             "9"
         );
         // A forwarded mismatch comes back as a mismatch, so the client sees the same answer.
-        match from_status(status) {
+        match from_status(status, GroupId::for_shard(ShardId(0))) {
             ReplicationError::VersionMismatch { expected, current } => {
                 assert_eq!((expected, current), (4, 9))
             }

@@ -14,6 +14,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use metrics_exporter_prometheus::PrometheusHandle;
 use shoal_consensus::{Fault, Transport};
+use shoal_shardmap::NodeId;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -107,9 +108,11 @@ fn apply_fault_query(transport: &Transport, query: &str) -> Result<String, Strin
     }
     for target in &targets {
         match (delay, drop, clear) {
-            (Some(delay), false, false) => transport.faults().set(*target, Fault::Delay(delay)),
-            (None, true, false) => transport.faults().set(*target, Fault::Drop),
-            (None, false, true) => transport.faults().clear(*target),
+            (Some(delay), false, false) => {
+                transport.faults().set(NodeId(*target), Fault::Delay(delay))
+            }
+            (None, true, false) => transport.faults().set(NodeId(*target), Fault::Drop),
+            (None, false, true) => transport.faults().clear(NodeId(*target)),
             _ => return Err("give exactly one of delay_ms=N, drop, clear, heal".into()),
         }
     }

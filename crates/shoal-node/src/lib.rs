@@ -3,7 +3,6 @@
 
 pub mod admin;
 pub mod bench;
-mod cluster;
 pub mod config;
 pub mod dev;
 pub mod node;

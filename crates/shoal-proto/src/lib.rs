@@ -10,6 +10,22 @@ pub mod v1 {
     include!("gen/shoal.v1.serde.rs");
 }
 
+/// gRPC metadata keys shoal's servers and clients agree on (wire constants).
+pub mod metadata {
+    /// The leader's node id, on NotLeader answers.
+    pub const LEADER: &str = "shoal-leader";
+    /// The leader's internal address, on NotLeader answers, when known.
+    pub const LEADER_ADDRESS: &str = "shoal-leader-address";
+    /// An error returned before the request was proposed or delivered: it changed nothing
+    /// and may be sent again (NotLeader, WrongShard, not delivered).
+    pub const NOT_APPLIED: &str = "shoal-not-applied";
+    /// A compare-and-set mismatch: the version expected and the key's current one.
+    pub const EXPECTED_VERSION: &str = "shoal-expected-version";
+    pub const CURRENT_VERSION: &str = "shoal-current-version";
+    /// A request forwarded by a peer (its node id); informational.
+    pub const FORWARDED_BY: &str = "shoal-forwarded-by";
+}
+
 /// A call that was never sent: refused on this side before anything went out (the test
 /// fault rules drop it). [`never_sent`] recognizes it.
 #[derive(Debug, Clone, PartialEq, Eq)]

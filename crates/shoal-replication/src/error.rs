@@ -11,6 +11,8 @@ pub enum ErrorCode {
     /// What the request names does not exist (a shard, a node).
     NotFound,
     FailedPrecondition,
+    /// This server does not offer the operation (here).
+    Unsupported,
     NotLeader,
     WrongShard,
     Unavailable,
@@ -52,6 +54,9 @@ pub enum ReplicationError {
     /// message says what is missing.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// The operation is not offered here; the message says where it is.
+    #[error("{0}")]
+    Unsupported(String),
     /// The operation did not finish in time; it may or may not have been applied.
     #[error("timed out after {0:?}; the operation may or may not have been applied")]
     Timeout(std::time::Duration),
@@ -86,6 +91,7 @@ impl ReplicationError {
             }
             ReplicationError::NotFound(_) => ErrorCode::NotFound,
             ReplicationError::FailedPrecondition(_) => ErrorCode::FailedPrecondition,
+            ReplicationError::Unsupported(_) => ErrorCode::Unsupported,
             ReplicationError::Timeout(_) => ErrorCode::Timeout,
             ReplicationError::Internal(_) => ErrorCode::Internal,
             ReplicationError::Remote { code, .. } => *code,

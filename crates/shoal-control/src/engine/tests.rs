@@ -1256,15 +1256,15 @@ fn apply_event(sim: &mut SimCluster, event: &Event) {
             node.ready = true;
             node.down_for = None;
         }
-        Event::Drain(id) if registered(sim, *id) => {
-            if check_drain(&leader_view(sim), n(*id)).is_ok() {
-                set_state(sim, *id, NodeState::Draining);
-            }
+        Event::Drain(id)
+            if registered(sim, *id) && check_drain(&leader_view(sim), n(*id)).is_ok() =>
+        {
+            set_state(sim, *id, NodeState::Draining);
         }
-        Event::Undrain(id) if registered(sim, *id) => {
-            if check_drain(&leader_view(sim), n(*id)).is_ok() {
-                set_state(sim, *id, NodeState::Active);
-            }
+        Event::Undrain(id)
+            if registered(sim, *id) && check_drain(&leader_view(sim), n(*id)).is_ok() =>
+        {
+            set_state(sim, *id, NodeState::Active);
         }
         Event::Decommission(id) if registered(sim, *id) => {
             let settings = sim.settings.clone();

@@ -1051,6 +1051,53 @@ pub struct ChangeShardReplicasResponse {
     #[prost(message, repeated, tag = "3")]
     pub members: ::prost::alloc::vec::Vec<ReplicaProgress>,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListJobsRequest {
+    /// Only this node's jobs, without asking the others (used between nodes).
+    #[prost(bool, tag = "1")]
+    pub local_only: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct JobStatus {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "2")]
+    pub runs: u64,
+    #[prost(bool, tag = "3")]
+    pub running: bool,
+    /// How often it runs now.
+    #[prost(uint64, tag = "4")]
+    pub every_ms: u64,
+    /// Since its last run started; absent when it never ran.
+    #[prost(uint64, optional, tag = "5")]
+    pub last_run_ms_ago: ::core::option::Option<u64>,
+    #[prost(uint64, tag = "6")]
+    pub last_duration_ms: u64,
+    /// Its last error, and how long ago; empty when it never failed.
+    #[prost(string, tag = "7")]
+    pub last_error: ::prost::alloc::string::String,
+    #[prost(uint64, optional, tag = "8")]
+    pub last_error_ms_ago: ::core::option::Option<u64>,
+    /// What it waits for, for people.
+    #[prost(string, repeated, tag = "9")]
+    pub waiting_for: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct NodeJobs {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    /// False when the node did not answer (then jobs is empty).
+    #[prost(bool, tag = "2")]
+    pub reachable: bool,
+    #[prost(message, repeated, tag = "3")]
+    pub jobs: ::prost::alloc::vec::Vec<JobStatus>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListJobsResponse {
+    /// The answering node first.
+    #[prost(message, repeated, tag = "1")]
+    pub nodes: ::prost::alloc::vec::Vec<NodeJobs>,
+}
 /// Lifecycle state of a node in the cluster registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -1060,6 +1107,8 @@ pub enum NodeState {
     Active = 2,
     Draining = 3,
     Decommissioned = 4,
+    /// Shutting down (gossip only; never recorded in the registry).
+    Leaving = 5,
 }
 impl NodeState {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -1073,6 +1122,7 @@ impl NodeState {
             Self::Active => "NODE_STATE_ACTIVE",
             Self::Draining => "NODE_STATE_DRAINING",
             Self::Decommissioned => "NODE_STATE_DECOMMISSIONED",
+            Self::Leaving => "NODE_STATE_LEAVING",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -1083,6 +1133,7 @@ impl NodeState {
             "NODE_STATE_ACTIVE" => Some(Self::Active),
             "NODE_STATE_DRAINING" => Some(Self::Draining),
             "NODE_STATE_DECOMMISSIONED" => Some(Self::Decommissioned),
+            "NODE_STATE_LEAVING" => Some(Self::Leaving),
             _ => None,
         }
     }
@@ -1417,8 +1468,10 @@ pub mod cluster_client {
                 .insert(GrpcMethod::new("shoal.v1.Cluster", "ListMoves"));
             self.inner.unary(req, path, codec).await
         }
-        /// One shard's replica set as its leader sees it, optionally changed first. Used by the
-        /// placement driver to carry out moves step by step; every change is idempotent.
+        /// Deprecated: internal, now served only on the internal port as
+        /// shoal.internal.v1.Control/ChangeShardReplicas (same messages). The client port answers
+        /// UNIMPLEMENTED.
+        #[deprecated]
         pub async fn change_shard_replicas(
             &mut self,
             request: impl tonic::IntoRequest<super::ChangeShardReplicasRequest>,
@@ -1441,6 +1494,32 @@ pub mod cluster_client {
             let mut req = request.into_request();
             req.extensions_mut()
                 .insert(GrpcMethod::new("shoal.v1.Cluster", "ChangeShardReplicas"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// The control plane's background jobs on every live node (gossip, hosting, meta
+        /// membership, leadership balancing, the placement driver): when each last ran, its last
+        /// error, and what it waits for.
+        pub async fn list_jobs(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListJobsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListJobsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/ListJobs",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut().insert(GrpcMethod::new("shoal.v1.Cluster", "ListJobs"));
             self.inner.unary(req, path, codec).await
         }
     }
@@ -1525,13 +1604,24 @@ pub mod cluster_server {
             tonic::Response<super::ListMovesResponse>,
             tonic::Status,
         >;
-        /// One shard's replica set as its leader sees it, optionally changed first. Used by the
-        /// placement driver to carry out moves step by step; every change is idempotent.
+        /// Deprecated: internal, now served only on the internal port as
+        /// shoal.internal.v1.Control/ChangeShardReplicas (same messages). The client port answers
+        /// UNIMPLEMENTED.
         async fn change_shard_replicas(
             &self,
             request: tonic::Request<super::ChangeShardReplicasRequest>,
         ) -> std::result::Result<
             tonic::Response<super::ChangeShardReplicasResponse>,
+            tonic::Status,
+        >;
+        /// The control plane's background jobs on every live node (gossip, hosting, meta
+        /// membership, leadership balancing, the placement driver): when each last ran, its last
+        /// error, and what it waits for.
+        async fn list_jobs(
+            &self,
+            request: tonic::Request<super::ListJobsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListJobsResponse>,
             tonic::Status,
         >;
     }
@@ -1992,6 +2082,49 @@ pub mod cluster_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ChangeShardReplicasSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/ListJobs" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListJobsSvc<T: Cluster>(pub Arc<T>);
+                    impl<T: Cluster> tonic::server::UnaryService<super::ListJobsRequest>
+                    for ListJobsSvc<T> {
+                        type Response = super::ListJobsResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListJobsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::list_jobs(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListJobsSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -1881,6 +1881,442 @@ impl<'de> serde::Deserialize<'de> for GroupStatus {
         deserializer.deserialize_struct("shoal.v1.GroupStatus", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for JobStatus {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.name.is_empty() {
+            len += 1;
+        }
+        if self.runs != 0 {
+            len += 1;
+        }
+        if self.running {
+            len += 1;
+        }
+        if self.every_ms != 0 {
+            len += 1;
+        }
+        if self.last_run_ms_ago.is_some() {
+            len += 1;
+        }
+        if self.last_duration_ms != 0 {
+            len += 1;
+        }
+        if !self.last_error.is_empty() {
+            len += 1;
+        }
+        if self.last_error_ms_ago.is_some() {
+            len += 1;
+        }
+        if !self.waiting_for.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.JobStatus", len)?;
+        if !self.name.is_empty() {
+            struct_ser.serialize_field("name", &self.name)?;
+        }
+        if self.runs != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("runs", ToString::to_string(&self.runs).as_str())?;
+        }
+        if self.running {
+            struct_ser.serialize_field("running", &self.running)?;
+        }
+        if self.every_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("everyMs", ToString::to_string(&self.every_ms).as_str())?;
+        }
+        if let Some(v) = self.last_run_ms_ago.as_ref() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lastRunMsAgo", ToString::to_string(&v).as_str())?;
+        }
+        if self.last_duration_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lastDurationMs", ToString::to_string(&self.last_duration_ms).as_str())?;
+        }
+        if !self.last_error.is_empty() {
+            struct_ser.serialize_field("lastError", &self.last_error)?;
+        }
+        if let Some(v) = self.last_error_ms_ago.as_ref() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("lastErrorMsAgo", ToString::to_string(&v).as_str())?;
+        }
+        if !self.waiting_for.is_empty() {
+            struct_ser.serialize_field("waitingFor", &self.waiting_for)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for JobStatus {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "name",
+            "runs",
+            "running",
+            "every_ms",
+            "everyMs",
+            "last_run_ms_ago",
+            "lastRunMsAgo",
+            "last_duration_ms",
+            "lastDurationMs",
+            "last_error",
+            "lastError",
+            "last_error_ms_ago",
+            "lastErrorMsAgo",
+            "waiting_for",
+            "waitingFor",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Name,
+            Runs,
+            Running,
+            EveryMs,
+            LastRunMsAgo,
+            LastDurationMs,
+            LastError,
+            LastErrorMsAgo,
+            WaitingFor,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "name" => Ok(GeneratedField::Name),
+                            "runs" => Ok(GeneratedField::Runs),
+                            "running" => Ok(GeneratedField::Running),
+                            "everyMs" | "every_ms" => Ok(GeneratedField::EveryMs),
+                            "lastRunMsAgo" | "last_run_ms_ago" => Ok(GeneratedField::LastRunMsAgo),
+                            "lastDurationMs" | "last_duration_ms" => Ok(GeneratedField::LastDurationMs),
+                            "lastError" | "last_error" => Ok(GeneratedField::LastError),
+                            "lastErrorMsAgo" | "last_error_ms_ago" => Ok(GeneratedField::LastErrorMsAgo),
+                            "waitingFor" | "waiting_for" => Ok(GeneratedField::WaitingFor),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = JobStatus;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.JobStatus")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<JobStatus, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut name__ = None;
+                let mut runs__ = None;
+                let mut running__ = None;
+                let mut every_ms__ = None;
+                let mut last_run_ms_ago__ = None;
+                let mut last_duration_ms__ = None;
+                let mut last_error__ = None;
+                let mut last_error_ms_ago__ = None;
+                let mut waiting_for__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Name => {
+                            if name__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            name__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Runs => {
+                            if runs__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("runs"));
+                            }
+                            runs__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Running => {
+                            if running__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("running"));
+                            }
+                            running__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::EveryMs => {
+                            if every_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("everyMs"));
+                            }
+                            every_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LastRunMsAgo => {
+                            if last_run_ms_ago__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastRunMsAgo"));
+                            }
+                            last_run_ms_ago__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                        GeneratedField::LastDurationMs => {
+                            if last_duration_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastDurationMs"));
+                            }
+                            last_duration_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::LastError => {
+                            if last_error__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastError"));
+                            }
+                            last_error__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::LastErrorMsAgo => {
+                            if last_error_ms_ago__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("lastErrorMsAgo"));
+                            }
+                            last_error_ms_ago__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                        GeneratedField::WaitingFor => {
+                            if waiting_for__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("waitingFor"));
+                            }
+                            waiting_for__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(JobStatus {
+                    name: name__.unwrap_or_default(),
+                    runs: runs__.unwrap_or_default(),
+                    running: running__.unwrap_or_default(),
+                    every_ms: every_ms__.unwrap_or_default(),
+                    last_run_ms_ago: last_run_ms_ago__,
+                    last_duration_ms: last_duration_ms__.unwrap_or_default(),
+                    last_error: last_error__.unwrap_or_default(),
+                    last_error_ms_ago: last_error_ms_ago__,
+                    waiting_for: waiting_for__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.JobStatus", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ListJobsRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.local_only {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ListJobsRequest", len)?;
+        if self.local_only {
+            struct_ser.serialize_field("localOnly", &self.local_only)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListJobsRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "local_only",
+            "localOnly",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            LocalOnly,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "localOnly" | "local_only" => Ok(GeneratedField::LocalOnly),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ListJobsRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ListJobsRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ListJobsRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut local_only__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::LocalOnly => {
+                            if local_only__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("localOnly"));
+                            }
+                            local_only__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ListJobsRequest {
+                    local_only: local_only__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ListJobsRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ListJobsResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.nodes.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ListJobsResponse", len)?;
+        if !self.nodes.is_empty() {
+            struct_ser.serialize_field("nodes", &self.nodes)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ListJobsResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "nodes",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Nodes,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodes" => Ok(GeneratedField::Nodes),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ListJobsResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ListJobsResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ListJobsResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut nodes__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Nodes => {
+                            if nodes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodes"));
+                            }
+                            nodes__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ListJobsResponse {
+                    nodes: nodes__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ListJobsResponse", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for ListMovesRequest {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -2989,6 +3425,136 @@ impl<'de> serde::Deserialize<'de> for MoveStatus {
         deserializer.deserialize_struct("shoal.v1.MoveStatus", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for NodeJobs {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if self.reachable {
+            len += 1;
+        }
+        if !self.jobs.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.NodeJobs", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if self.reachable {
+            struct_ser.serialize_field("reachable", &self.reachable)?;
+        }
+        if !self.jobs.is_empty() {
+            struct_ser.serialize_field("jobs", &self.jobs)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for NodeJobs {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "reachable",
+            "jobs",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Reachable,
+            Jobs,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "reachable" => Ok(GeneratedField::Reachable),
+                            "jobs" => Ok(GeneratedField::Jobs),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = NodeJobs;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.NodeJobs")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<NodeJobs, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut reachable__ = None;
+                let mut jobs__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Reachable => {
+                            if reachable__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("reachable"));
+                            }
+                            reachable__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Jobs => {
+                            if jobs__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("jobs"));
+                            }
+                            jobs__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(NodeJobs {
+                    node_id: node_id__.unwrap_or_default(),
+                    reachable: reachable__.unwrap_or_default(),
+                    jobs: jobs__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.NodeJobs", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for NodeState {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -3001,6 +3567,7 @@ impl serde::Serialize for NodeState {
             Self::Active => "NODE_STATE_ACTIVE",
             Self::Draining => "NODE_STATE_DRAINING",
             Self::Decommissioned => "NODE_STATE_DECOMMISSIONED",
+            Self::Leaving => "NODE_STATE_LEAVING",
         };
         serializer.serialize_str(variant)
     }
@@ -3017,6 +3584,7 @@ impl<'de> serde::Deserialize<'de> for NodeState {
             "NODE_STATE_ACTIVE",
             "NODE_STATE_DRAINING",
             "NODE_STATE_DECOMMISSIONED",
+            "NODE_STATE_LEAVING",
         ];
 
         struct GeneratedVisitor;
@@ -3062,6 +3630,7 @@ impl<'de> serde::Deserialize<'de> for NodeState {
                     "NODE_STATE_ACTIVE" => Ok(NodeState::Active),
                     "NODE_STATE_DRAINING" => Ok(NodeState::Draining),
                     "NODE_STATE_DECOMMISSIONED" => Ok(NodeState::Decommissioned),
+                    "NODE_STATE_LEAVING" => Ok(NodeState::Leaving),
                     _ => Err(serde::de::Error::unknown_variant(value, FIELDS)),
                 }
             }

@@ -1,12 +1,10 @@
 //! Snapshots and log compaction: past `snapshot_threshold` entries a shard snapshots and
 //! truncates its log to `trailing_logs`; a restart brings back the whole state.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{start_node, test_config, wait_for};
 use shoal_client::PutOptions;
-use support::{start_node, test_config, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_is_compacted_after_snapshot_threshold_and_state_survives_restart() {
@@ -28,7 +26,7 @@ async fn log_is_compacted_after_snapshot_threshold_and_state_survives_restart() 
             .await
             .unwrap();
     }
-    let shard = node.dataplane().hosted_shards().into_iter().next().unwrap();
+    let shard = node.replicas().into_iter().next().unwrap();
     let status =
         wait_for(
             "a snapshot and a purged log",
@@ -75,7 +73,7 @@ async fn log_is_compacted_after_snapshot_threshold_and_state_survives_restart() 
             .expect("key survives restart");
         assert_eq!(read.value, format!("v{i}").as_bytes());
     }
-    let status = node.dataplane().hosted_shards()[0].status();
+    let status = node.replicas()[0].status();
     assert!(
         status.snapshot_index >= 300,
         "the snapshot is still known after restart: {status:?}"

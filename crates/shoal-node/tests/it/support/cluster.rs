@@ -2,8 +2,6 @@
 //! config files (kill -9, restart), and in-process nodes whose internal transport and gossip
 //! can be cut (partitions) — all waiting on conditions with deadlines, never fixed sleeps.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
@@ -224,10 +222,6 @@ impl NodeProcess {
             .ok()?;
         child.wait().ok()
     }
-
-    pub fn is_running(&self) -> bool {
-        self.child.is_some()
-    }
 }
 
 impl Drop for NodeProcess {
@@ -298,16 +292,6 @@ impl ProcessCluster {
             .find(|n| n.id == id)
             .expect("known node")
     }
-
-    /// A client of the first running node.
-    pub async fn any_client(&self) -> Client {
-        let node = self
-            .nodes
-            .iter()
-            .find(|n| n.is_running())
-            .expect("a running node");
-        node.client().await
-    }
 }
 
 /// Waits until every shard has a leader and every replica of it is reachable, from the
@@ -357,7 +341,7 @@ pub async fn wait_for_convergence(client: &Client, deadline: Duration) -> BTreeM
 
 /// A key that lands in `shard` of a cluster with `shards` uniform shards.
 pub fn key_in_shard(shard: u32, shards: u32, salt: &str) -> String {
-    let map = shoal_shardmap::ShardMap::initial(shards, &[1]).unwrap();
+    let map = shoal_shardmap::ShardMap::initial(shards, &[shoal_shardmap::NodeId(1)]).unwrap();
     (0u64..)
         .map(|i| format!("{salt}-{shard}-{i}"))
         .find(|key| map.shard_for_key(key.as_bytes()).id.0 == shard)
@@ -451,17 +435,16 @@ impl InProcessCluster {
     }
 
     fn cut(&self, a: u64, b: u64) {
-        use shoal_replication::Fault;
+        use shoal_consensus::Fault;
+        use shoal_shardmap::NodeId;
         self.node(a)
-            .dataplane()
             .transport()
             .faults()
-            .set(b, Fault::Drop);
+            .set(NodeId(b), Fault::Drop);
         self.node(b)
-            .dataplane()
             .transport()
             .faults()
-            .set(a, Fault::Drop);
+            .set(NodeId(a), Fault::Drop);
         if let Some(membership) = self.node(a).membership() {
             membership
                 .filter()
@@ -477,7 +460,7 @@ impl InProcessCluster {
     /// Removes every cut.
     pub fn heal(&self) {
         for node in &self.nodes {
-            node.dataplane().transport().faults().heal();
+            node.transport().faults().heal();
             if let Some(membership) = node.membership() {
                 membership.filter().heal();
             }

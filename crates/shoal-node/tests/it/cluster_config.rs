@@ -1,12 +1,10 @@
 //! Bad cluster configuration and unreachable peers: clear errors naming the problem, or a
 //! node that stays not-ready and says what it waits for.
 
-mod support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use support::cluster::{ClusterShape, NodeProcess, Ports, node_config};
+use crate::support::cluster::{ClusterShape, NodeProcess, Ports, node_config};
 
 fn start_output(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -97,7 +95,7 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
     );
     let node = NodeProcess::spawn(dir.path(), &config, 1, ports);
     let url = format!("http://{}/readyz", ports.admin);
-    let body = support::wait_for(
+    let body = crate::support::wait_for(
         "/readyz to explain the wait",
         Duration::from_secs(30),
         || {
@@ -124,7 +122,7 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
         body.contains(&nobody.to_string()),
         "names the seeds: {body}"
     );
-    let log = support::wait_for(
+    let log = crate::support::wait_for(
         "the log to say what the node waits for",
         Duration::from_secs(30),
         || {

@@ -2,14 +2,12 @@
 //! ways). Its writes fail with UNAVAILABLE before the request deadline, the majority keeps
 //! serving, and after healing every replica agrees and nothing acknowledged is lost.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use shoal_client::{Code, PutOptions};
-use support::cluster::{
+use crate::support::cluster::{
     ClusterShape, InProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy,
 };
+use shoal_client::{Code, PutOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_isolated_node_refuses_writes_while_the_majority_serves_and_all_agree_after_healing() {
@@ -65,7 +63,7 @@ async fn an_isolated_node_refuses_writes_while_the_majority_serves_and_all_agree
     // The majority side keeps serving every shard (after failing over the isolated node's).
     for shard in 0..16 {
         let key = key_in_shard(shard, 16, "during");
-        let version = support::wait_for(
+        let version = crate::support::wait_for(
             "the majority to take a write",
             Duration::from_secs(30),
             || {

@@ -1,8 +1,6 @@
 //! Shared helpers of the node integration tests: in-process nodes on ephemeral ports,
 //! real `shoal` processes, and waiting for a condition with a deadline.
 
-#![allow(dead_code)]
-
 pub mod cluster;
 pub mod load;
 

@@ -6,12 +6,10 @@
 //! runs ahead) and alive again for a later read or Touch (judged by a clock behind it) —
 //! an expiry a client had already observed was undone.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::cluster::{ClusterShape, InProcessCluster, key_in_shard, wait_for_healthy};
 use shoal_client::PutOptions;
-use support::cluster::{ClusterShape, InProcessCluster, key_in_shard, wait_for_healthy};
 
 const AHEAD_MS: i64 = 20_000;
 
@@ -36,7 +34,7 @@ async fn an_expiry_seen_by_one_leader_stays_seen_by_the_next() {
         let client = client.clone();
         async move {
             client.transfer_leader(Some(0), node).await.unwrap();
-            support::wait_for("the leader moved", Duration::from_secs(10), || async {
+            crate::support::wait_for("the leader moved", Duration::from_secs(10), || async {
                 let status = client.status().await.ok()?;
                 (status.shards[0].leader_id == node).then_some(())
             })

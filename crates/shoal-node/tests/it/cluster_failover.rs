@@ -2,17 +2,15 @@
 //! takes writes again, no acknowledged write is lost, and the killed node, restarted,
 //! catches up — by snapshot, since the others compacted their logs meanwhile.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use shoal_client::{Client, PutOptions};
-use support::cluster::{
+use crate::support::cluster::{
     ClusterShape, ProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy,
 };
+use shoal_client::{Client, PutOptions};
 use tokio::sync::Mutex;
 
 const SHARDS: u32 = 4;
@@ -73,7 +71,7 @@ async fn sigkill_of_the_busiest_leader_fails_over_loses_nothing_and_the_node_cat
     let writers: Vec<_> = (0..6)
         .map(|w| tokio::spawn(write_until(clients.clone(), w, stop.clone(), acked.clone())))
         .collect();
-    support::wait_for(
+    crate::support::wait_for(
         "some writes before the kill",
         Duration::from_secs(60),
         || async { (acked.lock().await.len() >= 200).then_some(()) },
@@ -141,7 +139,7 @@ async fn sigkill_of_the_busiest_leader_fails_over_loses_nothing_and_the_node_cat
     );
 
     // Keep writing so every shard passes its snapshot threshold and compacts its log.
-    support::wait_for(
+    crate::support::wait_for(
         "writes to compact every log",
         Duration::from_secs(120),
         || async { (acked.lock().await.len() >= before_kill + 1200).then_some(()) },

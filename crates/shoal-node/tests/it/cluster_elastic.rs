@@ -4,19 +4,19 @@
 //! leader dies in the middle of a move and the move still completes. In every case no
 //! acknowledged write is lost and no write fails once a client's retries are counted.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use crate::support::cluster::{
+    ClusterShape, ProcessCluster, wait_for_convergence, wait_for_healthy,
+};
+use crate::support::load::{LoadReport, WriteLoad, assert_all_acked_present};
+use crate::support::wait_for;
 use shoal_client::{Client, PutOptions};
 use shoal_proto::v1::GetShardMapResponse;
-use support::cluster::{ClusterShape, ProcessCluster, wait_for_convergence, wait_for_healthy};
-use support::load::{LoadReport, WriteLoad, assert_all_acked_present};
-use support::wait_for;
 
 fn shoal(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(support::shoal_binary())
+    std::process::Command::new(crate::support::shoal_binary())
         .args(args)
         .output()
         .unwrap()

@@ -1,12 +1,10 @@
 //! Durability: every acknowledged write survives SIGKILL of the `shoal` process.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::support::ShoalProcess;
 use shoal_client::{Client, PutOptions};
-use support::ShoalProcess;
 use tokio::sync::Mutex;
 
 const KEYS: usize = 10_000;

@@ -2,16 +2,14 @@
 //! a node (it keeps its replicas), `shoal node undrain` brings its preferred leaderships
 //! back, and a node restarted gracefully gets its preferred leaderships back by transfer.
 
-mod support;
-
 use std::process::Command;
 use std::time::Duration;
 
+use crate::support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_healthy};
 use shoal_client::{Client, PutOptions};
-use support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_healthy};
 
 fn shoal(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(support::shoal_binary())
+    let output = Command::new(crate::support::shoal_binary())
         .args(args)
         .output()
         .expect("run shoal");
@@ -37,7 +35,7 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     let client = cluster.node(1).client().await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
     // Placement gives every node preferred leaderships; balancing makes them real.
-    support::wait_for(
+    crate::support::wait_for(
         "every node to lead its preferred shards",
         Duration::from_secs(30),
         || async {
@@ -86,7 +84,7 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     // A drained node is not given leaderships back while it stays drained.
     let again = client.transfer_leader(Some(0), 2).await;
     if again.is_ok() {
-        support::wait_for(
+        crate::support::wait_for(
             "the balancer to move shard 0 off the drained node",
             Duration::from_secs(20),
             || async { (leads(&client, 2).await.0 == 0).then_some(()) },
@@ -98,7 +96,7 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     let (ok, stdout, stderr) = shoal(&["node", "undrain", "2", "--endpoint", &endpoint]);
     assert!(ok, "undrain failed: {stdout}{stderr}");
     assert!(stdout.contains("node 2 is active"), "{stdout}");
-    support::wait_for("node 2 to lead again", Duration::from_secs(30), || async {
+    crate::support::wait_for("node 2 to lead again", Duration::from_secs(30), || async {
         (leads(&client, 2).await.0 > 0).then_some(())
     })
     .await;
@@ -114,7 +112,7 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     assert_eq!(leads(&client, 3).await.0, 0);
     cluster.node(3).start();
     cluster.node(3).wait_ready(Duration::from_secs(60));
-    support::wait_for(
+    crate::support::wait_for(
         "node 3 to lead again after its restart",
         Duration::from_secs(30),
         || async { (leads(&client, 3).await.0 > 0).then_some(()) },

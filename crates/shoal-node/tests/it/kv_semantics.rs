@@ -1,12 +1,10 @@
 //! Put / Get / Delete / Touch semantics on a single node: versions, compare-and-set,
 //! TTL expiry (also across a restart), stale and linearizable reads.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{start_node, test_config, wait_for};
 use shoal_client::{Code, PutOptions};
-use support::{start_node, test_config, wait_for};
 
 fn ttl(ms: u64) -> PutOptions {
     PutOptions {
@@ -124,21 +122,20 @@ async fn ttl_expires_keys_and_touch_extends_or_clears_it() {
         "the touched key did not expire"
     );
     // Expired keys are also removed from storage by the leader's expiry entries.
-    let dataplane = node.dataplane().clone();
+    let replicas = node.replicas();
     wait_for(
         "the expired key to be collected",
         Duration::from_secs(10),
         || async {
-            let keys: u64 = dataplane
-                .hosted_shards()
-                .into_iter()
-                .map(|s| s.key_count().unwrap())
-                .sum();
+            let mut keys = 0;
+            for replica in &replicas {
+                keys += replica.key_count().await.unwrap();
+            }
             (keys == 1).then_some(())
         },
     )
     .await;
-    drop(dataplane);
+    drop(replicas);
     assert!(
         !client
             .touch("short", Some(Duration::from_secs(5)))

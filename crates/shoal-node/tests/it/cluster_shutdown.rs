@@ -2,12 +2,10 @@
 //! holds to another voter before it exits, so when the process is gone every shard (and the
 //! meta group) already has a leader elsewhere — no election timeout for clients to sit out.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_healthy};
 use shoal_client::PutOptions;
-use support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_healthy};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_hands_every_leadership_off_before_the_node_exits() {
@@ -21,7 +19,7 @@ async fn sigterm_hands_every_leadership_off_before_the_node_exits() {
         .unwrap();
     // Make it the meta leader too, so that handoff is covered as well.
     observer.transfer_leader(None, victim).await.unwrap();
-    support::wait_for(
+    crate::support::wait_for(
         "the victim leads the meta group",
         Duration::from_secs(10),
         || async {

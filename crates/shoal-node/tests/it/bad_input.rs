@@ -1,12 +1,10 @@
 //! Invalid requests are rejected with INVALID_ARGUMENT naming the field and the limit,
 //! and change nothing.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{start_node, test_config};
 use shoal_client::{Code, PutOptions};
-use support::{start_node, test_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_requests_are_rejected_and_change_nothing() {
@@ -77,12 +75,10 @@ async fn invalid_requests_are_rejected_and_change_nothing() {
     assert_eq!(read.value, b"original");
     assert_eq!(read.version, version);
     assert_eq!(read.ttl_remaining, None);
-    let keys: u64 = node
-        .dataplane()
-        .hosted_shards()
-        .into_iter()
-        .map(|s| s.key_count().unwrap())
-        .sum();
+    let mut keys = 0;
+    for replica in node.replicas() {
+        keys += replica.key_count().await.unwrap();
+    }
     assert_eq!(keys, 1);
 
     // The limits are the configured ones: a bigger max_value_bytes admits the big value.

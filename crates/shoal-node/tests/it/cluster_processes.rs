@@ -2,15 +2,13 @@
 //! and forwarding through every node, convergence of every replica, leader transfer, a
 //! node joining later, and the smart client.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use shoal_client::{PutOptions, SmartClient};
-use support::cluster::{
+use crate::support::cluster::{
     ClusterShape, ProcessCluster, key_in_shard, wait_for_convergence, wait_for_healthy,
 };
-use support::wait_for;
+use crate::support::wait_for;
+use shoal_client::{PutOptions, SmartClient};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_fourth() {
@@ -120,7 +118,7 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
     // The rebalance plan gives the new node about a quarter of the 48 replicas.
     let endpoint = cluster.node(1).client_address();
     let shoal = |args: &[&str]| {
-        std::process::Command::new(support::shoal_binary())
+        std::process::Command::new(crate::support::shoal_binary())
             .args(args)
             .output()
             .unwrap()

@@ -2,12 +2,10 @@
 //! leadership handoff on SIGTERM and clients retrying only what provably had no effect,
 //! no operation fails, and the history checker finds the whole history linearizable.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
 use shoal_node::verify::{VerifyOptions, VerifyWorkload, check};
-use support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() {
@@ -34,7 +32,7 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
         workload.run(until).await.unwrap();
         workload
     });
-    support::wait_for("the workload to run", Duration::from_secs(30), || async {
+    crate::support::wait_for("the workload to run", Duration::from_secs(30), || async {
         (ops_sent() >= 100).then_some(())
     })
     .await;
@@ -49,7 +47,7 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
     }
     println!("rolling restart of 3 nodes took {:?}", restarts.elapsed());
     let after = ops_sent();
-    support::wait_for(
+    crate::support::wait_for(
         "the workload to go on after the restarts",
         Duration::from_secs(30),
         || async { (ops_sent() >= after + 100).then_some(()) },

@@ -3,14 +3,13 @@
 //! replica without a quorum round) and made to lag (its peers delay every message to it).
 //! The same `shoal verify` workload that chaos runs use must report stale reads.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::cluster::{ClusterShape, InProcessCluster, wait_for_healthy};
+use shoal_consensus::Fault;
 use shoal_node::verify::{VerifyOptions, VerifyWorkload, check};
-use shoal_replication::Fault;
+use shoal_shardmap::NodeId;
 use shoal_verify::AnomalyKind;
-use support::cluster::{ClusterShape, InProcessCluster, wait_for_healthy};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_reports_stale_reads_from_a_node_that_skips_the_quorum_round() {
@@ -37,10 +36,9 @@ async fn verify_reports_stale_reads_from_a_node_that_skips_the_quorum_round() {
     for from in [1, 2] {
         cluster
             .node(from)
-            .dataplane()
             .transport()
             .faults()
-            .set(3, Fault::Delay(Duration::from_millis(300)));
+            .set(NodeId(3), Fault::Delay(Duration::from_millis(300)));
     }
 
     let endpoints = [1, 3]

@@ -2,13 +2,11 @@
 //! at `cluster.rebalance.max_rate`, and a transfer whose connection breaks resumes from the
 //! bytes the receiver holds instead of starting over.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::cluster::{ClusterShape, InProcessCluster, wait_for_convergence};
+use crate::support::wait_for;
 use shoal_client::PutOptions;
-use support::cluster::{ClusterShape, InProcessCluster, wait_for_convergence};
-use support::wait_for;
 
 /// A transfer as sampled on its sender.
 #[derive(Debug, Clone, Copy)]
@@ -56,11 +54,12 @@ async fn sample_first_transfer(cluster: &mut InProcessCluster) -> (u64, Vec<Samp
         let mut seen = false;
         for node in &cluster.nodes[..3] {
             for group in 1..=2u64 {
-                for progress in node.dataplane().transport().transfers().in_flight(group) {
-                    if progress.target != target || sender.is_some_and(|s| s != node.node_id) {
+                let group = shoal_shardmap::GroupId(group);
+                for progress in node.transport().transfers().in_flight(group) {
+                    if progress.target.0 != target || sender.is_some_and(|s| s != node.node_id.0) {
                         continue;
                     }
-                    sender = Some(node.node_id);
+                    sender = Some(node.node_id.0);
                     seen = true;
                     samples.push(Sample {
                         at: Instant::now(),
@@ -122,9 +121,11 @@ async fn a_broken_transfer_resumes_where_it_stopped() {
         .nodes
         .iter()
         .map(|n| {
-            let transport = n.dataplane().transport();
+            let transport = n.transport();
             // Node 4 is the next node to join.
-            transport.faults().break_next_snapshot_to(4, 1_000_000);
+            transport
+                .faults()
+                .break_next_snapshot_to(shoal_shardmap::NodeId(4), 1_000_000);
             transport.transfers().bytes_sent_total()
         })
         .collect();
@@ -137,7 +138,6 @@ async fn a_broken_transfer_resumes_where_it_stopped() {
     let total = samples.last().unwrap().total;
     let sent = cluster
         .node(sender)
-        .dataplane()
         .transport()
         .transfers()
         .bytes_sent_total()

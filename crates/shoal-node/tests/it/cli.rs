@@ -1,11 +1,9 @@
 //! The `shoal` binary as a user runs it: start a node, use `shoal kv` and
 //! `shoal cluster status`, stop it with SIGTERM and get exit code 0.
 
-mod support;
-
 use std::process::Command;
 
-use support::ShoalProcess;
+use crate::support::ShoalProcess;
 
 fn shoal(endpoint: &str, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_shoal"))

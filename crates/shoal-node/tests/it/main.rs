@@ -1,0 +1,23 @@
+//! The integration tests of the shoal node, as one test binary (it links once, not once per
+//! file): every module is a group of tests; `support` holds the harness.
+
+mod support;
+
+mod bad_input;
+mod cli;
+mod cluster_config;
+mod cluster_drain;
+mod cluster_elastic;
+mod cluster_failover;
+mod cluster_partition;
+mod cluster_processes;
+mod cluster_shutdown;
+mod dev_playground;
+mod durability;
+mod expiry_order;
+mod group_commit;
+mod kv_semantics;
+mod rolling_restart;
+mod snapshots;
+mod transfer;
+mod verify_detects_anomalies;
