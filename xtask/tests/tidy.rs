@@ -33,18 +33,34 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// The layering of docs/ARCHITECTURE.md: each crate and the shoal crates it may use.
+/// The layering: each crate, in order, with the shoal crates it may use. The code map of
+/// docs/ARCHITECTURE.md lists the crates in this same order (checked below): one truth.
 const LAYERS: &[(&str, &[&str])] = &[
     ("shoal-proto", &[]),
     ("shoal-shardmap", &[]),
-    ("shoal-consensus", &["shoal-proto"]),
+    ("shoal-consensus", &["shoal-proto", "shoal-shardmap"]),
+    ("shoal-membership", &["shoal-shardmap"]),
     ("shoal-replication", &["shoal-shardmap", "shoal-consensus"]),
     (
+        "shoal-control",
+        &[
+            "shoal-shardmap",
+            "shoal-consensus",
+            "shoal-replication",
+            "shoal-membership",
+        ],
+    ),
+    (
         "shoal-gateway",
-        &["shoal-proto", "shoal-shardmap", "shoal-replication"],
+        &[
+            "shoal-proto",
+            "shoal-shardmap",
+            "shoal-consensus",
+            "shoal-replication",
+            "shoal-control",
+        ],
     ),
     ("shoal-client", &["shoal-proto"]),
-    ("shoal-membership", &[]),
     ("shoal-verify", &[]),
     (
         "shoal-node",
@@ -52,10 +68,11 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shoal-proto",
             "shoal-shardmap",
             "shoal-consensus",
+            "shoal-membership",
             "shoal-replication",
+            "shoal-control",
             "shoal-gateway",
             "shoal-client",
-            "shoal-membership",
             "shoal-verify",
         ],
     ),
@@ -68,7 +85,14 @@ const LAYERS: &[(&str, &[&str])] = &[
 #[test]
 fn crates_depend_only_on_crates_below_them() {
     let deps = dependencies();
-    for (name, allowed) in LAYERS {
+    for (position, (name, allowed)) in LAYERS.iter().enumerate() {
+        for dep in *allowed {
+            let below = LAYERS[..position].iter().any(|(layer, _)| layer == dep);
+            assert!(
+                below,
+                "LAYERS: {name} may only use crates listed above it, not {dep}"
+            );
+        }
         let actual = deps
             .get(*name)
             .unwrap_or_else(|| panic!("crate {name} is missing"));
@@ -103,6 +127,29 @@ fn third_party_primitives_are_wrapped_once() {
     only_in("openraft", &["shoal-consensus"]);
     only_in("redb", &["shoal-consensus"]);
     only_in("chitchat", &["shoal-membership"]);
+    // Generated protobuf and gRPC types stop at the edges: the crate that holds them, the
+    // transport, the gateway, the client, and the binary that serves and calls them.
+    for grpc in ["tonic", "prost", "tonic-prost"] {
+        only_in(
+            grpc,
+            &[
+                "shoal-proto",
+                "shoal-consensus",
+                "shoal-gateway",
+                "shoal-client",
+                "shoal-node",
+                "xtask",
+            ],
+        );
+    }
+    for sans_io in ["shoal-control"] {
+        for forbidden in ["tonic", "prost", "redb", "openraft", "chitchat"] {
+            assert!(
+                !deps[sans_io].contains(forbidden),
+                "{sans_io} decides, the edges talk: it must not use {forbidden}"
+            );
+        }
+    }
     for pure in ["shoal-shardmap", "shoal-verify"] {
         for forbidden in ["tokio", "tonic", "redb", "openraft"] {
             assert!(
@@ -144,5 +191,86 @@ fn every_rust_file_opens_with_a_module_doc_line() {
     assert!(
         missing.is_empty(),
         "files without a leading //! doc line: {missing:?}"
+    );
+}
+
+/// Every non-generated source file of the crates, with its text.
+fn sources() -> Vec<(String, String)> {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates"), &mut files);
+    files
+        .into_iter()
+        .filter(|path| path.components().any(|c| c.as_os_str() == "src"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (
+                path.strip_prefix(&root).unwrap().display().to_string(),
+                text,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn grpc_statuses_are_built_in_one_place() {
+    // The gateway maps errors to statuses in status.rs; the transport answers its own
+    // internal service with one status for an undecodable payload.
+    let allowed = [
+        "crates/shoal-gateway/src/status.rs",
+        "crates/shoal-consensus/src/transport.rs",
+    ];
+    let constructors = [
+        "Status::new(",
+        "Status::internal(",
+        "Status::unavailable(",
+        "Status::invalid_argument(",
+        "Status::not_found(",
+        "Status::failed_precondition(",
+        "Status::unimplemented(",
+        "Status::deadline_exceeded(",
+        "Status::permission_denied(",
+        "Status::unauthenticated(",
+        "Status::resource_exhausted(",
+        "Status::aborted(",
+        "Status::unknown(",
+    ];
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, _)| !allowed.contains(&path.as_str()) && !path.contains("/gen/"))
+        .filter(|(_, text)| constructors.iter().any(|c| text.contains(c)))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "gRPC statuses built outside shoal-gateway/src/status.rs: {offenders:?}"
+    );
+}
+
+/// The crate names of docs/ARCHITECTURE.md's code map, in order.
+fn code_map_crates() -> Vec<String> {
+    let doc = std::fs::read_to_string(workspace_root().join("docs/ARCHITECTURE.md")).unwrap();
+    let map = doc
+        .split("## Code map")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a code map")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    map.lines()
+        .filter_map(|line| line.strip_prefix("- `"))
+        .filter_map(|rest| rest.split('`').next())
+        .filter(|name| name.starts_with("shoal-"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_architecture_code_map_lists_the_crates_in_layering_order() {
+    let layers: Vec<String> = LAYERS.iter().map(|(name, _)| (*name).to_owned()).collect();
+    assert_eq!(
+        code_map_crates(),
+        layers,
+        "docs/ARCHITECTURE.md's code map must list exactly the crates of LAYERS, in order"
     );
 }

@@ -294,9 +294,7 @@ pub fn moves(answer: &pb::ListMovesResponse) -> String {
         "{:>4} {:>6} {:>6} {:>6}  {:<11} {:>18} {:>11} {:>7}  {}\n",
         "id", "shard", "from", "to", "step", "bytes", "rate", "eta", "reason / state"
     ));
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now_ms = shoal_replication::Clock::system().now_ms();
     for m in &answer.moves {
         let bytes = if m.bytes_total > 0 {
             format!(

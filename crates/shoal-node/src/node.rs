@@ -87,6 +87,7 @@ impl RunningNode {
     pub async fn shutdown(self) -> Result<()> {
         let RunningNode {
             backend,
+            transport,
             membership,
             readiness,
             cancel,
@@ -140,7 +141,8 @@ impl RunningNode {
             }
             drop(groups);
             let storage = backend.storage.clone();
-            drop(backend);
+            // Every other handle on storage goes first: close waits for them.
+            drop((backend, transport));
             // 3. Flush storage and release the files.
             storage
                 .close(shutdown_timeout)

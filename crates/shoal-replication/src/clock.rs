@@ -22,6 +22,8 @@ impl Clock {
         Clock { offset_ms }
     }
 
+    /// The one place shoal reads the wall clock for time that matters.
+    #[allow(clippy::disallowed_methods)]
     pub fn now_ms(&self) -> u64 {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

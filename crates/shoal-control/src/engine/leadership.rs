@@ -12,8 +12,19 @@ use crate::view::{CAUGHT_UP_ENTRIES, ClusterView, GroupView};
 
 /// Why `node` may not take the leadership of `group`, or `Ok` when it may: a voter, live,
 /// ready, active (not draining, decommissioned or shutting down), and caught up with the
-/// leader's log (known on the leader only).
+/// leader's log (known on the leader only). This is what balancing and hand-offs ask.
 pub fn may_lead(view: &ClusterView, group: &GroupView, node: NodeId) -> Result<(), String> {
+    can_take_over(view, group, node)?;
+    if !view.node(node).is_some_and(|n| n.ready()) {
+        return Err(format!("node {node} is not ready"));
+    }
+    Ok(())
+}
+
+/// Why `node` could not lead `group` at all, or `Ok`: a live voter, active, caught up.
+/// An operator's transfer asks this much (readiness is gossiped with a delay, and a node
+/// that is live and caught up on this group's log can lead it).
+pub fn can_take_over(view: &ClusterView, group: &GroupView, node: NodeId) -> Result<(), String> {
     if !group.is_voter(node) {
         return Err(format!(
             "node {node} is not a voter (voters: {:?})",
@@ -25,9 +36,6 @@ pub fn may_lead(view: &ClusterView, group: &GroupView, node: NodeId) -> Result<(
     };
     if !seen.live() {
         return Err(format!("node {node} is down"));
-    }
-    if !seen.ready() {
-        return Err(format!("node {node} is not ready"));
     }
     match seen.state() {
         NodeState::Draining => return Err(format!("node {node} is draining")),

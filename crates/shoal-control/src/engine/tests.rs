@@ -16,7 +16,9 @@ use crate::engine::bootstrap::{
 use crate::engine::decommission::{check_decommission, check_drain, meta_departures};
 use crate::engine::driver::driver_round;
 use crate::engine::hosting::{creates_group, reconcile, wanted_replicas};
-use crate::engine::leadership::{Handoff, balance_leaderships, leader_target, may_lead};
+use crate::engine::leadership::{
+    Handoff, balance_leaderships, can_take_over, leader_target, may_lead,
+};
 use crate::engine::meta_members::meta_membership;
 use crate::engine::moves::{StepOutcome, WaitReason, next_step, plan_wave, projected};
 use crate::engine::roles::node_roles;
@@ -672,8 +674,11 @@ fn may_lead_names_every_reason_a_node_may_not() {
     set_state(&mut sim, 2, NodeState::Active);
     sim.nodes.get_mut(&n(2)).unwrap().gossip_state = NodeState::Leaving;
     assert!(reason(&sim, 2).contains("shutting down"));
+    sim.nodes.get_mut(&n(2)).unwrap().gossip_state = NodeState::Active;
     sim.nodes.get_mut(&n(2)).unwrap().ready = false;
     assert!(reason(&sim, 2).contains("not ready"));
+    // An operator's transfer does not wait for readiness to be gossiped.
+    assert!(can_take_over(&leader_view(&sim), &status, n(2)).is_ok());
     sim.kill(2);
     assert!(reason(&sim, 2).contains("down"));
 }

@@ -10,7 +10,7 @@ use shoal_shardmap::{GroupId, NodeId, NodeState};
 
 use crate::ControlError;
 use crate::command::ShardChange;
-use crate::engine::leadership::may_lead;
+use crate::engine::leadership::can_take_over;
 use crate::view::{ClusterView, GroupView};
 
 fn registered(view: &ClusterView, node: NodeId) -> Result<(), ControlError> {
@@ -25,7 +25,8 @@ fn registered(view: &ClusterView, node: NodeId) -> Result<(), ControlError> {
     }
 }
 
-/// Whether the leadership of `group` (as its leader sees it) may move to `to`.
+/// Whether the leadership of `group` (as its leader sees it) may move to `to`: a live,
+/// active, caught-up voter.
 pub fn validate_transfer(
     view: &ClusterView,
     group_id: GroupId,
@@ -36,7 +37,7 @@ pub fn validate_transfer(
         return Ok(());
     }
     registered(view, to)?;
-    may_lead(view, group, to).map_err(|why| {
+    can_take_over(view, group, to).map_err(|why| {
         ControlError::FailedPrecondition(format!(
             "cannot move the leadership of {group_id} to node {to}: {why}"
         ))
