@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use backon::{ConstantBuilder, Retryable};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -527,10 +528,9 @@ async fn undo(fault: &Planned, nodes: &[u64], cluster: &mut Cluster, net: Net) -
 }
 
 /// Drains or undrains `node` through any running node (retrying while the meta group
-/// elects, up to 10 s).
+/// elects, every 200 ms for up to 10 s).
 async fn set_drained(cluster: &Cluster, node: u64, drain: bool) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    let attempt = || async {
         let mut last = anyhow::anyhow!("no node running");
         for via in cluster.nodes.iter().filter(|n| n.is_running()) {
             let Some(client) = via.client().await else {
@@ -543,14 +543,21 @@ async fn set_drained(cluster: &Cluster, node: u64, drain: bool) -> Result<()> {
                 Err(_) => last = anyhow::anyhow!("timed out"),
             }
         }
-        if tokio::time::Instant::now() > deadline {
-            return Err(last.context(format!(
+        Err(last)
+    };
+    attempt
+        .retry(
+            ConstantBuilder::default()
+                .with_delay(Duration::from_millis(200))
+                .with_max_times(50),
+        )
+        .await
+        .map_err(|last| {
+            last.context(format!(
                 "{} node {node}",
                 if drain { "draining" } else { "undraining" }
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            ))
+        })
 }
 
 /// Waits until node `id`'s `/readyz` says ready.
@@ -567,12 +574,12 @@ async fn wait_ready(cluster: &mut Cluster, id: u64, within: Duration) -> Result<
 }
 
 /// Decommissions node `id` through any other running node and waits (up to 60 s) until it
-/// holds no replica and has left the meta group.
+/// holds no replica and has left the meta group (`DecommissionProgress::done`, the same
+/// rule the CLI waits for).
 async fn decommission(cluster: &Cluster, id: u64) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let mut requested = false;
-    let mut last = anyhow::anyhow!("no node running");
-    while tokio::time::Instant::now() < deadline {
+    let requested = std::sync::atomic::AtomicBool::new(false);
+    let attempt = || async {
+        let mut last = anyhow::anyhow!("no node running");
         for via in cluster
             .nodes
             .iter()
@@ -581,11 +588,11 @@ async fn decommission(cluster: &Cluster, id: u64) -> Result<()> {
             let Some(client) = via.client().await else {
                 continue;
             };
-            if !requested {
+            if !requested.load(std::sync::atomic::Ordering::Relaxed) {
                 match tokio::time::timeout(Duration::from_secs(3), client.decommission_node(id))
                     .await
                 {
-                    Ok(Ok(_)) => requested = true,
+                    Ok(Ok(_)) => requested.store(true, std::sync::atomic::Ordering::Relaxed),
                     Ok(Err(error)) => {
                         last = error.into();
                         continue;
@@ -596,34 +603,26 @@ async fn decommission(cluster: &Cluster, id: u64) -> Result<()> {
                     }
                 }
             }
-            let map = tokio::time::timeout(Duration::from_secs(3), client.shard_map()).await;
-            let status = tokio::time::timeout(Duration::from_secs(3), client.status()).await;
-            if let (Ok(Ok(map)), Ok(Ok(status))) = (map, status) {
-                let holds = map
-                    .shards
-                    .iter()
-                    .any(|s| s.replicas.iter().any(|r| r.node_id == id));
-                let member = status
-                    .nodes
-                    .iter()
-                    .any(|n| n.node_id == id && (n.meta_voter || n.meta_learner));
-                if !holds && !member {
-                    return Ok(());
-                }
-                last = anyhow::anyhow!(
-                    "node {id} still {}",
-                    if holds {
-                        "holds replicas"
-                    } else {
-                        "is in the meta group"
-                    }
-                );
+            match tokio::time::timeout(Duration::from_secs(6), client.decommission_progress(id))
+                .await
+            {
+                Ok(Ok(progress)) if progress.done() => return Ok(()),
+                Ok(Ok(progress)) => last = anyhow::anyhow!("node {id} still {progress}"),
+                Ok(Err(error)) => last = error.into(),
+                Err(_) => last = anyhow::anyhow!("no answer about node {id}"),
             }
             break;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    Err(last.context(format!("decommissioning node {id}")))
+        Err(last)
+    };
+    attempt
+        .retry(
+            ConstantBuilder::default()
+                .with_delay(Duration::from_millis(250))
+                .with_max_times(240),
+        )
+        .await
+        .map_err(|last| last.context(format!("decommissioning node {id}")))
 }
 
 /// Undoes every possible fault (after the fault phase, or when a run is interrupted).

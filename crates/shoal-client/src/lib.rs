@@ -3,6 +3,7 @@
 //! [`SmartClient`] knows the shard map and goes straight to each shard's leader.
 
 mod smart;
+mod wait;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ pub use shoal_proto::v1::{
 };
 pub use smart::SmartClient;
 pub use tonic::Code;
+pub use wait::{DecommissionProgress, DrainProgress, WaitError};
 
 /// A failed call: the gRPC code and the server's message.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -343,6 +345,16 @@ impl Client {
             .cluster
             .clone()
             .list_moves(pb::ListMovesRequest {})
+            .await?
+            .into_inner())
+    }
+
+    /// The control plane's background jobs on every live node.
+    pub async fn jobs(&self) -> Result<pb::ListJobsResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .list_jobs(pb::ListJobsRequest { local_only: false })
             .await?
             .into_inner())
     }

@@ -346,6 +346,60 @@ pub fn moves(answer: &pb::ListMovesResponse) -> String {
     out
 }
 
+fn ago(ms: Option<u64>) -> String {
+    match ms {
+        None => "never".into(),
+        Some(ms) if ms < 1_000 => format!("{ms}ms ago"),
+        Some(ms) => format!("{:.1}s ago", ms as f64 / 1_000.0),
+    }
+}
+
+/// `shoal cluster jobs`.
+pub fn jobs(answer: &pb::ListJobsResponse) -> String {
+    let mut out = String::new();
+    for node in &answer.nodes {
+        if !node.reachable {
+            out.push_str(&format!("node {}: did not answer\n", node.node_id));
+            continue;
+        }
+        out.push_str(&format!("node {}\n", node.node_id));
+        out.push_str(&format!(
+            "  {:<17} {:>7} {:>9} {:>13} {:>9}  {}\n",
+            "job", "runs", "every", "last run", "took", "last error / waiting for"
+        ));
+        for job in &node.jobs {
+            let mut notes: Vec<String> = Vec::new();
+            if !job.last_error.is_empty() {
+                notes.push(format!(
+                    "error {}: {}",
+                    ago(job.last_error_ms_ago),
+                    job.last_error
+                ));
+            }
+            notes.extend(job.waiting_for.iter().cloned());
+            out.push_str(&format!(
+                "  {:<17} {:>7} {:>7}ms {:>13} {:>7}ms  {}{}\n",
+                job.name,
+                job.runs,
+                job.every_ms,
+                if job.running {
+                    "running".to_owned()
+                } else {
+                    ago(job.last_run_ms_ago)
+                },
+                job.last_duration_ms,
+                notes.first().map(String::as_str).unwrap_or("-"),
+                notes
+                    .iter()
+                    .skip(1)
+                    .map(|n| format!("\n{:>62}{n}", ""))
+                    .collect::<String>()
+            ));
+        }
+    }
+    out
+}
+
 fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;

@@ -266,6 +266,15 @@ enum ClusterCommand {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// The control plane's background jobs on every live node: gossip, hosting, meta
+    /// membership, leadership balancing, the placement driver — when each last ran, its
+    /// last error, and what it waits for.
+    Jobs {
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
     /// Move the leadership of a shard (or of the meta group) to a node holding a replica.
     TransferLeader {
         /// The shard whose leadership moves.
@@ -540,34 +549,26 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let started = std::time::Instant::now();
-            let mut last_report = None;
-            loop {
-                let status = client.status().await?;
-                let shards = status.shards.iter().filter(|s| s.leader_id == node).count();
-                let meta = status.meta_leader_id == node;
-                if shards == 0 && !meta {
+            let progress = |now: &shoal_client::DrainProgress| {
+                if !output.json && !now.done() {
+                    println!("  node {node} still {now}");
+                }
+            };
+            match client.wait_drained(node, timeout, progress).await {
+                Ok(_) => {
                     if !output.json {
                         println!("node {node} leads nothing after {:.1?}", started.elapsed());
                     }
-                    return Ok(ExitCode::SUCCESS);
+                    Ok(ExitCode::SUCCESS)
                 }
-                let report = (shards, meta);
-                if last_report != Some(report) && !output.json {
-                    println!(
-                        "  node {node} still leads {shards} shard(s){}",
-                        if meta { " and the meta group" } else { "" }
-                    );
-                    last_report = Some(report);
-                }
-                if started.elapsed() > timeout {
+                Err(shoal_client::WaitError::TimedOut { last, .. }) => {
                     eprintln!(
-                        "node {node} still leads {shards} shard(s){} after {timeout:?}: are the \
-                         other replicas live and caught up? (shoal cluster status)",
-                        if meta { " and the meta group" } else { "" }
+                        "node {node} still {last} after {timeout:?}: are the other replicas \
+                         live and caught up? (shoal cluster status)"
                     );
-                    return Ok(ExitCode::FAILURE);
+                    Ok(ExitCode::FAILURE)
                 }
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                Err(shoal_client::WaitError::Client(error)) => Err(error.into()),
             }
         }
         NodeCommand::Decommission {
@@ -592,48 +593,28 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let started = std::time::Instant::now();
-            let mut last_report = None;
-            loop {
-                let map = client.shard_map().await?;
-                let held = map
-                    .shards
-                    .iter()
-                    .filter(|s| s.replicas.iter().any(|r| r.node_id == node))
-                    .count();
-                let status = client.status().await?;
-                let member = status
-                    .nodes
-                    .iter()
-                    .any(|n| n.node_id == node && (n.meta_voter || n.meta_learner));
-                if held == 0 && !member {
+            let progress = |now: &shoal_client::DecommissionProgress| {
+                if !now.done() {
+                    eprintln!("  node {node} still {now}");
+                }
+            };
+            match client.wait_decommissioned(node, timeout, progress).await {
+                Ok(_) => {
                     eprintln!(
                         "node {node} holds no replica and has left the meta group after {:.0?}; \
                          it can be stopped",
                         started.elapsed()
                     );
-                    return Ok(ExitCode::SUCCESS);
+                    Ok(ExitCode::SUCCESS)
                 }
-                let moves = client.moves().await.map(|m| m.moves.len()).unwrap_or(0);
-                let report = (held, member, moves);
-                if last_report != Some(report) {
+                Err(shoal_client::WaitError::TimedOut { last, .. }) => {
                     eprintln!(
-                        "  node {node} still holds {held} replica(s){}; {moves} move(s) in flight",
-                        if member {
-                            " and is in the meta group"
-                        } else {
-                            ""
-                        }
+                        "node {node} still {last} after {timeout:?}: see `shoal cluster moves` \
+                         for what the moves wait for"
                     );
-                    last_report = Some(report);
+                    Ok(ExitCode::FAILURE)
                 }
-                if started.elapsed() > timeout {
-                    eprintln!(
-                        "node {node} still holds {held} replica(s) after {timeout:?}: see \
-                         `shoal cluster moves` for what the moves wait for"
-                    );
-                    return Ok(ExitCode::FAILURE);
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                Err(shoal_client::WaitError::Client(error)) => Err(error.into()),
             }
         }
         NodeCommand::Undrain {
@@ -700,6 +681,14 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
                 cli::json(&answer)?
             } else {
                 cli::rebalance_plan(&answer, &map, dry_run)
+            }
+        }
+        ClusterCommand::Jobs { endpoint, output } => {
+            let answer = Client::connect(&endpoint.endpoint).await?.jobs().await?;
+            if output.json {
+                cli::json(&answer)?
+            } else {
+                cli::jobs(&answer)
             }
         }
         ClusterCommand::Moves { endpoint, output } => {
