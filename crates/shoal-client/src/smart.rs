@@ -4,6 +4,7 @@
 //! connection to a dead one); the client then refreshes its map and retries — only such
 //! answers, which prove the request changed nothing, are retried.
 
+use backon::{BackoffBuilder, ConstantBuilder};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -177,6 +178,10 @@ impl SmartClient {
         Fut: std::future::Future<Output = Result<T, ClientError>>,
     {
         let mut last_error = None;
+        let mut pauses = ConstantBuilder::default()
+            .with_delay(RETRY_PAUSE)
+            .with_max_times(ATTEMPTS)
+            .build();
         for attempt in 0..ATTEMPTS {
             let Some((shard, node)) = self.target(key) else {
                 self.refresh().await?;
@@ -196,7 +201,7 @@ impl SmartClient {
                     self.learn_leader(shard, leader, node);
                     if leader.is_none() {
                         let _ = self.refresh().await;
-                        tokio::time::sleep(RETRY_PAUSE).await;
+                        tokio::time::sleep(pauses.next().unwrap_or(RETRY_PAUSE)).await;
                     }
                     last_error = Some(error);
                 }

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use backon::{BackoffBuilder, ConstantBuilder};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shoal_client::{Client, ClientError, PutOptions};
@@ -193,6 +194,10 @@ impl VerifyWorkload {
         for index in 0..self.options.keys {
             let key = self.key(index);
             let mut attempt = 0usize;
+            let mut pauses = ConstantBuilder::default()
+                .with_delay(Duration::from_millis(100))
+                .without_max_times()
+                .build();
             loop {
                 self.connect_all().await;
                 let endpoint = attempt % self.clients.len();
@@ -214,13 +219,14 @@ impl VerifyWorkload {
                         Ok(Err(_)) | Err(_) => pending.indeterminate(),
                     }
                 }
-                if Instant::now() >= deadline {
+                let pause = pauses.next().unwrap_or(Duration::from_millis(100));
+                if Instant::now() + pause >= deadline {
                     bail!(
                         "could not read {} from any node before the deadline",
                         String::from_utf8_lossy(&key)
                     );
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(pause).await;
             }
         }
         Ok(())
@@ -321,17 +327,19 @@ impl ClientTask {
             let index = self.rng.random_range(0..self.keys.len());
             let (key, ttl_key) = self.keys[index].clone();
             let kind = self.next_kind(index, ttl_key);
-            let mut attempt = 0;
+            // A definite failure (it changed nothing) is sent again, like a client library.
+            let mut retries = ConstantBuilder::default()
+                .with_delay(Duration::from_millis(50))
+                .with_max_times(self.options.retries as usize)
+                .build();
             loop {
                 let outcome = self.attempt(index, key.clone(), &kind).await;
                 let succeeded = matches!(outcome, Outcome::Ok(_));
-                let retry = matches!(outcome, Outcome::Fail { .. })
-                    && attempt < self.options.retries
+                let may_retry = matches!(outcome, Outcome::Fail { .. })
                     && Instant::now() < until
                     && !self.stop.load(Ordering::Relaxed);
-                if retry {
-                    attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                if may_retry && let Some(pause) = retries.next() {
+                    tokio::time::sleep(pause).await;
                     continue;
                 }
                 if !succeeded {

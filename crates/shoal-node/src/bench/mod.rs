@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use backon::{ConstantBuilder, Retryable};
 use hdrhistogram::Histogram;
 use shoal_client::{Client, PutOptions};
 
@@ -221,7 +222,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
 }
 
 /// Attempts per key before a preload gives up.
-const PRELOAD_RETRIES: u32 = 25;
+const PRELOAD_RETRIES: usize = 25;
 
 async fn preload(clients: &[Connection], keys: u64, value: &[u8]) -> Result<()> {
     let next = Arc::new(AtomicU64::new(0));
@@ -238,22 +239,19 @@ async fn preload(clients: &[Connection], keys: u64, value: &[u8]) -> Result<()> 
                 }
                 // A client's retries: the same value again is harmless, and a cluster
                 // still busy with an earlier load (or electing) answers soon.
-                let mut attempt = 0;
-                loop {
-                    match client.put(key(index), value.clone()).await {
-                        Ok(()) => break,
-                        Err(error) if attempt < PRELOAD_RETRIES => {
-                            attempt += 1;
-                            tracing::debug!(%error, "preload put retried");
-                            tokio::time::sleep(Duration::from_millis(200)).await;
-                        }
-                        Err(error) => {
-                            return Err(error.context(format!(
-                                "preloading key {index} ({PRELOAD_RETRIES} retries)"
-                            )));
-                        }
-                    }
-                }
+                (|| client.put(key(index), value.clone()))
+                    .retry(
+                        ConstantBuilder::default()
+                            .with_delay(Duration::from_millis(200))
+                            .with_max_times(PRELOAD_RETRIES),
+                    )
+                    .notify(|error, _| tracing::debug!(%error, "preload put retried"))
+                    .await
+                    .map_err(|error| {
+                        error.context(format!(
+                            "preloading key {index} ({PRELOAD_RETRIES} retries)"
+                        ))
+                    })?;
             }
         }));
     }
