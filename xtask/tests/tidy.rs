@@ -62,6 +62,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("shoal-client", &["shoal-proto"]),
     ("shoal-verify", &[]),
+    ("shoal-testkit", &["shoal-client", "shoal-verify"]),
     (
         "shoal-node",
         &[
@@ -73,12 +74,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             "shoal-control",
             "shoal-gateway",
             "shoal-client",
-            "shoal-verify",
+            "shoal-testkit",
         ],
     ),
+    // The chaos runner drives real processes: it does not link the node.
     (
         "shoal-chaos",
-        &["shoal-node", "shoal-client", "shoal-verify"],
+        &["shoal-client", "shoal-verify", "shoal-testkit"],
     ),
 ];
 

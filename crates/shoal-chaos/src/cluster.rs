@@ -2,11 +2,11 @@
 //! loopback address (127.0.0.1x) so that network faults can be aimed at a node.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use shoal_client::{Client, StatusResponse};
+use shoal_testkit::{NodeProcess, NodeSpec};
 
 /// The same ports on every node: each node has an address of its own.
 const CLIENT_PORT: u16 = 5344;
@@ -28,161 +28,76 @@ pub struct Node {
     /// The node id it runs as now (a spare gets a new one each time it joins).
     pub id: u64,
     pub ip: String,
-    config_path: PathBuf,
-    log_path: PathBuf,
-    child: Option<Child>,
-    paused: bool,
+    process: NodeProcess,
     /// Not part of the cluster: never started, restarted or counted.
     pub parked: bool,
 }
 
 impl Node {
     pub fn client_address(&self) -> String {
-        format!("{}:{CLIENT_PORT}", self.ip)
-    }
-
-    pub fn admin_address(&self) -> String {
-        format!("{}:{ADMIN_PORT}", self.ip)
+        self.process.client_address().to_owned()
     }
 
     pub fn is_running(&self) -> bool {
-        self.child.is_some()
+        self.process.is_running()
     }
 
     pub fn paused(&self) -> bool {
-        self.paused
+        self.process.paused()
     }
 
     /// Starts the process; `clock_offset_ms` shifts its clock (test hook).
-    pub fn start(&mut self, shoal: &Path, clock_offset_ms: i64) -> Result<()> {
-        if self.child.is_some() {
-            return Ok(());
-        }
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log_path)?;
-        let child = Command::new(shoal)
-            .arg("start")
-            .arg("--config")
-            .arg(&self.config_path)
-            .arg("--test-faults")
-            .arg(format!("--test-clock-offset-ms={clock_offset_ms}"))
-            .env("SHOAL_LOG", "info,openraft=warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("starting {}", shoal.display()))?;
-        self.child = Some(child);
-        self.paused = false;
-        Ok(())
-    }
-
-    fn signal(&self, signal: &str) {
-        if let Some(child) = &self.child {
-            let _ = Command::new("kill")
-                .arg(format!("-{signal}"))
-                .arg(child.id().to_string())
-                .status();
-        }
+    pub fn start(&mut self, clock_offset_ms: i64) -> Result<()> {
+        self.process
+            .start_with(&[format!("--test-clock-offset-ms={clock_offset_ms}")])
     }
 
     /// SIGKILL, and reap.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        self.paused = false;
+        self.process.kill();
     }
 
-    /// SIGTERM, wait up to `timeout` for a clean exit, then SIGKILL.
+    /// SIGTERM, wait up to `timeout` for a clean exit (true), then SIGKILL (false).
     pub async fn stop(&mut self, timeout: Duration) -> bool {
-        if self.paused {
-            self.resume();
+        if !self.process.is_running() {
+            return true;
         }
-        self.signal("TERM");
-        let deadline = Instant::now() + timeout;
-        while let Some(child) = &mut self.child {
-            if let Ok(Some(_)) = child.try_wait() {
-                self.child = None;
-                return true;
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        true
+        self.process.stop(timeout).await.is_some()
     }
 
     /// Fails, with the end of its log, when the process exited by itself.
     pub fn check_exited(&mut self) -> Result<()> {
-        let Some(child) = &mut self.child else {
-            return Ok(());
-        };
-        if let Ok(Some(status)) = child.try_wait() {
-            self.child = None;
-            let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(15).collect();
-            bail!(
-                "node {} exited by itself ({status}); last lines of {}:\n{}",
-                self.id,
-                self.log_path.display(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
-        }
-        Ok(())
+        self.process.check_exited()
     }
 
     pub fn pause(&mut self) {
-        self.signal("STOP");
-        self.paused = true;
+        self.process.pause();
     }
 
     pub fn resume(&mut self) {
-        self.signal("CONT");
-        self.paused = false;
+        self.process.resume();
     }
 
     pub async fn client(&self) -> Option<Client> {
-        Client::connect(&self.client_address()).await.ok()
+        self.process.client().await.ok()
     }
 
     /// `/readyz` answers 200.
     pub async fn is_ready(&self) -> bool {
-        http_get(&self.admin_address(), "/readyz")
-            .await
-            .is_ok_and(|(status, _)| status == 200)
+        self.process.is_ready().await
     }
 
     /// Sends a `/test/faults` query to the node.
     pub async fn faults(&self, query: &str) -> Result<()> {
-        let (status, body) =
-            http_get(&self.admin_address(), &format!("/test/faults?{query}")).await?;
-        if status != 200 {
-            bail!("node {}: /test/faults?{query}: {status} {body}", self.id);
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if self.paused {
-            self.resume();
-        }
-        self.kill();
+        self.process.faults(query).await
     }
 }
 
 /// The whole cluster.
 pub struct Cluster {
     pub nodes: Vec<Node>,
-    pub shoal: PathBuf,
     dir: PathBuf,
-    seeds: String,
+    seeds: Vec<String>,
     shape: Shape,
     /// How many times the spare slot joined.
     incarnations: u64,
@@ -199,13 +114,12 @@ impl Cluster {
         let seeds: Vec<String> = ips
             .iter()
             .take(shape.nodes as usize)
-            .map(|ip| format!("\"{ip}:{GOSSIP_PORT}\""))
+            .map(|ip| format!("{ip}:{GOSSIP_PORT}"))
             .collect();
         let mut cluster = Cluster {
             nodes: Vec::new(),
-            shoal: shoal.to_path_buf(),
             dir: dir.to_path_buf(),
-            seeds: seeds.join(", "),
+            seeds,
             shape: shape.clone(),
             incarnations: 0,
         };
@@ -213,18 +127,24 @@ impl Cluster {
             let slot = index as u64 + 1;
             let node_dir = dir.join(format!("node-{slot}"));
             std::fs::create_dir_all(&node_dir)?;
+            let process = NodeProcess::new(
+                shoal,
+                slot,
+                node_dir.join("shoal.toml"),
+                node_dir.join("node.log"),
+                format!("{ip}:{CLIENT_PORT}"),
+                format!("{ip}:{ADMIN_PORT}"),
+            )
+            .with_flags(&["--test-faults".to_owned()]);
             let mut node = Node {
                 id: slot,
                 ip: ip.clone(),
-                config_path: node_dir.join("shoal.toml"),
-                log_path: node_dir.join("node.log"),
-                child: None,
-                paused: false,
+                process,
                 parked: slot > shape.nodes,
             };
             cluster.write_config(&node, slot)?;
             if !node.parked {
-                node.start(shoal, 0)?;
+                node.start(0)?;
             }
             cluster.nodes.push(node);
         }
@@ -234,43 +154,23 @@ impl Cluster {
     fn write_config(&self, node: &Node, slot: u64) -> Result<()> {
         let shape = &self.shape;
         let ip = &node.ip;
-        let node_dir = self.dir.join(format!("node-{slot}"));
-        let config = format!(
-            "[server]\n\
-             data_dir = \"{data}\"\n\
-             client_listen = \"{ip}:{CLIENT_PORT}\"\n\
-             admin_listen = \"{ip}:{ADMIN_PORT}\"\n\
-             \n\
-             [cluster]\n\
-             enabled = true\n\
-             insecure = true\n\
-             node_id = {id}\n\
-             node_name = \"chaos-{id}\"\n\
-             listen_address = \"{ip}:{INTERNAL_PORT}\"\n\
-             advertise_address = \"{ip}:{INTERNAL_PORT}\"\n\
-             gossip_listen = \"{ip}:{GOSSIP_PORT}\"\n\
-             \n\
-             [cluster.discovery]\n\
-             seeds = [{seeds}]\n\
-             \n\
-             [cluster.bootstrap]\n\
-             expect_nodes = {nodes}\n\
-             \n\
-             [cluster.data]\n\
-             replication_factor = {rf}\n\
-             shards = {shards}\n\
-             \n\
-             [cluster.raft]\n\
-             # Small, so snapshots are taken and installed during a run.\n\
-             snapshot_threshold = 300\n",
-            data = node_dir.join("data").display(),
-            id = node.id,
-            seeds = self.seeds,
-            nodes = shape.nodes,
-            rf = shape.replication_factor,
-            shards = shape.shards,
-        );
-        std::fs::write(&node.config_path, config)?;
+        let spec = NodeSpec {
+            node_id: node.id,
+            node_name: format!("chaos-{}", node.id),
+            data_dir: self.dir.join(format!("node-{slot}")).join("data"),
+            client: format!("{ip}:{CLIENT_PORT}"),
+            admin: format!("{ip}:{ADMIN_PORT}"),
+            internal: format!("{ip}:{INTERNAL_PORT}"),
+            gossip: format!("{ip}:{GOSSIP_PORT}"),
+            seeds: self.seeds.clone(),
+            expect_nodes: shape.nodes as u32,
+            replication_factor: shape.replication_factor,
+            shards: shape.shards,
+            // Small, so snapshots are taken and installed during a run.
+            snapshot_threshold: Some(300),
+            gossip_interval: None,
+        };
+        spec.write(node.process.config_path())?;
         Ok(())
     }
 
@@ -290,11 +190,11 @@ impl Cluster {
         let data = self.dir.join(format!("node-{slot}")).join("data");
         let _ = std::fs::remove_dir_all(&data);
         self.nodes[index].id = id;
+        self.nodes[index].process.id = id;
         self.write_config(&self.nodes[index], slot)?;
-        let shoal = self.shoal.clone();
         let node = &mut self.nodes[index];
         node.parked = false;
-        node.start(&shoal, 0)?;
+        node.start(0)?;
         Ok(id)
     }
 
@@ -339,7 +239,7 @@ impl Cluster {
 
     /// The status as some reachable, running node sees it.
     pub async fn status(&self, digests: bool) -> Option<StatusResponse> {
-        for node in self.nodes.iter().filter(|n| n.is_running() && !n.paused) {
+        for node in self.nodes.iter().filter(|n| n.is_running() && !n.paused()) {
             let Some(client) = node.client().await else {
                 continue;
             };
@@ -415,34 +315,4 @@ impl Cluster {
             node.stop(Duration::from_secs(30)).await;
         }
     }
-}
-
-/// A minimal HTTP/1.1 GET (the admin port speaks plain HTTP/1.1).
-async fn http_get(address: &str, path: &str) -> Result<(u16, String)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(address).await?;
-        stream
-            .write_all(
-                format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
-                    .as_bytes(),
-            )
-            .await?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await?;
-        anyhow::Ok(response)
-    };
-    let response = tokio::time::timeout(Duration::from_secs(2), exchange)
-        .await
-        .context("admin request timed out")??;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .context("malformed HTTP response")?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
 }

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use shoal_node::verify::{VerifyOptions, VerifyWorkload, check, outcome_counts};
+use shoal_testkit::verify::{
+    VerifyOptions, VerifyWorkload, check_with_expiry_bound, outcome_counts,
+};
 
 mod cluster;
 mod nemesis;
@@ -268,7 +270,7 @@ async fn run(args: Args) -> Result<bool> {
         out.join("faults.json"),
         serde_json::to_string_pretty(&injected)?,
     )?;
-    let report = check(&history, args.expiry_bound);
+    let report = check_with_expiry_bound(&history, args.expiry_bound);
     let anomalous: Vec<u64> = report
         .anomalies
         .iter()

@@ -270,7 +270,6 @@ async fn inject(
     let node = resolve(fault.target, cluster).await;
     let all = cluster.ids();
     let rest: Vec<u64> = all.iter().copied().filter(|id| *id != node).collect();
-    let shoal = cluster.shoal.clone();
     let hold = humantime::format_duration(Duration::from_millis(fault.hold_ms));
     match fault.kind {
         FaultKind::Kill => {
@@ -370,7 +369,7 @@ async fn inject(
         FaultKind::ClockSkew => {
             let target = cluster.node(node);
             target.stop(Duration::from_secs(20)).await;
-            let result = target.start(&shoal, fault.parameter);
+            let result = target.start(fault.parameter);
             (
                 format!(
                     "restart node {node} with its clock {:+} ms off for {hold}",
@@ -412,7 +411,7 @@ async fn inject(
         FaultKind::Restart => {
             let target = cluster.node(node);
             let clean = target.stop(Duration::from_secs(20)).await;
-            let result = target.start(&shoal, 0);
+            let result = target.start(0);
             (
                 format!(
                     "graceful restart of node {node}{}",
@@ -475,11 +474,10 @@ async fn transfer(cluster: &Cluster, shard: Option<u32>) -> Result<(u64, Option<
 }
 
 async fn undo(fault: &Planned, nodes: &[u64], cluster: &mut Cluster, net: Net) -> Result<()> {
-    let shoal = cluster.shoal.clone();
     match fault.kind {
         FaultKind::Kill => {
             for node in nodes {
-                cluster.node(*node).start(&shoal, 0)?;
+                cluster.node(*node).start(0)?;
             }
         }
         FaultKind::Pause => {
@@ -508,7 +506,7 @@ async fn undo(fault: &Planned, nodes: &[u64], cluster: &mut Cluster, net: Net) -
             for node in nodes {
                 let target = cluster.node(*node);
                 target.stop(Duration::from_secs(20)).await;
-                target.start(&shoal, 0)?;
+                target.start(0)?;
             }
         }
         FaultKind::Drain => {
@@ -630,11 +628,10 @@ pub async fn heal_all(cluster: &mut Cluster, net: Net) {
     if net.enabled {
         let _ = net.heal();
     }
-    let shoal = cluster.shoal.clone();
     for node in cluster.nodes.iter_mut().filter(|n| !n.parked) {
         node.resume();
         if !node.is_running() {
-            let _ = node.start(&shoal, 0);
+            let _ = node.start(0);
         } else {
             let _ = node.faults("heal").await;
         }

@@ -634,6 +634,50 @@ mod tests {
         )
     }
 
+    /// The process harness of the chaos runner writes configs without this crate's types:
+    /// what it writes must load, with the values it meant.
+    #[test]
+    fn the_testkit_node_spec_loads_as_the_config_it_describes() {
+        let spec = shoal_testkit::NodeSpec {
+            node_id: 7,
+            node_name: "chaos-7".into(),
+            data_dir: "/tmp/chaos-7".into(),
+            client: "127.0.0.17:5344".into(),
+            admin: "127.0.0.17:9343".into(),
+            internal: "127.0.0.17:5343".into(),
+            gossip: "127.0.0.17:5345".into(),
+            seeds: vec!["127.0.0.11:5345".into(), "127.0.0.12:5345".into()],
+            expect_nodes: 5,
+            replication_factor: 3,
+            shards: 8,
+            snapshot_threshold: Some(300),
+            gossip_interval: Some(Duration::from_millis(150)),
+        };
+        let config = load_toml(&spec.to_toml()).expect("the spec loads");
+        config.validate().expect("and validates");
+        assert_eq!(config.cluster.node_id, Some(7));
+        assert_eq!(config.cluster.node_name.as_deref(), Some("chaos-7"));
+        assert_eq!(config.server.data_dir, Path::new("/tmp/chaos-7"));
+        assert_eq!(config.server.client_listen.to_string(), "127.0.0.17:5344");
+        assert_eq!(config.server.admin_listen.to_string(), "127.0.0.17:9343");
+        assert_eq!(config.cluster.listen_address.to_string(), "127.0.0.17:5343");
+        assert_eq!(
+            config.cluster.advertise_address.as_deref(),
+            Some("127.0.0.17:5343")
+        );
+        assert_eq!(config.cluster.gossip_listen.to_string(), "127.0.0.17:5345");
+        assert_eq!(config.cluster.discovery.seeds, spec.seeds);
+        assert_eq!(
+            config.cluster.discovery.gossip_interval,
+            Duration::from_millis(150)
+        );
+        assert_eq!(config.cluster.bootstrap.expect_nodes, 5);
+        assert_eq!(config.cluster.data.replication_factor, 3);
+        assert_eq!(config.cluster.data.shards, 8);
+        assert_eq!(config.cluster.raft.snapshot_threshold, 300);
+        assert!(config.cluster.enabled && config.cluster.insecure);
+    }
+
     #[test]
     fn example_config_parses_and_equals_the_defaults() {
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/shoal.example.toml");

@@ -2,11 +2,10 @@
 //! cluster on loopback, their endpoints printed, all stopped cleanly on Ctrl-C.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use tokio::process::{Child, Command};
+use shoal_testkit::NodeProcess;
 
 use crate::config::Config;
 
@@ -20,14 +19,6 @@ pub struct DevOptions {
     /// gossip 5345+, admin 9343+ by default.
     pub port_offset: u16,
     pub shards: u32,
-}
-
-struct DevNode {
-    id: u32,
-    child: Child,
-    client: String,
-    admin: String,
-    log: PathBuf,
 }
 
 /// Writes the config of node `id` and returns it.
@@ -58,28 +49,6 @@ fn node_config(dir: &Path, id: u32, options: &DevOptions) -> Result<(Config, Pat
     Ok((config, path))
 }
 
-async fn ready(admin: &str) -> bool {
-    let Ok(mut stream) = tokio::net::TcpStream::connect(admin).await else {
-        return false;
-    };
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let request = format!("GET /readyz HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return false;
-    }
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response).await;
-    response.starts_with("HTTP/1.1 200")
-}
-
-fn terminate(child: &Child) {
-    if let Some(pid) = child.id() {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status();
-    }
-}
-
 /// Runs the playground until Ctrl-C or SIGTERM.
 pub async fn run(options: DevOptions) -> Result<()> {
     if !(1..=9).contains(&options.nodes) {
@@ -99,55 +68,40 @@ pub async fn run(options: DevOptions) -> Result<()> {
     let mut nodes = Vec::new();
     for id in 1..=options.nodes {
         let (config, path) = node_config(&dir, id, &options)?;
-        let log = dir.join(format!("node-{id}.log"));
-        let child = Command::new(&exe)
-            .arg("start")
-            .arg("--config")
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?)
-            .kill_on_drop(true)
-            .spawn()
+        let mut node = NodeProcess::new(
+            &exe,
+            u64::from(id),
+            path,
+            dir.join(format!("node-{id}.log")),
+            config.server.client_listen.to_string(),
+            config.server.admin_listen.to_string(),
+        )
+        // The user's own log filter, when set; nothing else of the caller's SHOAL_* leaks.
+        .with_log_filter(
+            &std::env::var("SHOAL_LOG").unwrap_or_else(|_| "info,openraft=warn".into()),
+        );
+        node.start()
             .with_context(|| format!("starting node {id}"))?;
-        nodes.push(DevNode {
-            id,
-            child,
-            client: config.server.client_listen.to_string(),
-            admin: config.server.admin_listen.to_string(),
-            log,
-        });
+        nodes.push(node);
     }
     println!("starting {} nodes in {}", options.nodes, dir.display());
     let started = Instant::now();
     let mut terminate_signal =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     // Wait for every node to be ready (or for the user to give up).
-    loop {
-        let mut all = true;
+    let all_ready = async {
         for node in &mut nodes {
-            if let Some(status) = node.child.try_wait()? {
-                bail!(
-                    "node {} exited during start ({status}); see {}",
-                    node.id,
-                    node.log.display()
-                );
-            }
-            all &= ready(&node.admin).await;
+            node.wait_ready(Duration::from_secs(120)).await?;
         }
-        if all {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            bail!(
-                "the nodes were not ready after 2 minutes; logs are in {}",
-                dir.display()
-            );
-        }
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return stop(nodes).await,
-            _ = terminate_signal.recv() => return stop(nodes).await,
-            () = tokio::time::sleep(Duration::from_millis(100)) => {}
-        }
+        anyhow::Ok(())
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => return stop(nodes).await,
+        _ = terminate_signal.recv() => return stop(nodes).await,
+        ready = all_ready => if let Err(error) = ready {
+            stop(nodes).await?;
+            return Err(error.context(format!("logs are in {}", dir.display())));
+        },
     }
     println!(
         "cluster of {} nodes ready in {:.1?}:",
@@ -158,12 +112,12 @@ pub async fn run(options: DevOptions) -> Result<()> {
         println!(
             "  node {}: client {}  admin http://{}  log {}",
             node.id,
-            node.client,
-            node.admin,
-            node.log.display()
+            node.client_address(),
+            node.admin_address(),
+            node.log_path().display()
         );
     }
-    let first = &nodes[0].client;
+    let first = nodes[0].client_address().to_owned();
     println!();
     println!("try:  shoal kv put hello world --endpoint {first}");
     println!("      shoal cluster status --endpoint {first}");
@@ -181,15 +135,11 @@ pub async fn run(options: DevOptions) -> Result<()> {
 }
 
 /// Resolves when any node exits by itself.
-async fn first_exit(nodes: &mut [DevNode]) -> String {
+async fn first_exit(nodes: &mut [NodeProcess]) -> String {
     loop {
         for node in nodes.iter_mut() {
-            if let Ok(Some(status)) = node.child.try_wait() {
-                return format!(
-                    "node {} exited by itself ({status}); see {}",
-                    node.id,
-                    node.log.display()
-                );
+            if let Err(error) = node.check_exited() {
+                return error.to_string();
             }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -197,20 +147,13 @@ async fn first_exit(nodes: &mut [DevNode]) -> String {
 }
 
 /// SIGTERM to every node, then wait (SIGKILL after 30 s).
-async fn stop(mut nodes: Vec<DevNode>) -> Result<()> {
+async fn stop(mut nodes: Vec<NodeProcess>) -> Result<()> {
     println!("stopping {} nodes…", nodes.len());
-    for node in &nodes {
-        terminate(&node.child);
-    }
     for node in &mut nodes {
-        match tokio::time::timeout(Duration::from_secs(30), node.child.wait()).await {
-            Ok(Ok(status)) if status.success() => {}
-            Ok(Ok(status)) => eprintln!("node {} exited with {status}", node.id),
-            Ok(Err(error)) => eprintln!("node {}: {error}", node.id),
-            Err(_) => {
-                eprintln!("node {} did not stop within 30 s; killing it", node.id);
-                let _ = node.child.kill().await;
-            }
+        match node.stop(Duration::from_secs(30)).await {
+            Some(status) if status.success() => {}
+            Some(status) => eprintln!("node {} exited with {status}", node.id),
+            None => eprintln!("node {} did not stop within 30 s; killed", node.id),
         }
     }
     println!("stopped");

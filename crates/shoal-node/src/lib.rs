@@ -6,4 +6,4 @@ pub mod bench;
 pub mod config;
 pub mod dev;
 pub mod node;
-pub mod verify;
+pub mod testing;

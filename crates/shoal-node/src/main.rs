@@ -371,14 +371,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {
-            let options = shoal_node::verify::VerifyOptions {
+            let options = shoal_testkit::verify::VerifyOptions {
                 endpoints: args.endpoints,
                 clients: args.clients,
                 keys: args.keys,
                 seed: args.seed,
                 ..Default::default()
             };
-            let passed = shoal_node::verify::run_and_report(
+            let passed = shoal_testkit::verify::run_and_report(
                 options,
                 args.duration,
                 args.expiry_bound,

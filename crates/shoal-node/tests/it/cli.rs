@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::support::ShoalProcess;
 
 fn shoal(endpoint: &str, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_shoal"))
+    let output = Command::new(crate::support::shoal_binary())
         .args(args)
         .args(["--endpoint", endpoint])
         .output()
@@ -91,7 +91,7 @@ fn unknown_config_key_stops_the_start_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("shoal.toml");
     std::fs::write(&config, "[cluster.data]\nshard = 4\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_shoal"))
+    let output = Command::new(crate::support::shoal_binary())
         .args(["start", "--config"])
         .arg(&config)
         .arg("--data-dir")

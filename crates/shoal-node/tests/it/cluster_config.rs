@@ -8,7 +8,7 @@ use crate::support::cluster::{ClusterShape, NodeProcess, Ports, node_config};
 
 fn start_output(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_shoal"));
+    let mut command = Command::new(crate::support::shoal_binary());
     command
         .arg("start")
         .args(args)

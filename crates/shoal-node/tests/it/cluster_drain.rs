@@ -30,7 +30,7 @@ async fn leads(client: &Client, node: u64) -> (usize, bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back() {
-    let mut cluster = ProcessCluster::start(3, ClusterShape::default());
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
     let endpoint = cluster.node(1).client_address();
     let client = cluster.node(1).client().await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
@@ -107,11 +107,11 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     assert!(stderr.contains("node 9 is not registered"), "{stderr}");
 
     // A graceful restart hands node 3's leaderships off, and balancing brings them back.
-    let exit = cluster.node(3).terminate().unwrap();
+    let exit = cluster.node(3).terminate().await.unwrap();
     assert!(exit.success());
     assert_eq!(leads(&client, 3).await.0, 0);
     cluster.node(3).start();
-    cluster.node(3).wait_ready(Duration::from_secs(60));
+    cluster.node(3).wait_ready(Duration::from_secs(60)).await;
     crate::support::wait_for(
         "node 3 to lead again after its restart",
         Duration::from_secs(30),

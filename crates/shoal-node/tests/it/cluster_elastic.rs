@@ -57,7 +57,7 @@ async fn check_load(client: &Client, report: &LoadReport) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fourth_node_takes_a_quarter_of_replicas_and_leaderships_under_load() {
-    let mut cluster = ProcessCluster::start(3, ClusterShape::default());
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
     let client = cluster.node(1).client().await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
 
@@ -79,7 +79,7 @@ async fn a_fourth_node_takes_a_quarter_of_replicas_and_leaderships_under_load() 
     })
     .await;
     let joined = std::time::Instant::now();
-    cluster.add_node().wait_ready(Duration::from_secs(60));
+    cluster.add_node().wait_ready(Duration::from_secs(60)).await;
     let (map, leaders) = wait_for(
         "node 4 to hold a quarter of the replicas and leaderships",
         Duration::from_secs(180),
@@ -127,7 +127,7 @@ async fn a_drained_then_decommissioned_node_ends_with_nothing() {
         shards: 8,
         ..ClusterShape::default()
     };
-    let mut cluster = ProcessCluster::start(4, shape);
+    let mut cluster = ProcessCluster::start(4, shape).await;
     let client = cluster.node(1).client().await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
     let load = WriteLoad::start(
@@ -192,7 +192,7 @@ async fn a_permanently_failed_node_is_replaced_after_replace_after() {
         replace_after: Duration::from_secs(3),
         ..ClusterShape::default()
     };
-    let mut cluster = ProcessCluster::start(4, shape);
+    let mut cluster = ProcessCluster::start(4, shape).await;
     let client = cluster.node(1).client().await;
     let status = wait_for_healthy(&client, Duration::from_secs(30)).await;
     // Node 2 is a meta voter (the first three nodes are): its seat is replaced too.
@@ -251,7 +251,7 @@ async fn a_move_survives_the_death_of_the_meta_leader() {
         max_rate: "8Mbps",
         ..ClusterShape::default()
     };
-    let mut cluster = ProcessCluster::start(3, shape);
+    let mut cluster = ProcessCluster::start(3, shape).await;
     let client = cluster.node(1).client().await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
     // About 2 MB per shard in 160 entries (enough for the log to be purged, so a new
@@ -263,7 +263,7 @@ async fn a_move_survives_the_death_of_the_meta_leader() {
             .await
             .unwrap();
     }
-    cluster.add_node().wait_ready(Duration::from_secs(60));
+    cluster.add_node().wait_ready(Duration::from_secs(60)).await;
     let (moving, meta_leader) = wait_for(
         "a move to stream its snapshot",
         Duration::from_secs(60),
@@ -308,7 +308,8 @@ async fn a_move_survives_the_death_of_the_meta_leader() {
     cluster.node(meta_leader).start();
     cluster
         .node(meta_leader)
-        .wait_ready(Duration::from_secs(60));
+        .wait_ready(Duration::from_secs(60))
+        .await;
     wait_for_convergence(&other, Duration::from_secs(120)).await;
     for i in (0..256).step_by(37) {
         let read = other
@@ -329,7 +330,7 @@ async fn a_move_whose_target_dies_is_rolled_back() {
         max_rate: "4Mbps",
         ..ClusterShape::default()
     };
-    let mut cluster = ProcessCluster::start(3, shape);
+    let mut cluster = ProcessCluster::start(3, shape).await;
     let client = cluster.node(1).client().await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
     let value = vec![b'y'; 12 << 10];
@@ -340,7 +341,7 @@ async fn a_move_whose_target_dies_is_rolled_back() {
             .unwrap();
     }
     let before = client.shard_map().await.unwrap();
-    cluster.add_node().wait_ready(Duration::from_secs(60));
+    cluster.add_node().wait_ready(Duration::from_secs(60)).await;
     let moving = wait_for(
         "a move to node 4 to stream its snapshot",
         Duration::from_secs(60),

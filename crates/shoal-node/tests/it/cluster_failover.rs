@@ -59,7 +59,7 @@ async fn sigkill_of_the_busiest_leader_fails_over_loses_nothing_and_the_node_cat
         trailing_logs: 10,
         ..ClusterShape::default()
     };
-    let mut cluster = ProcessCluster::start(3, shape);
+    let mut cluster = ProcessCluster::start(3, shape).await;
     let mut clients = Vec::new();
     for node in &cluster.nodes {
         clients.push(node.client().await);
@@ -170,7 +170,10 @@ async fn sigkill_of_the_busiest_leader_fails_over_loses_nothing_and_the_node_cat
     // The killed node comes back and catches up with everyone.
     let restarted = Instant::now();
     cluster.node(victim).start();
-    cluster.node(victim).wait_ready(Duration::from_secs(60));
+    cluster
+        .node(victim)
+        .wait_ready(Duration::from_secs(60))
+        .await;
     let status = wait_for_healthy(&survivors[0], Duration::from_secs(60)).await;
     wait_for_convergence(&survivors[0], Duration::from_secs(60)).await;
     println!(

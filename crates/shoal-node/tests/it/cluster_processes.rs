@@ -17,7 +17,7 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
         auto_rebalance: false,
         ..ClusterShape::default()
     };
-    let mut cluster = ProcessCluster::start(3, shape);
+    let mut cluster = ProcessCluster::start(3, shape).await;
     let clients = [
         cluster.node(1).client().await,
         cluster.node(2).client().await,
@@ -90,7 +90,7 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
     // A fourth node joins through the seeds and becomes a learner of the meta group.
     let joined = Instant::now();
     let fourth = cluster.add_node();
-    fourth.wait_ready(Duration::from_secs(60));
+    fourth.wait_ready(Duration::from_secs(60)).await;
     println!(
         "a fourth node was ready {:?} after it started",
         joined.elapsed()
@@ -169,7 +169,7 @@ async fn bootstrap_with_more_nodes_than_meta_voters_does_not_deadlock() {
         ..ClusterShape::default()
     };
     // Returns once all five are ready.
-    let mut cluster = ProcessCluster::start(5, shape);
+    let mut cluster = ProcessCluster::start(5, shape).await;
     let client = cluster.node(5).client().await;
     let status = wait_for_healthy(&client, Duration::from_secs(30)).await;
     assert_eq!(status.nodes.len(), 5);

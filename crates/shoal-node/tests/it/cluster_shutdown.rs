@@ -9,7 +9,7 @@ use shoal_client::PutOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_hands_every_leadership_off_before_the_node_exits() {
-    let mut cluster = ProcessCluster::start(3, ClusterShape::default());
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
     let observer = cluster.node(1).client().await;
     let status = wait_for_healthy(&observer, Duration::from_secs(30)).await;
     // Stop the node leading the most shards (not the observer's node).
@@ -38,7 +38,11 @@ async fn sigterm_hands_every_leadership_off_before_the_node_exits() {
         .count();
     assert!(led > 0, "node {victim} leads no shard");
 
-    let exit = cluster.node(victim).terminate().expect("the node ran");
+    let exit = cluster
+        .node(victim)
+        .terminate()
+        .await
+        .expect("the node ran");
     assert!(exit.success(), "graceful shutdown failed: {exit}");
 
     // The process is gone: every group already has a leader elsewhere.

@@ -113,7 +113,7 @@ async fn a_request_never_delivered_says_it_changed_nothing() {
 /// again or another node took over), none stalls for the whole leader wait and fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_killed_and_restarted_at_once_is_followed_without_failing_requests() {
-    let mut cluster = ProcessCluster::start(3, shape());
+    let mut cluster = ProcessCluster::start(3, shape()).await;
     let observer = cluster.node(1).client().await;
     wait_for_healthy(&observer, Duration::from_secs(60)).await;
     let status = observer.status().await.unwrap();
@@ -138,7 +138,10 @@ async fn a_leader_killed_and_restarted_at_once_is_followed_without_failing_reque
             .await
             .unwrap_or_else(|e| panic!("shard {shard}: {e}"));
     }
-    cluster.node(victim).wait_ready(Duration::from_secs(60));
+    cluster
+        .node(victim)
+        .wait_ready(Duration::from_secs(60))
+        .await;
 }
 
 /// A plain client writing through a node that leads nothing never sees a leadership move

@@ -30,7 +30,7 @@ fn free_offset() -> u16 {
 async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let offset = free_offset();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shoal"))
+    let mut child = Command::new(crate::support::shoal_binary())
         .args([
             "dev",
             "--nodes",

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use crate::support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
-use shoal_node::verify::{VerifyOptions, VerifyWorkload, check};
+use shoal_testkit::verify::{VerifyOptions, VerifyWorkload, check_with_expiry_bound};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() {
-    let mut cluster = ProcessCluster::start(3, ClusterShape::default());
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
     let observer = cluster.node(1).client().await;
     wait_for_healthy(&observer, Duration::from_secs(30)).await;
     let endpoints: Vec<String> = cluster.nodes.iter().map(|n| n.client_address()).collect();
@@ -38,10 +38,10 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
     .await;
     let restarts = Instant::now();
     for id in 1..=3u64 {
-        let exit = cluster.node(id).terminate().expect("running");
+        let exit = cluster.node(id).terminate().await.expect("running");
         assert!(exit.success(), "node {id} did not stop cleanly: {exit}");
         cluster.node(id).start();
-        cluster.node(id).wait_ready(Duration::from_secs(60));
+        cluster.node(id).wait_ready(Duration::from_secs(60)).await;
         // Back to full strength (every shard led, every replica reachable) before the next.
         wait_for_healthy(&cluster.node(id).client().await, Duration::from_secs(30)).await;
     }
@@ -60,7 +60,7 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
         .await
         .unwrap();
     let history = workload.history();
-    let report = check(&history, Duration::from_secs(2));
+    let report = check_with_expiry_bound(&history, Duration::from_secs(2));
     println!(
         "{} operations recorded, {} unsuccessful after retries; {report}",
         history.len(),

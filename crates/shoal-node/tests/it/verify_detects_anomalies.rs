@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::cluster::{ClusterShape, InProcessCluster, wait_for_healthy};
 use shoal_consensus::Fault;
-use shoal_node::verify::{VerifyOptions, VerifyWorkload, check};
 use shoal_shardmap::NodeId;
+use shoal_testkit::verify::{VerifyOptions, VerifyWorkload, check_with_expiry_bound};
 use shoal_verify::AnomalyKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +61,7 @@ async fn verify_reports_stale_reads_from_a_node_that_skips_the_quorum_round() {
         .await
         .unwrap();
     let history = workload.history();
-    let report = check(&history, Duration::from_secs(2));
+    let report = check_with_expiry_bound(&history, Duration::from_secs(2));
     println!("{} operations; {report}", history.len());
     assert!(!report.is_valid(), "stale reads went unnoticed");
     assert!(

@@ -23,11 +23,11 @@ use anyhow::{Context, Result, bail};
 use backon::{BackoffBuilder, ConstantBuilder};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use shoal_client::Code;
 use shoal_client::{Client, ClientError, PutOptions};
 use shoal_verify::{
     ByteString, CheckOptions, History, OpKind, OpResult, Outcome, Recorder, Report,
 };
-use tonic::Code;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -267,7 +267,7 @@ pub fn outcome_counts(history: &History) -> OutcomeCounts {
 }
 
 /// Checks a history with shoal's documented expiry bound.
-pub fn check(history: &History, expiry_bound: Duration) -> Report {
+pub fn check_with_expiry_bound(history: &History, expiry_bound: Duration) -> Report {
     let options = CheckOptions {
         expiry_bound,
         ..CheckOptions::default()
@@ -523,7 +523,7 @@ pub async fn run_and_report(
     }
     let counts = outcome_counts(&history);
     let checking = Instant::now();
-    let report = check(&history, expiry_bound);
+    let report = check_with_expiry_bound(&history, expiry_bound);
     println!(
         "{} operations ({} ok, {} failed, {} outcome unknown) on {} keys, checked in {:.2?}; \
          {} did not succeed after {} retries",

@@ -1,0 +1,249 @@
+//! Test support other crates can use too: loopback ports no parallel test can collide on,
+//! node configs of a test cluster, and an in-process cluster whose nodes' transport and
+//! gossip can be cut (partitions) — every node a real `RunningNode` on its own storage and
+//! ports.
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::time::Duration;
+
+use shoal_client::Client;
+
+use crate::config::Config;
+use crate::node::RunningNode;
+
+/// Loopback addresses for one node, reserved by binding to port 0 and releasing. Each node
+/// gets its own random 127.x.y.z address: a port released here and taken by a node of a
+/// test running in parallel then lives at another address, so clusters of different tests
+/// never find each other.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub client: SocketAddr,
+    pub admin: SocketAddr,
+    pub internal: SocketAddr,
+    pub gossip: SocketAddr,
+}
+
+fn loopback() -> std::net::IpAddr {
+    let [a, b, c]: [u8; 3] = rand::random();
+    std::net::Ipv4Addr::new(127, a.max(1), b, c.clamp(2, 254)).into()
+}
+
+fn tcp_port(ip: std::net::IpAddr) -> SocketAddr {
+    TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap()
+}
+
+fn udp_port(ip: std::net::IpAddr) -> SocketAddr {
+    UdpSocket::bind((ip, 0)).unwrap().local_addr().unwrap()
+}
+
+impl Ports {
+    pub fn reserve() -> Ports {
+        let ip = loopback();
+        Ports {
+            client: tcp_port(ip),
+            admin: tcp_port(ip),
+            internal: tcp_port(ip),
+            gossip: udp_port(ip),
+        }
+    }
+}
+
+/// What every node of a test cluster shares.
+#[derive(Debug, Clone)]
+pub struct ClusterShape {
+    pub expect_nodes: u32,
+    pub replication_factor: u32,
+    pub shards: u32,
+    pub snapshot_threshold: u64,
+    pub trailing_logs: u64,
+    /// `cluster.rebalance.auto`: the placement driver starts moves by itself.
+    pub auto_rebalance: bool,
+    /// `cluster.failure.replace_after`.
+    pub replace_after: Duration,
+    /// `cluster.rebalance.max_rate`.
+    pub max_rate: &'static str,
+}
+
+impl Default for ClusterShape {
+    fn default() -> Self {
+        ClusterShape {
+            expect_nodes: 3,
+            replication_factor: 3,
+            shards: 16,
+            snapshot_threshold: 10_000,
+            trailing_logs: 1_000,
+            auto_rebalance: true,
+            replace_after: Duration::from_secs(60),
+            max_rate: "20Mbps",
+        }
+    }
+}
+
+/// The config of node `id` of a test cluster.
+pub fn node_config(
+    dir: &Path,
+    id: u64,
+    ports: &Ports,
+    seeds: &[SocketAddr],
+    shape: &ClusterShape,
+) -> Config {
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.client_listen = ports.client;
+    config.server.admin_listen = ports.admin;
+    config.server.expiry_interval = Duration::from_millis(200);
+    config.cluster.enabled = true;
+    config.cluster.insecure = true;
+    config.cluster.node_id = Some(id);
+    config.cluster.node_name = Some(format!("node-{id}"));
+    config.cluster.listen_address = ports.internal;
+    config.cluster.advertise_address = Some(ports.internal.to_string());
+    config.cluster.gossip_listen = ports.gossip;
+    config.cluster.discovery.seeds = seeds.iter().map(ToString::to_string).collect();
+    config.cluster.discovery.gossip_interval = Duration::from_millis(100);
+    config.cluster.bootstrap.expect_nodes = shape.expect_nodes;
+    config.cluster.data.replication_factor = shape.replication_factor;
+    config.cluster.data.shards = shape.shards;
+    config.cluster.raft.snapshot_threshold = shape.snapshot_threshold;
+    config.cluster.raft.trailing_logs = shape.trailing_logs;
+    config.cluster.rebalance.auto = shape.auto_rebalance;
+    config.cluster.rebalance.max_rate = shape.max_rate.to_owned();
+    config.cluster.failure.replace_after = shape.replace_after;
+    config
+}
+
+/// A key that lands in `shard` of a cluster with `shards` uniform shards.
+pub fn key_in_shard(shard: u32, shards: u32, salt: &str) -> String {
+    let map = shoal_shardmap::ShardMap::initial(shards, &[shoal_shardmap::NodeId(1)]).unwrap();
+    (0u64..)
+        .map(|i| format!("{salt}-{shard}-{i}"))
+        .find(|key| map.shard_for_key(key.as_bytes()).id.0 == shard)
+        .unwrap()
+}
+
+/// In-process nodes of one cluster, each with its own storage, ports and gossip, so a test
+/// can cut the internal transport and gossip between chosen nodes.
+pub struct InProcessCluster {
+    pub dir: tempfile::TempDir,
+    pub nodes: Vec<RunningNode>,
+    pub ports: Vec<Ports>,
+    seeds: Vec<SocketAddr>,
+    shape: ClusterShape,
+}
+
+impl InProcessCluster {
+    pub async fn start(count: u64, shape: ClusterShape) -> InProcessCluster {
+        Self::start_with(count, shape, |_, _| {}).await
+    }
+
+    /// Like `start`, letting `customize` change node `id`'s config first.
+    pub async fn start_with(
+        count: u64,
+        shape: ClusterShape,
+        customize: impl Fn(u64, &mut Config),
+    ) -> InProcessCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<Ports> = (0..count).map(|_| Ports::reserve()).collect();
+        let seeds: Vec<SocketAddr> = ports.iter().map(|p| p.gossip).collect();
+        let starts = (1..=count).zip(ports.iter()).map(|(id, node_ports)| {
+            let mut config = node_config(
+                &dir.path().join(format!("data-{id}")),
+                id,
+                node_ports,
+                &seeds,
+                &shape,
+            );
+            customize(id, &mut config);
+            tokio::spawn(async move { crate::node::start(config).await.expect("node starts") })
+        });
+        let mut nodes = Vec::new();
+        for start in starts.collect::<Vec<_>>() {
+            nodes.push(start.await.unwrap());
+        }
+        InProcessCluster {
+            dir,
+            nodes,
+            ports,
+            seeds,
+            shape,
+        }
+    }
+
+    /// Starts one more node, joining through the others' gossip; returns its id.
+    pub async fn add_node(&mut self) -> u64 {
+        let id = self.nodes.len() as u64 + 1;
+        let ports = Ports::reserve();
+        let config = node_config(
+            &self.dir.path().join(format!("data-{id}")),
+            id,
+            &ports,
+            &self.seeds,
+            &self.shape,
+        );
+        let node = crate::node::start(config).await.expect("node starts");
+        self.nodes.push(node);
+        self.ports.push(ports);
+        id
+    }
+
+    pub fn node(&self, id: u64) -> &RunningNode {
+        &self.nodes[(id - 1) as usize]
+    }
+
+    pub async fn client(&self, id: u64) -> Client {
+        Client::connect(&self.node(id).client_address.to_string())
+            .await
+            .unwrap()
+    }
+
+    /// Cuts every message between `id` and the other nodes: Raft traffic, forwarded
+    /// requests, status gathering and gossip, both ways.
+    pub fn isolate(&self, id: u64) {
+        for other in 1..=self.nodes.len() as u64 {
+            if other == id {
+                continue;
+            }
+            self.cut(id, other);
+        }
+    }
+
+    fn cut(&self, a: u64, b: u64) {
+        use shoal_consensus::Fault;
+        use shoal_shardmap::NodeId;
+        self.node(a)
+            .transport()
+            .faults()
+            .set(NodeId(b), Fault::Drop);
+        self.node(b)
+            .transport()
+            .faults()
+            .set(NodeId(a), Fault::Drop);
+        if let Some(membership) = self.node(a).membership() {
+            membership
+                .filter()
+                .block(self.ports[(b - 1) as usize].gossip);
+        }
+        if let Some(membership) = self.node(b).membership() {
+            membership
+                .filter()
+                .block(self.ports[(a - 1) as usize].gossip);
+        }
+    }
+
+    /// Removes every cut.
+    pub fn heal(&self) {
+        for node in &self.nodes {
+            node.transport().faults().heal();
+            if let Some(membership) = node.membership() {
+                membership.filter().heal();
+            }
+        }
+    }
+
+    pub async fn shutdown(self) {
+        for node in self.nodes {
+            let _ = node.shutdown().await;
+        }
+    }
+}
