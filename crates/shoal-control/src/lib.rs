@@ -15,6 +15,8 @@
 //! own types, and the gRPC edge converts.
 
 pub mod actor;
+#[cfg(test)]
+mod actor_tests;
 mod command;
 pub mod engine;
 mod error;

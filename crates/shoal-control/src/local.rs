@@ -375,6 +375,10 @@ impl LocalShards {
                 }
             }
             ShardChange::SetVoters(wanted) => {
+                debug_assert!(
+                    wanted.len() >= group.voters.len(),
+                    "a shard never has fewer voters after a change (validated above)"
+                );
                 if wanted != group.voters {
                     tracing::info!(shard = %shard, from = ?group.voters, to = ?wanted, "changing voters");
                     raft.change_voters(wanted).await?;
