@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::ControlError;
+use crate::command::Command;
 use crate::engine::decommission::{Decommission, check_decommission, check_drain};
 use crate::engine::hosting::reconcile;
 use crate::engine::leadership::balance_leaderships;
@@ -656,21 +657,31 @@ async fn driver_round(context: &ControlContext) -> Result<Report, String> {
     let round = crate::engine::driver::driver_round(&view, &context.settings);
     // Moves of different shards advance concurrently, one step each per round; a round
     // that made progress is followed by another at once.
+    // (A step that only hands a leadership over waits the usual pause: the new leader
+    // needs a moment, and asking again at once would only repeat the request.)
     let steps = round.steps.iter().map(|(id, outcome)| async move {
         let commands = match outcome {
-            StepOutcome::Wait(reason) => return (*id, Some(reason.to_string())),
+            StepOutcome::Wait(reason) => return (*id, false, Some(reason.to_string())),
             StepOutcome::Advance(commands) | StepOutcome::Done(commands) => commands.clone(),
         };
+        let hand_off = commands
+            .iter()
+            .all(|c| matches!(c, Command::TransferLeader { .. }));
         match context.ports.execute(commands).await {
-            Ok(()) => (*id, None),
-            Err(failed) => (*id, Some(failed.to_string())),
+            Ok(()) if hand_off => (
+                *id,
+                false,
+                Some("handing the shard's leadership over".into()),
+            ),
+            Ok(()) => (*id, true, None),
+            Err(failed) => (*id, false, Some(failed.to_string())),
         }
     });
     let outcomes = futures::future::join_all(steps).await;
-    let mut progressed = outcomes.iter().any(|(_, wait)| wait.is_none());
+    let mut progressed = outcomes.iter().any(|(_, advanced, _)| *advanced);
     let move_waits: BTreeMap<u64, String> = outcomes
         .into_iter()
-        .filter_map(|(id, wait)| wait.map(|w| (id, w)))
+        .filter_map(|(id, _, wait)| wait.map(|w| (id, w)))
         .collect();
     let mut waiting_for: Vec<String> = move_waits
         .iter()
@@ -685,8 +696,12 @@ async fn driver_round(context: &ControlContext) -> Result<Report, String> {
         }
     }
     if !round.departures.is_empty() {
+        let hand_off = round
+            .departures
+            .iter()
+            .all(|c| matches!(c, Command::TransferLeader { .. }));
         match context.ports.execute(round.departures).await {
-            Ok(()) => progressed = true,
+            Ok(()) => progressed |= !hand_off,
             Err(failed) => waiting_for.push(failed.to_string()),
         }
     }
