@@ -125,6 +125,17 @@ pub(crate) async fn local_status(
         entry.ready = peer.ready;
         entry.leading_shards = peer.leading_shards.iter().map(|s| s.0).collect();
     }
+    // This node knows itself better than gossip, which lags a round behind.
+    if let Some(own) = nodes.get_mut(&me) {
+        own.live = true;
+        own.ready = backend.is_ready();
+        own.leading_shards = view
+            .replicas
+            .values()
+            .filter(|replica| replica.group().is_leader())
+            .map(|replica| replica.id().0)
+            .collect();
+    }
     let storage = &backend.storage;
     let counters = storage.counters();
     pb::StatusResponse {
