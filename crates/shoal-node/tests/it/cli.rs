@@ -1,9 +1,11 @@
 //! The `shoal` binary as a user runs it: start a node, use `shoal kv` and
 //! `shoal cluster status`, stop it with SIGTERM and get exit code 0.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
-use crate::support::ShoalProcess;
+use crate::support::shoal_binary;
 
 fn shoal(endpoint: &str, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(crate::support::shoal_binary())
@@ -115,4 +117,76 @@ fn ureq_get(address: &str, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
+}
+
+/// `shoal start` the way a user runs it: flags only, ephemeral ports, and the ready line it
+/// prints on stdout (which this test reads the addresses from).
+struct ShoalProcess {
+    child: Child,
+    client_address: String,
+    admin_address: String,
+}
+
+impl ShoalProcess {
+    /// Starts `shoal start` on `dir` with ephemeral ports and waits for its ready line.
+    fn start(dir: &Path) -> ShoalProcess {
+        let mut child = Command::new(shoal_binary())
+            .args([
+                "start",
+                "--client-listen",
+                "127.0.0.1:0",
+                "--admin-listen",
+                "127.0.0.1:0",
+                "--cluster-listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("SHOAL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn shoal");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let line = lines
+            .next()
+            .expect("shoal printed its ready line")
+            .expect("readable stdout");
+        // "shoal node N ready: client API ADDR, admin http://ADDR"
+        let client_address = line
+            .split("client API ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or_else(|| panic!("unexpected ready line: {line}"))
+            .to_owned();
+        let admin_address = line
+            .split("admin http://")
+            .nth(1)
+            .unwrap_or_else(|| panic!("unexpected ready line: {line}"))
+            .trim()
+            .to_owned();
+        ShoalProcess {
+            child,
+            client_address,
+            admin_address,
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        self.child.wait().expect("wait for shoal")
+    }
+}
+
+impl Drop for ShoalProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

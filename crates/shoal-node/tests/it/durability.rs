@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::support::ShoalProcess;
-use shoal_client::{Client, PutOptions};
+use crate::support::cluster::{NodeProcess, Ports};
+use crate::support::test_config;
+use shoal_client::PutOptions;
 use tokio::sync::Mutex;
 
 const KEYS: usize = 10_000;
@@ -13,8 +15,14 @@ const WRITERS: usize = 32;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let mut process = ShoalProcess::start(dir.path());
-    let client = Client::connect(&process.client_address).await.unwrap();
+    let ports = Ports::reserve();
+    let mut config = test_config(&dir.path().join("data"));
+    config.server.client_listen = ports.client;
+    config.server.admin_listen = ports.admin;
+    config.cluster.listen_address = ports.internal;
+    let mut process = NodeProcess::spawn(dir.path(), &config, 1, ports);
+    process.wait_ready(Duration::from_secs(60)).await;
+    let client = process.client().await;
 
     let acknowledged = Arc::new(Mutex::new(HashMap::new()));
     let mut writers = Vec::new();
@@ -39,8 +47,9 @@ async fn acknowledged_writes_survive_sigkill() {
     // No graceful shutdown: the process dies with whatever was acknowledged.
     process.kill();
 
-    let process = ShoalProcess::start(dir.path());
-    let client = Client::connect(&process.client_address).await.unwrap();
+    process.start();
+    process.wait_ready(Duration::from_secs(60)).await;
+    let client = process.client().await;
     let acknowledged = acknowledged.lock().await;
     assert_eq!(acknowledged.len(), KEYS);
     for (key, (value, version)) in acknowledged.iter() {

@@ -5,9 +5,9 @@ pub mod cluster;
 pub mod load;
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use shoal_client::Client;
@@ -58,81 +58,5 @@ where
             "timed out after {deadline:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A real `shoal start` process.
-pub struct ShoalProcess {
-    pub child: Child,
-    pub client_address: String,
-    pub admin_address: String,
-}
-
-impl ShoalProcess {
-    /// Starts `shoal start` on `dir` with ephemeral ports and waits for its ready line.
-    pub fn start(dir: &Path) -> ShoalProcess {
-        let mut child = Command::new(shoal_binary())
-            .args([
-                "start",
-                "--client-listen",
-                "127.0.0.1:0",
-                "--admin-listen",
-                "127.0.0.1:0",
-                "--cluster-listen",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("SHOAL_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn shoal");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let line = lines
-            .next()
-            .expect("shoal printed its ready line")
-            .expect("readable stdout");
-        // "shoal node N ready: client API ADDR, admin http://ADDR"
-        let client_address = line
-            .split("client API ")
-            .nth(1)
-            .and_then(|rest| rest.split(',').next())
-            .unwrap_or_else(|| panic!("unexpected ready line: {line}"))
-            .to_owned();
-        let admin_address = line
-            .split("admin http://")
-            .nth(1)
-            .unwrap_or_else(|| panic!("unexpected ready line: {line}"))
-            .trim()
-            .to_owned();
-        ShoalProcess {
-            child,
-            client_address,
-            admin_address,
-        }
-    }
-
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Sends SIGTERM and waits for the exit status.
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill -TERM");
-        self.child.wait().expect("wait for shoal")
-    }
-}
-
-impl Drop for ShoalProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
