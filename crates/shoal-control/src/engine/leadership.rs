@@ -58,20 +58,24 @@ pub fn can_take_over(view: &ClusterView, group: &GroupView, node: NodeId) -> Res
     Ok(())
 }
 
-/// Whether a hand-off must happen even when no voter is fit to lead.
+/// Whom a leadership may go to when no preferred voter may lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handoff {
-    /// Only to a voter that may lead (balancing): otherwise nothing moves.
+    /// Only to a preferred voter (balancing toward preferred leaders): otherwise it stays.
+    Preferred,
+    /// To the most caught-up voter that may lead, when no preferred one may.
     Optional,
     /// The leader is going away (shutdown, leaving the voters): when no voter is fit, the
     /// most caught-up live voter, rather than an election after the leader is gone.
     Required,
 }
 
-/// Who should take over the leadership of `group` from `from`: among its other voters
-/// (restricted to `among` when given), the first in `preference` that may lead, else the
-/// most caught-up that may lead; with [`Handoff::Required`], failing those, the most
-/// caught-up live voter. None when nobody qualifies.
+/// Who should take over the leadership of `group` from `from` — the one rule for
+/// balancing, drains, shutdown, a move's source and a leaving meta leader: among its other
+/// voters (restricted to `among` when given), the first in `preference` that may lead;
+/// failing that, unless [`Handoff::Preferred`], the most caught-up that may lead; and with
+/// [`Handoff::Required`], failing those, the most caught-up live voter. None when nobody
+/// qualifies.
 pub fn leader_target(
     view: &ClusterView,
     group: &GroupView,
@@ -97,11 +101,14 @@ pub fn leader_target(
     if let Some(preferred) = preference.iter().find(|node| fit.contains(node)) {
         return Some(*preferred);
     }
+    if handoff == Handoff::Preferred {
+        return None;
+    }
     if let Some(best) = most_caught_up(&mut fit.iter().copied()) {
         return Some(best);
     }
     match handoff {
-        Handoff::Optional => None,
+        Handoff::Preferred | Handoff::Optional => None,
         Handoff::Required => most_caught_up(
             &mut candidates
                 .iter()
@@ -112,10 +119,10 @@ pub fn leader_target(
 }
 
 /// One leadership move toward where leaderships should be, for the groups this node
-/// leads (`led`: each group with its status here): each shard to the first replica in the
-/// map's order (the preferred leader first) that may lead; a draining node gives every
-/// leadership away — the meta group's last. At most one move per call, so balancing is
-/// gradual.
+/// leads (`led`: each group with its status here): each shard to a replica ahead of this
+/// node in the map's order (the preferred leader first) that may lead; a draining node
+/// gives every leadership away, to the first replica in map order that may lead — the meta
+/// group's last. At most one move per call, so balancing is gradual.
 pub fn balance_leaderships(
     view: &ClusterView,
     map: &ShardMap,
@@ -130,26 +137,28 @@ pub fn balance_leaderships(
         if status.leader != Some(me) {
             continue;
         }
-        let target = match group.shard() {
-            Some(shard) => {
-                let Some(entry) = map.entry(shard) else {
-                    continue;
-                };
-                entry.replicas.iter().copied().find(|node| {
-                    (*node == me && !draining)
-                        || (*node != me && may_lead(view, status, *node).is_ok())
-                })
-            }
-            None if draining => {
+        let Some(shard) = group.shard() else {
+            if draining {
                 meta_move = leader_target(view, status, me, None, &[], Handoff::Optional)
                     .map(|to| Command::TransferLeader { group: *group, to });
-                continue;
             }
-            None => continue,
+            continue;
         };
-        if let Some(to) = target
-            && to != me
-        {
+        let Some(entry) = map.entry(shard) else {
+            continue;
+        };
+        let target = if draining {
+            leader_target(view, status, me, None, &entry.replicas, Handoff::Optional)
+        } else {
+            let ahead: Vec<NodeId> = entry
+                .replicas
+                .iter()
+                .copied()
+                .take_while(|r| *r != me)
+                .collect();
+            leader_target(view, status, me, None, &ahead, Handoff::Preferred)
+        };
+        if let Some(to) = target {
             return Some(Command::TransferLeader { group: *group, to });
         }
     }

@@ -698,6 +698,15 @@ fn the_leader_target_is_the_preferred_fit_voter_then_the_most_caught_up() {
         leader_target(&view, &status, n(1), None, &[n(2)], Handoff::Optional),
         Some(n(2))
     );
+    // Preferred only: nobody when no preferred voter may lead.
+    assert_eq!(
+        leader_target(&view, &status, n(1), None, &[n(9)], Handoff::Preferred),
+        None
+    );
+    assert_eq!(
+        leader_target(&view, &status, n(1), None, &[n(4)], Handoff::Preferred),
+        Some(n(4))
+    );
     // Restricted to the staying voters.
     assert_eq!(
         leader_target(
