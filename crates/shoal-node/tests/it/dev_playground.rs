@@ -48,7 +48,7 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
         .unwrap();
     let (sender, lines) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = sender.send(line);
         }
@@ -86,6 +86,8 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
         .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "shoal dev exited with {status}");
+    // Every line it printed, up to the end of its stdout.
+    reader.join().unwrap();
     let rest: Vec<String> = lines.try_iter().collect();
     assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
     assert!(
