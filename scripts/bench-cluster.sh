@@ -8,6 +8,7 @@
 #
 #   scripts/bench-cluster.sh [duration]     (default 15s per workload and system)
 #   SHOAL=path/to/shoal scripts/bench-cluster.sh    (skips the build)
+#   WORKLOADS="put" scripts/bench-cluster.sh         (only some workloads; default put get mixed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
@@ -78,7 +79,7 @@ run() { # target endpoints workload
   echo
 }
 
-for workload in put get mixed; do
+for workload in ${WORKLOADS:-put get mixed}; do
   start_shoal
   run shoal "$shoal_endpoints" "$workload"
   run shoal-smart "$shoal_endpoints" "$workload"

@@ -8,6 +8,7 @@
 mod error;
 mod group;
 pub mod machine;
+mod pipe;
 pub mod storage;
 pub mod transfer;
 pub mod transport;

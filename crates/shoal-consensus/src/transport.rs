@@ -34,6 +34,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::pipe::{Connector, Dispatch, PipeClient, PipeError, Wire};
 use crate::storage::{MachineStore, SnapshotFile, Storage, decode, encode};
 use crate::transfer::Transfers;
 use crate::types::{NodeId, SnapshotMeta, TypeConfig, Vote};
@@ -123,6 +124,8 @@ impl Faults {
 #[derive(Debug, Default)]
 pub struct Peers {
     channels: Mutex<HashMap<NodeId, (String, Channel)>>,
+    /// The multiplexed Raft stream to each peer, on a connection of its own.
+    pipes: Mutex<HashMap<NodeId, (String, PipeClient)>>,
     /// The local address outgoing connections bind to; the OS picks when `None`.
     source: RwLock<Option<std::net::IpAddr>>,
     faults: Arc<Faults>,
@@ -139,6 +142,44 @@ impl Peers {
         &self.faults
     }
 
+    /// The pipe from `me` to `node` at `address`, carrying the Raft messages of every group
+    /// (started on first use; a changed address replaces it).
+    pub(crate) fn pipe(&self, me: NodeId, node: NodeId, address: &str) -> io::Result<PipeClient> {
+        let mut pipes = self.pipes.lock().expect("peer pipes poisoned");
+        if let Some((known, pipe)) = pipes.get(&node)
+            && known == address
+        {
+            return Ok(pipe.clone());
+        }
+        let connector = GrpcConnector {
+            channel: self.endpoint(node, address)?.connect_lazy(),
+        };
+        let pipe = PipeClient::spawn(me, node, connector);
+        pipes.insert(node, (address.to_owned(), pipe.clone()));
+        Ok(pipe)
+    }
+
+    fn endpoint(&self, node: NodeId, address: &str) -> io::Result<Endpoint> {
+        let url = if address.contains("://") {
+            address.to_owned()
+        } else {
+            format!("http://{address}")
+        };
+        Ok(Endpoint::from_shared(url)
+            .map_err(|error| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("bad address {address} of node {node}: {error}"),
+                )
+            })?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(5))
+            .keep_alive_timeout(Duration::from_secs(5))
+            .keep_alive_while_idle(true)
+            .local_address(*self.source.read().expect("peer source poisoned")))
+    }
+
     /// The connection to `node` at `address` (lazily connected; shared by every caller).
     pub fn channel(&self, node: NodeId, address: &str) -> io::Result<PeerChannel> {
         let mut channels = self.channels.lock().expect("peer channels poisoned");
@@ -151,25 +192,7 @@ impl Peers {
                 faults: self.faults.clone(),
             });
         }
-        let url = if address.contains("://") {
-            address.to_owned()
-        } else {
-            format!("http://{address}")
-        };
-        let channel = Endpoint::from_shared(url)
-            .map_err(|error| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("bad address {address} of node {node}: {error}"),
-                )
-            })?
-            .connect_timeout(CONNECT_TIMEOUT)
-            .tcp_nodelay(true)
-            .http2_keep_alive_interval(Duration::from_secs(5))
-            .keep_alive_timeout(Duration::from_secs(5))
-            .keep_alive_while_idle(true)
-            .local_address(*self.source.read().expect("peer source poisoned"))
-            .connect_lazy();
+        let channel = self.endpoint(node, address)?.connect_lazy();
         channels.insert(node, (address.to_owned(), channel.clone()));
         Ok(PeerChannel {
             node,
@@ -233,6 +256,37 @@ impl tower::Service<http::Request<tonic::body::Body>> for PeerChannel {
     }
 }
 
+/// Opens the pipe's stream on its own connection to the peer.
+struct GrpcConnector {
+    channel: Channel,
+}
+
+impl Connector for GrpcConnector {
+    fn connect(&mut self) -> futures::future::BoxFuture<'static, Result<Wire, PipeError>> {
+        let mut client = pb::raft_client::RaftClient::new(self.channel.clone())
+            .max_decoding_message_size(256 << 20)
+            .max_encoding_message_size(256 << 20);
+        Box::pin(async move {
+            let (frames, outgoing) = tokio::sync::mpsc::channel::<pb::PeerFrame>(64);
+            let response = client
+                .pipe(tokio_stream::wrappers::ReceiverStream::new(outgoing))
+                .await
+                .map_err(|status| {
+                    if status.code() == tonic::Code::Unimplemented {
+                        PipeError::Unsupported
+                    } else {
+                        PipeError::NotSent(status.to_string())
+                    }
+                })?;
+            let incoming = response
+                .into_inner()
+                .map(|frame| frame.map_err(|status| status.to_string()))
+                .boxed();
+            Ok((frames, incoming))
+        })
+    }
+}
+
 /// A node's side of the transport: its identity, the connections to its peers, the fault
 /// rules, and the groups hosted here that peers may address.
 #[derive(Debug)]
@@ -245,6 +299,8 @@ pub struct Transport {
     /// One lock per group for receiving snapshots: a resumed stream waits for the broken
     /// one's bytes to be on disk.
     receiving: Mutex<HashMap<GroupId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Cancelled by [`Transport::close`]: ends every pipe peers opened to this node.
+    closing: tokio_util::sync::CancellationToken,
 }
 
 impl Transport {
@@ -256,7 +312,20 @@ impl Transport {
             storage,
             transfers: Transfers::default(),
             receiving: Mutex::default(),
+            closing: tokio_util::sync::CancellationToken::new(),
         })
+    }
+
+    /// Ends the pipes in both directions: those peers opened to this node (their streams
+    /// would otherwise keep the internal port's graceful shutdown waiting forever) and this
+    /// node's own to its peers. Call once every group here has stopped.
+    pub fn close(&self) {
+        self.closing.cancel();
+        self.peers
+            .pipes
+            .lock()
+            .expect("peer pipes poisoned")
+            .clear();
     }
 
     /// Snapshot transfers sent by this node: rate cap and progress.
@@ -385,8 +454,64 @@ impl PeerLink {
         })
     }
 
-    /// Sends one unary message and decodes the answer, within the RPC's deadline.
+    /// Sends one message over the pipe to the peer (one unary call when the peer serves no
+    /// pipes) and decodes the answer, within the RPC's deadline. The test fault rules apply
+    /// to this one message (the pipe is shared by every group: a cut stays one pair's).
     async fn call<Req, Resp, F, Fut>(
+        &self,
+        message: &Req,
+        option: &RPCOption,
+        kind: pb::PeerKind,
+        unary: F,
+    ) -> Result<Resp, Unreachable<TypeConfig>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        F: FnOnce(pb::raft_client::RaftClient<PeerChannel>, pb::RaftRequest) -> Fut,
+        Fut: Future<Output = Result<Response<pb::RaftReply>, Status>>,
+    {
+        match self.transport.faults().get(self.target) {
+            Some(Fault::Drop) => {
+                return Err(unreachable(format!(
+                    "messages to node {} are dropped (fault injection)",
+                    self.target
+                )));
+            }
+            Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+            None => {}
+        }
+        let payload = encode(message).map_err(|error| unreachable(error.to_string()))?;
+        let pipe = self
+            .transport
+            .peers
+            .pipe(self.transport.node_id, self.target, &self.address)
+            .map_err(|error| unreachable(error.to_string()))?;
+        let answer =
+            tokio::time::timeout(option.hard_ttl(), pipe.call(self.group.0, kind, payload))
+                .await
+                .map_err(|_| {
+                    unreachable(format!(
+                        "node {} did not answer within {:?}",
+                        self.target,
+                        option.hard_ttl()
+                    ))
+                })?;
+        match answer {
+            Ok(payload) => {
+                let answer: Answer<Resp> = decode(&payload)
+                    .map_err(|error| unreachable(format!("undecodable answer: {error}")))?;
+                answer.map_err(unreachable)
+            }
+            Err(PipeError::Unsupported) => self.call_unary(message, option, unary).await,
+            Err(error) => Err(unreachable(format!(
+                "node {} at {}: {error}",
+                self.target, self.address
+            ))),
+        }
+    }
+
+    /// One unary call (peers of a release without pipes).
+    async fn call_unary<Req, Resp, F, Fut>(
         &self,
         message: &Req,
         option: &RPCOption,
@@ -429,9 +554,12 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.call(&rpc, &option, |mut client, request| async move {
-            client.append_entries(request).await
-        })
+        self.call(
+            &rpc,
+            &option,
+            pb::PeerKind::Append,
+            |mut client, request| async move { client.append_entries(request).await },
+        )
         .await
         .map_err(RPCError::Unreachable)
     }
@@ -441,9 +569,12 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.call(&rpc, &option, |mut client, request| async move {
-            client.vote(request).await
-        })
+        self.call(
+            &rpc,
+            &option,
+            pb::PeerKind::Vote,
+            |mut client, request| async move { client.vote(request).await },
+        )
         .await
         .map_err(RPCError::Unreachable)
     }
@@ -453,9 +584,12 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.call(&rpc, &option, |mut client, request| async move {
-            client.pre_vote(request).await
-        })
+        self.call(
+            &rpc,
+            &option,
+            pb::PeerKind::PreVote,
+            |mut client, request| async move { client.pre_vote(request).await },
+        )
         .await
         .map_err(RPCError::Unreachable)
     }
@@ -465,9 +599,12 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         rpc: TransferLeaderRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.call(&rpc, &option, |mut client, request| async move {
-            client.transfer_leader(request).await
-        })
+        self.call(
+            &rpc,
+            &option,
+            pb::PeerKind::TransferLeader,
+            |mut client, request| async move { client.transfer_leader(request).await },
+        )
         .await
         .map_err(RPCError::Unreachable)
     }
@@ -691,8 +828,102 @@ impl RaftService {
     }
 }
 
+impl RaftService {
+    /// Handles one item of a pipe: decodes the message for its kind, hands it to the group,
+    /// and encodes the answer (an error answer when it cannot be handled here).
+    async fn dispatch(&self, group: u64, kind: pb::PeerKind, payload: Vec<u8>) -> Vec<u8> {
+        async fn answer<Req, Resp, E, F, Fut>(payload: &[u8], raft: Raft, handle: F) -> Vec<u8>
+        where
+            Req: DeserializeOwned,
+            Resp: Serialize,
+            E: std::fmt::Display,
+            F: FnOnce(Raft, Req) -> Fut,
+            Fut: Future<Output = Result<Resp, E>>,
+        {
+            let answer: Answer<Resp> = match decode::<Req>(payload) {
+                Ok(message) => handle(raft, message).await.map_err(|e| e.to_string()),
+                Err(error) => Err(format!("undecodable message: {error}")),
+            };
+            encode(&answer).unwrap_or_default()
+        }
+        let raft = match self.transport.group(GroupId(group)) {
+            Ok(raft) => raft,
+            Err(reason) => return refusal(&reason),
+        };
+        match kind {
+            pb::PeerKind::Append => {
+                answer(
+                    &payload,
+                    raft,
+                    |raft, rpc: AppendEntriesRequest<TypeConfig>| async move {
+                        raft.append_entries(rpc).await
+                    },
+                )
+                .await
+            }
+            pb::PeerKind::Vote => {
+                answer(
+                    &payload,
+                    raft,
+                    |raft, rpc: VoteRequest<TypeConfig>| async move { raft.vote(rpc).await },
+                )
+                .await
+            }
+            pb::PeerKind::PreVote => {
+                answer(
+                    &payload,
+                    raft,
+                    |raft, rpc: VoteRequest<TypeConfig>| async move { raft.pre_vote(rpc).await },
+                )
+                .await
+            }
+            pb::PeerKind::TransferLeader => {
+                answer(
+                    &payload,
+                    raft,
+                    |raft, rpc: TransferLeaderRequest<TypeConfig>| async move {
+                        raft.handle_transfer_leader(rpc).await
+                    },
+                )
+                .await
+            }
+            pb::PeerKind::Answer => refusal("an answer is not a request"),
+        }
+    }
+}
+
+/// An answer saying why a message could not be handled (it decodes as an error answer for
+/// any message kind).
+fn refusal(reason: &str) -> Vec<u8> {
+    encode(&Answer::<()>::Err(reason.to_owned())).unwrap_or_default()
+}
+
 #[tonic::async_trait]
 impl pb::raft_server::Raft for RaftService {
+    type PipeStream = futures::stream::BoxStream<'static, Result<pb::PeerFrame, Status>>;
+
+    async fn pipe(
+        &self,
+        request: Request<Streaming<pb::PeerFrame>>,
+    ) -> Result<Response<Self::PipeStream>, Status> {
+        let incoming = request
+            .into_inner()
+            .map(|frame| frame.map_err(|status| status.to_string()));
+        let (answers, outgoing) = tokio::sync::mpsc::channel::<pb::PeerFrame>(64);
+        let service = self.clone();
+        let dispatch: Dispatch = Arc::new(move |group, kind, payload| {
+            let service = service.clone();
+            Box::pin(async move { service.dispatch(group, kind, payload).await })
+        });
+        let incoming = incoming.take_until(self.transport.closing.clone().cancelled_owned());
+        crate::pipe::serve(self.transport.node_id, incoming, answers, dispatch, refusal);
+        Ok(Response::new(
+            tokio_stream::wrappers::ReceiverStream::new(outgoing)
+                .map(Ok)
+                .boxed(),
+        ))
+    }
+
     async fn append_entries(
         &self,
         request: Request<pb::RaftRequest>,

@@ -131,6 +131,7 @@ impl RunningNode {
             for group in &groups {
                 group.shutdown().await;
             }
+            transport.close();
             internal_cancel.cancel();
             internal_tasks.close();
             internal_tasks.wait().await;
