@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{ClientWriteError, ForwardToLeader, LinearizableReadError, RaftError};
-use openraft::{BasicNode, ChangeMembers, ReadPolicy, ServerState, SnapshotPolicy};
+use openraft::{BasicNode, ChangeMembers, LinearizerOption, ServerState, SnapshotPolicy};
 
 use crate::error::ConsensusError;
 use crate::machine::StateMachine;
@@ -46,6 +46,23 @@ impl Default for RaftSettings {
 }
 
 impl RaftSettings {
+    /// How recent a quorum's acknowledgement must be for the leader to serve a linearizable
+    /// read from its own state, without a quorum round: half the shortest election timeout.
+    ///
+    /// Why that is safe: a follower that heard from the leader refuses to vote for anyone
+    /// else for `election_timeout_max` after it heard (openraft's leader lease), and the
+    /// leader counts its lease from when it *sent* the acknowledged message, so no other
+    /// leader can exist within `election_timeout_max` of the acknowledged send. Serving
+    /// reads only within `election_timeout_min / 2` of it leaves the rest (700 ms with the
+    /// defaults) as margin for the two nodes' monotonic clocks running at different rates
+    /// and for the time the read takes after the check. Heartbeats every
+    /// `heartbeat_interval` (150 ms) keep the lease fresh on an idle group; when it is
+    /// stale, the read falls back to a heartbeat round (ReadIndex). Wall-clock skew plays
+    /// no part (openraft measures with the monotonic clock).
+    pub fn read_lease(&self) -> Duration {
+        self.election_timeout_min / 2
+    }
+
     fn openraft_config(&self, group: GroupId) -> Result<openraft::Config, ConsensusError> {
         let config = openraft::Config {
             cluster_name: format!("shoal-group-{}", group.0),
@@ -65,6 +82,35 @@ impl RaftSettings {
             reason: format!("invalid raft settings: {error}"),
         })
     }
+}
+
+/// Records how many entries openraft handles per step, over all groups: client writes
+/// merged into one proposal, entries per log append, entries per apply. These show
+/// whether batching happens at all; the per-group gauges are left to the metrics openraft
+/// already publishes through `RaftGroup::status`.
+#[derive(Debug)]
+struct BatchRecorder;
+
+impl openraft::metrics::MetricsRecorder for BatchRecorder {
+    fn record_apply_batch(&self, entry_count: u64) {
+        metrics::histogram!("shoal_raft_apply_batch_entries").record(entry_count as f64);
+    }
+    fn record_append_batch(&self, entry_count: u64) {
+        metrics::histogram!("shoal_raft_append_batch_entries").record(entry_count as f64);
+    }
+    fn record_write_batch(&self, entry_count: u64) {
+        metrics::histogram!("shoal_raft_write_batch_entries").record(entry_count as f64);
+    }
+    fn set_current_term(&self, _: u64) {}
+    fn set_last_log_index(&self, _: u64) {}
+    fn set_committed_index(&self, _: u64) {}
+    fn set_applied_index(&self, _: u64) {}
+    fn set_snapshot_index(&self, _: u64) {}
+    fn set_purged_index(&self, _: u64) {}
+    fn set_server_state(&self, _: u8) {}
+    fn increment_vote(&self) {}
+    fn increment_heartbeat(&self) {}
+    fn increment_append(&self) {}
 }
 
 /// What a group looks like from this node right now.
@@ -104,6 +150,9 @@ pub struct RaftGroup {
     raft: openraft::Raft<TypeConfig, MachineStore>,
     /// A leader that has not heard from a quorum for this long fails requests fast.
     quorum_timeout: Duration,
+    /// A linearizable read is served without a quorum round when a quorum acknowledged
+    /// this leader less than this long ago (see [`RaftSettings::read_lease`]).
+    read_lease: Duration,
 }
 
 impl std::fmt::Debug for RaftGroup {
@@ -141,6 +190,12 @@ impl RaftGroup {
             group,
             reason: fatal.to_string(),
         })?;
+        raft.set_metrics_recorder(Some(Arc::new(BatchRecorder)))
+            .await
+            .map_err(|fatal| ConsensusError::Fatal {
+                group,
+                reason: fatal.to_string(),
+            })?;
         transport.register(group, raft.clone());
         let started = RaftGroup {
             group,
@@ -149,6 +204,7 @@ impl RaftGroup {
             transport: transport.clone(),
             raft,
             quorum_timeout: settings.election_timeout_max,
+            read_lease: settings.read_lease(),
         };
         started.elect_if_sole_voter().await?;
         Ok(started)
@@ -324,9 +380,11 @@ impl RaftGroup {
     }
 
     /// Returns once this node's state machine reflects every write committed before the
-    /// call (ReadIndex: the leader confirms its leadership with a quorum first).
+    /// call. The leader confirms it still leads: by its lease when a quorum acknowledged it
+    /// within [`RaftSettings::read_lease`], otherwise by a heartbeat round (ReadIndex).
     pub async fn linearizable_barrier(&self) -> Result<(), ConsensusError> {
-        let read = self.while_quorum(self.raft.ensure_linearizable(ReadPolicy::ReadIndex));
+        let option = LinearizerOption::new(Some(self.read_lease), true);
+        let read = self.while_quorum(self.raft.ensure_linearizable(option));
         match read.await? {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(forward))) => {
@@ -343,7 +401,8 @@ impl RaftGroup {
     /// How long this node, as leader, has gone without hearing from a quorum; None when it
     /// is not a leader of a multi-voter group.
     fn quorum_silence(&self) -> Option<Duration> {
-        let metrics = self.raft.metrics().borrow_watched().clone();
+        let watched = self.raft.metrics();
+        let metrics = watched.borrow_watched();
         if metrics.state != ServerState::Leader
             || metrics.membership_config.membership().voter_ids().count() < 2
         {

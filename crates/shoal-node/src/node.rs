@@ -422,6 +422,9 @@ fn gateway_settings(config: &Config) -> GatewaySettings {
 /// The internal port serves Raft traffic from the start: groups on other nodes may need
 /// this node before it has finished starting (bootstrap, joining). Its KV, Cluster and
 /// Control services answer UNAVAILABLE until the backend exists.
+/// Streams reset by the peer before this node accepted them, tolerated on the internal port.
+const INTERNAL_MAX_PENDING_RESETS: usize = 4096;
+
 fn serve_internal_port(
     listener: TcpListener,
     transport: &Arc<Transport>,
@@ -430,7 +433,18 @@ fn serve_internal_port(
     cancel: &CancellationToken,
     tasks: &TaskTracker,
 ) {
+    // Internal connections are between shoal nodes only, so their HTTP/2 limits are set
+    // deliberately: a node resuming from a pause finds many streams its peers cancelled on
+    // deadline waiting in its accept queue — not an attack, so the rapid-reset guard (20 by
+    // default, kept on the client port) is raised; keepalive notices a dead peer within
+    // ~10 s; windows are wide enough that a snapshot chunk and a frame of appends never
+    // wait for a window update on a loopback or LAN round trip.
     let router = tonic::transport::Server::builder()
+        .http2_max_pending_accept_reset_streams(Some(INTERNAL_MAX_PENDING_RESETS))
+        .http2_keepalive_interval(Some(Duration::from_secs(5)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(5)))
+        .initial_stream_window_size(Some(4 << 20))
+        .initial_connection_window_size(Some(8 << 20))
         .add_service(transport.service())
         .add_service(shoal_gateway::internal_kv(cell.clone(), gateway))
         .add_service(shoal_gateway::internal_cluster(cell.clone(), gateway))
