@@ -2,6 +2,7 @@
 //! benchmark: [`Client`] talks to one node (which forwards to shard leaders as needed);
 //! [`SmartClient`] knows the shard map and goes straight to each shard's leader.
 
+mod batch;
 mod smart;
 mod wait;
 
@@ -12,6 +13,7 @@ use shoal_proto::v1::cluster_client::ClusterClient;
 use shoal_proto::v1::kv_client::KvClient;
 use tonic::transport::{Channel, Endpoint};
 
+pub use batch::{BatchOp, BatchOutcome};
 pub use shoal_proto::v1::{
     DrainNodeResponse, GetShardMapResponse, MembersResponse, StatusResponse, TransferLeaderResponse,
 };
@@ -114,7 +116,7 @@ pub struct Value {
 }
 
 /// Options of a write.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PutOptions {
     /// Time to live; `None` = never expires.
     pub ttl: Option<Duration>,
@@ -129,8 +131,12 @@ pub struct Client {
     cluster: ClusterClient<Channel>,
 }
 
-/// Largest message the client sends or accepts (values are at most 1 MiB by default).
+/// Largest message the client sends (values are at most 1 MiB by default, a batch at most
+/// 16 MiB).
 const MAX_MESSAGE_BYTES: usize = 16 << 20;
+/// Largest answer the client accepts: a batch's answer may reach the largest
+/// `limits.max_batch_bytes` a server accepts (256 MiB), plus framing.
+const MAX_ANSWER_BYTES: usize = 260 << 20;
 
 impl Client {
     /// Connects to `endpoint` (e.g. `http://127.0.0.1:5344`; the scheme may be omitted).
@@ -160,7 +166,7 @@ impl Client {
             })?;
         Ok(Client {
             kv: KvClient::new(channel.clone())
-                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_decoding_message_size(MAX_ANSWER_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             cluster: ClusterClient::new(channel),
         })
@@ -198,12 +204,7 @@ impl Client {
             consistency: consistency as i32,
         };
         let response = self.kv.clone().get(request).await?.into_inner();
-        Ok(response.found.then(|| Value {
-            value: response.value,
-            version: response.version,
-            ttl_remaining: (response.ttl_remaining_ms > 0)
-                .then(|| Duration::from_millis(response.ttl_remaining_ms)),
-        }))
+        Ok(batch::value_of(response))
     }
 
     /// Deletes a key; returns whether a live key was removed.

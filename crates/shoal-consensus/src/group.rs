@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{ClientWriteError, ForwardToLeader, LinearizableReadError, RaftError};
 use openraft::{BasicNode, ChangeMembers, LinearizerOption, ServerState, SnapshotPolicy};
@@ -285,6 +287,45 @@ impl RaftGroup {
             }),
             Err(RaftError::Fatal(fatal)) => Err(self.fatal(fatal)),
         }
+    }
+
+    /// Proposes several commands in one message to the Raft core — one log append, one
+    /// replication batch — in order. The outer error means none was proposed (this node
+    /// does not lead, or the group stopped); otherwise each command has its own result:
+    /// the log index it committed at and the machine's response, or why it failed after
+    /// being accepted (its outcome is then unknown).
+    #[allow(clippy::type_complexity)]
+    pub async fn propose_many(
+        &self,
+        commands: Vec<Vec<u8>>,
+    ) -> Result<Vec<Result<(u64, Vec<u8>), ConsensusError>>, ConsensusError> {
+        let count = commands.len();
+        let write = async {
+            let mut results = self
+                .raft
+                .client_write_many(commands.into_iter().map(Command))
+                .await?;
+            let mut collected = Vec::with_capacity(count);
+            while let Some(result) = results.next().await {
+                collected.push(result?);
+            }
+            Ok::<_, openraft::errors::Fatal<TypeConfig>>(collected)
+        };
+        let results = self.while_quorum(write).await?.map_err(|e| self.fatal(e))?;
+        // All commands of one call are accepted or refused together.
+        if let Some(Err(ClientWriteError::ForwardToLeader(forward))) = results.first() {
+            return Err(self.not_leader(forward));
+        }
+        Ok(results
+            .into_iter()
+            .map(|result| match result {
+                Ok(written) => Ok((written.log_id.index, written.response.0)),
+                Err(error) => Err(ConsensusError::Unavailable {
+                    group: self.group,
+                    reason: format!("{error}; the write's outcome is unknown"),
+                }),
+            })
+            .collect())
     }
 
     fn membership_error(

@@ -1,12 +1,13 @@
 //! The public `shoal.v1.KV` service: validation, routing to the owning shard (locally or one
 //! hop to its leader), answers.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use shoal_proto::v1 as pb;
-use shoal_replication::{Consistency, ReplicationError};
+use shoal_replication::{BatchOp, BatchOutcome, Consistency, ReadValue, ReplicationError};
 use shoal_shardmap::ShardId;
 use tonic::{Request, Response, Status};
 
@@ -106,6 +107,236 @@ impl KvService {
     }
 }
 
+/// The operations of a batch that belong to one shard: their places in the request, what
+/// the replica runs, and what a forward to the leader sends.
+#[derive(Default)]
+struct ShardPart {
+    places: Vec<usize>,
+    operations: Vec<BatchOp>,
+    wire: Vec<pb::BatchOperation>,
+}
+
+impl KvService {
+    /// Checks one operation of a batch as its single call would be checked.
+    fn batch_operation(&self, operation: &pb::BatchOperation) -> Result<BatchOp, ReplicationError> {
+        use pb::batch_operation::Operation;
+        let Some(operation) = &operation.operation else {
+            return Err(ReplicationError::InvalidArgument {
+                field: "operation",
+                reason: "is empty (set put, get, delete or touch)".into(),
+            });
+        };
+        Ok(match operation {
+            Operation::Put(put) => {
+                self.check_key(&put.key)?;
+                self.check_value(&put.value)?;
+                Self::check_ttl(put.ttl_ms)?;
+                BatchOp::Put {
+                    key: put.key.clone(),
+                    value: put.value.clone(),
+                    ttl_ms: put.ttl_ms,
+                    if_version: put.if_version,
+                }
+            }
+            Operation::Get(get) => {
+                self.check_key(&get.key)?;
+                BatchOp::Get {
+                    key: get.key.clone(),
+                    consistency: self.consistency(get.consistency)?,
+                }
+            }
+            Operation::Delete(delete) => {
+                self.check_key(&delete.key)?;
+                BatchOp::Delete {
+                    key: delete.key.clone(),
+                    if_version: delete.if_version,
+                }
+            }
+            Operation::Touch(touch) => {
+                self.check_key(&touch.key)?;
+                Self::check_ttl(touch.ttl_ms)?;
+                BatchOp::Touch {
+                    key: touch.key.clone(),
+                    ttl_ms: touch.ttl_ms,
+                }
+            }
+        })
+    }
+
+    fn consistency(&self, wire: i32) -> Result<Consistency, ReplicationError> {
+        let consistency = match pb::Consistency::try_from(wire) {
+            Ok(pb::Consistency::Linearizable) => Consistency::Linearizable,
+            Ok(pb::Consistency::Stale) => Consistency::Stale,
+            Err(_) => {
+                return Err(ReplicationError::InvalidArgument {
+                    field: "consistency",
+                    reason: format!("unknown value {wire}"),
+                });
+            }
+        };
+        Ok(if self.settings.unsafe_stale_reads {
+            Consistency::Stale
+        } else {
+            consistency
+        })
+    }
+
+    /// Groups a batch by shard, runs every shard's part on its leader (all in parallel),
+    /// and puts the results back in request order.
+    async fn run_batch(
+        &self,
+        operations: Vec<pb::BatchOperation>,
+    ) -> Result<pb::BatchResponse, ReplicationError> {
+        let backend = self.backend()?;
+        let mut results: Vec<Option<pb::BatchResult>> = vec![None; operations.len()];
+        let mut parts: BTreeMap<ShardId, ShardPart> = BTreeMap::new();
+        for (place, wire) in operations.into_iter().enumerate() {
+            match self.batch_operation(&wire) {
+                Ok(operation) => {
+                    let part = parts
+                        .entry(Self::shard_of(backend, operation.key()))
+                        .or_default();
+                    part.places.push(place);
+                    part.operations.push(operation);
+                    part.wire.push(wire);
+                }
+                Err(error) => results[place] = Some(batch_error(error)),
+            }
+        }
+        let router = self.router(backend);
+        let runs = parts.into_iter().map(|(shard, part)| {
+            let router = &router;
+            async move {
+                let answer = router
+                    .route(
+                        shard,
+                        |replica| {
+                            let operations = part.operations.clone();
+                            async move {
+                                let done = replica.batch(operations).await?;
+                                Ok(done.into_iter().map(batch_result).collect::<Vec<_>>())
+                            }
+                        },
+                        |peer| {
+                            let request = backend.peers.forwarded(pb::BatchRequest {
+                                operations: part.wire.clone(),
+                            });
+                            async move {
+                                let mut peer = peer
+                                    .max_decoding_message_size(usize::MAX)
+                                    .max_encoding_message_size(usize::MAX);
+                                Ok(peer.batch(request).await?.into_inner().results)
+                            }
+                        },
+                    )
+                    .await;
+                (part.places, answer)
+            }
+        });
+        for (places, answer) in futures::future::join_all(runs).await {
+            match answer {
+                Ok(done) if done.len() == places.len() => {
+                    for (place, result) in places.into_iter().zip(done) {
+                        results[place] = Some(result);
+                    }
+                }
+                Ok(done) => {
+                    let error = ReplicationError::Internal(format!(
+                        "a shard leader answered {} results for {} operations",
+                        done.len(),
+                        places.len()
+                    ));
+                    for place in places {
+                        results[place] = Some(batch_error(error.clone()));
+                    }
+                }
+                // A forwarded batch holds one shard's operations: its refusal goes back
+                // whole, so the forwarding node can follow the leader hint.
+                Err(error) if self.mode == Mode::Forwarded => return Err(error),
+                Err(error) => {
+                    for place in places {
+                        results[place] = Some(batch_error(error.clone()));
+                    }
+                }
+            }
+        }
+        let mut results: Vec<pb::BatchResult> = results
+            .into_iter()
+            .map(|result| result.expect("every operation has a result"))
+            .collect();
+        limit_response(&mut results, self.settings.limits.max_batch_bytes);
+        Ok(pb::BatchResponse { results })
+    }
+}
+
+/// Keeps a batch's answer within `budget` bytes of values: gets past it fail with
+/// RESOURCE_EXHAUSTED (changing nothing), so a batch of large gets cannot build an answer
+/// no client accepts.
+fn limit_response(results: &mut [pb::BatchResult], budget: usize) {
+    use pb::batch_result::Result as Outcome;
+    let mut used = 0usize;
+    for result in results {
+        if let Some(Outcome::Get(get)) = &result.result {
+            used = used.saturating_add(get.value.len() + 32);
+            if used > budget {
+                result.result = Some(Outcome::Error(pb::BatchError {
+                    code: tonic::Code::ResourceExhausted as i32,
+                    message: format!(
+                        "the batch's answer would exceed limits.max_batch_bytes = {budget}; \
+                         read this key in another call"
+                    ),
+                    not_applied: true,
+                    current_version: None,
+                }));
+            }
+        }
+    }
+}
+
+fn get_response(found: Option<ReadValue>) -> pb::GetResponse {
+    match found {
+        Some(found) => pb::GetResponse {
+            found: true,
+            value: found.value,
+            version: found.version,
+            ttl_remaining_ms: found.ttl_remaining_ms,
+        },
+        None => pb::GetResponse::default(),
+    }
+}
+
+fn batch_result(done: Result<BatchOutcome, ReplicationError>) -> pb::BatchResult {
+    use pb::batch_result::Result as Outcome;
+    let outcome = match done {
+        Ok(BatchOutcome::Put { version }) => Outcome::Put(pb::PutResponse { version }),
+        Ok(BatchOutcome::Get(found)) => Outcome::Get(get_response(found)),
+        Ok(BatchOutcome::Delete { deleted }) => Outcome::Delete(pb::DeleteResponse { deleted }),
+        Ok(BatchOutcome::Touch { found }) => Outcome::Touch(pb::TouchResponse { found }),
+        Err(error) => return batch_error(error),
+    };
+    pb::BatchResult {
+        result: Some(outcome),
+    }
+}
+
+/// One failed operation, as its single call would have failed.
+fn batch_error(error: ReplicationError) -> pb::BatchResult {
+    let current_version = match &error {
+        ReplicationError::VersionMismatch { current, .. } => Some(*current),
+        _ => None,
+    };
+    let not_applied = error.is_not_applied();
+    let status = to_status(error);
+    pb::BatchResult {
+        result: Some(pb::batch_result::Result::Error(pb::BatchError {
+            code: status.code() as i32,
+            message: status.message().to_owned(),
+            not_applied,
+            current_version,
+        })),
+    }
+}
+
 #[tonic::async_trait]
 impl pb::kv_server::Kv for KvService {
     async fn put(
@@ -151,21 +382,7 @@ impl pb::kv_server::Kv for KvService {
         request: Request<pb::GetRequest>,
     ) -> Result<Response<pb::GetResponse>, Status> {
         let request = request.into_inner();
-        let consistency = match pb::Consistency::try_from(request.consistency) {
-            Ok(pb::Consistency::Linearizable) => Consistency::Linearizable,
-            Ok(pb::Consistency::Stale) => Consistency::Stale,
-            Err(_) => {
-                return Err(to_status(ReplicationError::InvalidArgument {
-                    field: "consistency",
-                    reason: format!("unknown value {}", request.consistency),
-                }));
-            }
-        };
-        let consistency = if self.settings.unsafe_stale_reads {
-            Consistency::Stale
-        } else {
-            consistency
-        };
+        let consistency = self.consistency(request.consistency).map_err(to_status)?;
         self.run(async {
             self.check_key(&request.key)?;
             let backend = self.backend()?;
@@ -175,17 +392,7 @@ impl pb::kv_server::Kv for KvService {
                     shard,
                     |replica| {
                         let key = request.key.clone();
-                        async move {
-                            Ok(match replica.get(&key, consistency).await? {
-                                Some(found) => pb::GetResponse {
-                                    found: true,
-                                    value: found.value,
-                                    version: found.version,
-                                    ttl_remaining_ms: found.ttl_remaining_ms,
-                                },
-                                None => pb::GetResponse::default(),
-                            })
-                        }
+                        async move { Ok(get_response(replica.get(&key, consistency).await?)) }
                     },
                     |mut peer| {
                         let request = backend.peers.forwarded(request.clone());
@@ -254,5 +461,23 @@ impl pb::kv_server::Kv for KvService {
                 .await
         })
         .await
+    }
+
+    async fn batch(
+        &self,
+        request: Request<pb::BatchRequest>,
+    ) -> Result<Response<pb::BatchResponse>, Status> {
+        let operations = request.into_inner().operations;
+        let limit = self.settings.limits.max_batch_operations;
+        if operations.len() > limit {
+            return Err(to_status(ReplicationError::InvalidArgument {
+                field: "operations",
+                reason: format!(
+                    "{} operations, over limits.max_batch_operations = {limit}",
+                    operations.len()
+                ),
+            }));
+        }
+        self.run(self.run_batch(operations)).await
     }
 }

@@ -80,6 +80,10 @@ pub(crate) enum Mode {
 pub struct Limits {
     pub max_key_bytes: usize,
     pub max_value_bytes: usize,
+    /// Most operations in one `KV.Batch` call.
+    pub max_batch_operations: usize,
+    /// Largest encoded `KV.Batch` request.
+    pub max_batch_bytes: usize,
 }
 
 /// The longest TTL accepted: ten years.
@@ -137,7 +141,8 @@ fn kv_service(
     settings: &GatewaySettings,
     mode: Mode,
 ) -> KvServer<kv::KvService> {
-    let max_message = settings.limits.max_value_bytes + settings.limits.max_key_bytes + 64 * 1024;
+    let single = settings.limits.max_value_bytes + settings.limits.max_key_bytes + 64 * 1024;
+    let max_message = single.max(settings.limits.max_batch_bytes);
     KvServer::new(kv::KvService::new(cell, settings.clone(), mode))
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message)

@@ -90,6 +90,10 @@ pub struct LimitsConfig {
     pub max_key_bytes: usize,
     /// Largest value in bytes.
     pub max_value_bytes: usize,
+    /// Most operations in one `KV.Batch` call.
+    pub max_batch_operations: usize,
+    /// Largest `KV.Batch` request in bytes (its encoded size).
+    pub max_batch_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -97,6 +101,8 @@ impl Default for LimitsConfig {
         LimitsConfig {
             max_key_bytes: 4 * 1024,
             max_value_bytes: 1024 * 1024,
+            max_batch_operations: 10_000,
+            max_batch_bytes: 16 << 20,
         }
     }
 }
@@ -442,6 +448,24 @@ impl Config {
             return invalid(
                 "limits.max_value_bytes",
                 format!("must be 1..=8388608, got {}", self.limits.max_value_bytes),
+            );
+        }
+        if self.limits.max_batch_operations == 0 || self.limits.max_batch_operations > 100_000 {
+            return invalid(
+                "limits.max_batch_operations",
+                format!(
+                    "must be 1..=100000, got {}",
+                    self.limits.max_batch_operations
+                ),
+            );
+        }
+        if self.limits.max_batch_bytes < 1024 || self.limits.max_batch_bytes > 256 << 20 {
+            return invalid(
+                "limits.max_batch_bytes",
+                format!(
+                    "must be 1024..=268435456, got {}",
+                    self.limits.max_batch_bytes
+                ),
             );
         }
         let raft = &self.cluster.raft;

@@ -2,6 +2,7 @@
 //! endpoints, and the benchmark driver. `main.rs` is the CLI on top.
 
 pub mod admin;
+pub mod batch_file;
 pub mod bench;
 pub mod config;
 pub mod dev;

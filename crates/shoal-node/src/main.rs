@@ -175,6 +175,18 @@ enum KvCommand {
         #[command(flatten)]
         endpoint: EndpointArg,
     },
+    /// Run many operations in one call (KV.Batch), one JSON object per line, e.g.
+    /// {"put": "k", "value": "v", "ttl": "30s"}, {"get": "k"}, {"delete": "k"},
+    /// {"touch": "k", "ttl": "1m"}. Prints one line per operation; exits 1 when any failed.
+    Batch {
+        /// The file to read (default: standard input).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -330,6 +342,9 @@ struct BenchArgs {
     /// Unmeasured warm-up before it.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
     warmup: Duration,
+    /// Keys per call of the batch workload.
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
 }
 
 fn main() -> ExitCode {
@@ -402,6 +417,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 value_size: args.value_size,
                 duration: args.duration,
                 warmup: args.warmup,
+                batch: args.batch,
             };
             let report = bench::run(&options).await?;
             println!("{}", report.summary(&options));
@@ -513,6 +529,31 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
             let client = Client::connect(&endpoint.endpoint).await?;
             let deleted = client.delete(key, if_version).await?;
             println!("{}", if deleted { "deleted" } else { "not found" });
+        }
+        KvCommand::Batch {
+            file,
+            endpoint,
+            output,
+        } => {
+            let text = match &file {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                None => std::io::read_to_string(std::io::stdin()).context("reading stdin")?,
+            };
+            let operations = shoal_node::batch_file::parse(&text)?;
+            if operations.is_empty() {
+                eprintln!("no operations");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let client = Client::connect(&endpoint.endpoint).await?;
+            let results = client.batch(operations.clone()).await?;
+            let (printed, failed) =
+                shoal_node::batch_file::render(&operations, &results, output.json);
+            cli::emit(&printed)?;
+            if failed > 0 {
+                eprintln!("{failed} of {} operations failed", operations.len());
+                return Ok(ExitCode::from(1));
+            }
         }
         KvCommand::Touch { key, ttl, endpoint } => {
             let client = Client::connect(&endpoint.endpoint).await?;

@@ -411,6 +411,8 @@ fn gateway_settings(config: &Config) -> GatewaySettings {
         limits: Limits {
             max_key_bytes: config.limits.max_key_bytes,
             max_value_bytes: config.limits.max_value_bytes,
+            max_batch_operations: config.limits.max_batch_operations,
+            max_batch_bytes: config.limits.max_batch_bytes,
         },
         request_timeout: config.server.request_timeout,
         max_concurrent_requests: config.server.max_concurrent_requests,

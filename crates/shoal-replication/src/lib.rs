@@ -19,5 +19,7 @@ pub use directory::{Directory, PeerInfo};
 pub use error::{ErrorCode, ReplicationError};
 pub use kv::KvMachine;
 pub use meta::{Meta, MetaMachine};
-pub use replica::{Consistency, ReadValue, ShardReplica, run_expiry_collector};
+pub use replica::{
+    BatchOp, BatchOutcome, Consistency, ReadValue, ShardReplica, run_expiry_collector,
+};
 pub use routing::{LocalReplicas, RoutingView};

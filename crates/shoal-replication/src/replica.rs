@@ -20,6 +20,54 @@ pub enum Consistency {
     Stale,
 }
 
+/// One operation of a [`ShardReplica::batch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOp {
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        ttl_ms: u64,
+        if_version: Option<u64>,
+    },
+    Get {
+        key: Vec<u8>,
+        consistency: Consistency,
+    },
+    Delete {
+        key: Vec<u8>,
+        if_version: Option<u64>,
+    },
+    Touch {
+        key: Vec<u8>,
+        ttl_ms: u64,
+    },
+}
+
+impl BatchOp {
+    /// The key the operation is about.
+    pub fn key(&self) -> &[u8] {
+        match self {
+            BatchOp::Put { key, .. }
+            | BatchOp::Get { key, .. }
+            | BatchOp::Delete { key, .. }
+            | BatchOp::Touch { key, .. } => key,
+        }
+    }
+
+    fn is_read(&self) -> bool {
+        matches!(self, BatchOp::Get { .. })
+    }
+}
+
+/// What one operation of a batch came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    Put { version: u64 },
+    Get(Option<ReadValue>),
+    Delete { deleted: bool },
+    Touch { found: bool },
+}
+
 /// A live key as returned by a read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadValue {
@@ -179,6 +227,12 @@ impl ShardReplica {
             return Ok(Self::visible(record, self.clock.now_ms()));
         }
         self.group.linearizable_barrier().await?;
+        self.read_after_barrier(key).await
+    }
+
+    /// Reads `key` once this replica has applied every write committed before a barrier
+    /// (the second half of a linearizable [`ShardReplica::get`]).
+    async fn read_after_barrier(&self, key: &[u8]) -> Result<Option<ReadValue>, ReplicationError> {
         let reader = self.group.reader()?;
         let Some(record) = kv::read_record(&reader, key)? else {
             return Ok(None);
@@ -196,6 +250,145 @@ impl ShardReplica {
         let reader = self.group.reader()?;
         let record = kv::read_record(&reader, key)?;
         Ok(Self::visible(record, kv::read_clock(&reader)?))
+    }
+
+    /// Runs a batch of operations on this shard, in order: each run of consecutive writes
+    /// goes to Raft as one proposal of many entries, each run of consecutive reads is
+    /// served after one barrier. The outer error means the batch changed nothing (its
+    /// first write run was refused, e.g. this node does not lead): it may be sent again
+    /// whole. Once a write run went through, a later failure becomes the result of each
+    /// operation it stopped.
+    pub async fn batch(
+        &self,
+        operations: Vec<BatchOp>,
+    ) -> Result<Vec<Result<BatchOutcome, ReplicationError>>, ReplicationError> {
+        let mut results = Vec::with_capacity(operations.len());
+        let mut wrote = false;
+        let mut operations = operations.into_iter().peekable();
+        while let Some(first) = operations.next() {
+            let reading = first.is_read();
+            let mut run = vec![first];
+            while let Some(next) = operations.next_if(|next| next.is_read() == reading) {
+                run.push(next);
+            }
+            let len = run.len();
+            let done = if reading {
+                self.read_run(run).await
+            } else {
+                self.write_run(run).await
+            };
+            match done {
+                Ok(done) => results.extend(done),
+                Err(error) if !wrote => return Err(error),
+                Err(error) => {
+                    let stopped = len + operations.len();
+                    results.extend(std::iter::repeat_n(Err(error), stopped));
+                    break;
+                }
+            }
+            wrote |= !reading;
+        }
+        Ok(results)
+    }
+
+    async fn read_run(
+        &self,
+        reads: Vec<BatchOp>,
+    ) -> Result<Vec<Result<BatchOutcome, ReplicationError>>, ReplicationError> {
+        let linearizable = reads.iter().any(|op| {
+            matches!(
+                op,
+                BatchOp::Get {
+                    consistency: Consistency::Linearizable,
+                    ..
+                }
+            )
+        });
+        if linearizable {
+            self.group.linearizable_barrier().await?;
+        }
+        let mut results = Vec::with_capacity(reads.len());
+        for op in reads {
+            let BatchOp::Get { key, consistency } = op else {
+                unreachable!("a read run holds gets only")
+            };
+            let read = if linearizable {
+                self.read_after_barrier(&key).await
+            } else {
+                self.get(&key, consistency).await
+            };
+            results.push(read.map(BatchOutcome::Get));
+        }
+        Ok(results)
+    }
+
+    async fn write_run(
+        &self,
+        writes: Vec<BatchOp>,
+    ) -> Result<Vec<Result<BatchOutcome, ReplicationError>>, ReplicationError> {
+        let now_ms = self.clock.now_ms();
+        let mut expected = Vec::with_capacity(writes.len());
+        let commands: Vec<Vec<u8>> = writes
+            .into_iter()
+            .map(|op| {
+                let command = match op {
+                    BatchOp::Put {
+                        key,
+                        value,
+                        ttl_ms,
+                        if_version,
+                    } => {
+                        expected.push(if_version);
+                        KvCommand::Put {
+                            key,
+                            value,
+                            expires_at_ms: Self::expiry(now_ms, ttl_ms),
+                            if_version,
+                            now_ms,
+                        }
+                    }
+                    BatchOp::Delete { key, if_version } => {
+                        expected.push(if_version);
+                        KvCommand::Delete {
+                            key,
+                            if_version,
+                            now_ms,
+                        }
+                    }
+                    BatchOp::Touch { key, ttl_ms } => {
+                        expected.push(None);
+                        KvCommand::Touch {
+                            key,
+                            expires_at_ms: Self::expiry(now_ms, ttl_ms),
+                            now_ms,
+                        }
+                    }
+                    BatchOp::Get { .. } => unreachable!("a write run holds no gets"),
+                };
+                command.encode()
+            })
+            .collect();
+        let proposed = self.group.propose_many(commands).await?;
+        Ok(proposed
+            .into_iter()
+            .zip(expected)
+            .map(|(result, if_version)| {
+                let (_, response) = result?;
+                match KvResponse::decode(&response)? {
+                    KvResponse::Put { version } => Ok(BatchOutcome::Put { version }),
+                    KvResponse::Delete { deleted } => Ok(BatchOutcome::Delete { deleted }),
+                    KvResponse::Touch { found } => Ok(BatchOutcome::Touch { found }),
+                    KvResponse::VersionMismatch { current } => {
+                        Err(Self::mismatch(if_version, current))
+                    }
+                    KvResponse::Rejected { reason } => Err(ReplicationError::Internal(format!(
+                        "shard {} rejected a command: {reason}",
+                        self.id
+                    ))),
+                    other => Err(unexpected("a batch write", &other)),
+                }
+            })
+            .collect())
     }
 
     /// The value a reader sees at `now_ms`: none when absent or expired.

@@ -48,6 +48,27 @@ struct RangeResponse {
     kvs: Vec<KeyValue>,
 }
 
+/// One operation of a transaction (`RequestOp`): only `request_put` (a oneof member is
+/// encoded like an optional field).
+#[derive(Clone, PartialEq, prost::Message)]
+struct RequestOp {
+    #[prost(message, optional, tag = "2")]
+    request_put: Option<PutRequest>,
+}
+
+/// A transaction with no compares: every `success` operation runs.
+#[derive(Clone, PartialEq, prost::Message)]
+struct TxnRequest {
+    #[prost(message, repeated, tag = "2")]
+    success: Vec<RequestOp>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct TxnResponse {
+    #[prost(bool, tag = "2")]
+    succeeded: bool,
+}
+
 /// One HTTP/2 connection to an etcd member.
 #[derive(Clone)]
 pub struct EtcdClient {
@@ -81,6 +102,31 @@ impl EtcdClient {
             ProstCodec::default(),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Writes every pair in one transaction (etcd's equivalent of a batch of puts; keys
+    /// must be distinct, at most `--max-txn-ops`, 128 by default).
+    pub async fn put_many(&self, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
+        let mut grpc = self.grpc.clone();
+        grpc.ready().await?;
+        let success = pairs
+            .into_iter()
+            .map(|(key, value)| RequestOp {
+                request_put: Some(PutRequest { key, value }),
+            })
+            .collect();
+        let response = grpc
+            .unary::<_, TxnResponse, _>(
+                tonic::Request::new(TxnRequest { success }),
+                PathAndQuery::from_static("/etcdserverpb.KV/Txn"),
+                ProstCodec::default(),
+            )
+            .await?;
+        anyhow::ensure!(
+            response.into_inner().succeeded,
+            "etcd did not run the transaction"
+        );
         Ok(())
     }
 

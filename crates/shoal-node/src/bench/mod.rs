@@ -59,6 +59,32 @@ impl Connection {
         Ok(())
     }
 
+    /// Writes every pair in one call: `KV.Batch` for shoal, a `Txn` for etcd.
+    async fn put_many(&self, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
+        match self {
+            Connection::Shoal(client) => {
+                let operations = pairs
+                    .into_iter()
+                    .map(|(key, value)| shoal_client::BatchOp::Put {
+                        key,
+                        value,
+                        options: PutOptions::default(),
+                    })
+                    .collect();
+                for result in client.batch(operations).await? {
+                    result?;
+                }
+            }
+            Connection::Smart(_) => {
+                anyhow::bail!(
+                    "the batch workload runs with --target shoal (a node splits the batch by shard)"
+                )
+            }
+            Connection::Etcd(client) => client.put_many(pairs).await?,
+        }
+        Ok(())
+    }
+
     async fn get(&self, key: Vec<u8>, stale: bool) -> Result<()> {
         match self {
             Connection::Shoal(client) => {
@@ -86,6 +112,9 @@ pub enum Workload {
     GetStale,
     /// 90% linearizable Gets, 10% Puts.
     Mixed,
+    /// Every request writes `--batch` distinct keys in one call (shoal `KV.Batch`, etcd
+    /// `Txn`); throughput counts keys, latency is per call.
+    Batch,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +128,8 @@ pub struct BenchOptions {
     pub value_size: usize,
     pub duration: Duration,
     pub warmup: Duration,
+    /// Keys per call of the batch workload.
+    pub batch: usize,
 }
 
 /// The measured outcome.
@@ -119,7 +150,7 @@ impl BenchReport {
         let us = |q: f64| self.latency.value_at_quantile(q) as f64 / 1000.0;
         format!(
             "target={:?} workload={:?} clients={} connections={} keys={} value_size={} duration={:.1}s\n\
-             ops={} errors={} throughput={:.0} ops/s\n\
+             ops={} errors={} throughput={:.0} ops/s{}\n\
              latency ms: p50={:.3} p90={:.3} p99={:.3} max={:.3}",
             options.target,
             options.workload,
@@ -131,6 +162,11 @@ impl BenchReport {
             self.operations,
             self.errors,
             self.ops_per_second(),
+            if options.workload == Workload::Batch {
+                format!(" (keys; {} per call)", options.batch)
+            } else {
+                String::new()
+            },
             us(0.50),
             us(0.90),
             us(0.99),
@@ -154,7 +190,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
         );
     }
     let value = vec![b'v'; options.value_size];
-    if options.workload != Workload::Put {
+    if !matches!(options.workload, Workload::Put | Workload::Batch) {
         preload(&clients, options.keys, &value).await?;
     }
     let start = Instant::now();
@@ -181,22 +217,32 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
                 sequence = sequence
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let k = key((sequence >> 16) % options.keys.max(1));
-                let write = match options.workload {
-                    Workload::Put => true,
-                    Workload::Get | Workload::GetStale => false,
-                    Workload::Mixed => (sequence >> 8).is_multiple_of(10),
-                };
-                let result = if write {
-                    client.put(k, value.clone()).await
-                } else {
-                    client.get(k, options.workload == Workload::GetStale).await
+                let keys = options.keys.max(1);
+                let start = (sequence >> 16) % keys;
+                let k = key(start);
+                let (result, done_ops) = match options.workload {
+                    Workload::Batch => {
+                        // Consecutive keys from a random start: distinct, as etcd requires.
+                        let count = options.batch.clamp(1, keys as usize);
+                        let pairs = (0..count as u64)
+                            .map(|i| (key((start + i) % keys), value.clone()))
+                            .collect();
+                        (client.put_many(pairs).await, count as u64)
+                    }
+                    Workload::Put => (client.put(k, value.clone()).await, 1),
+                    Workload::Mixed if (sequence >> 8).is_multiple_of(10) => {
+                        (client.put(k, value.clone()).await, 1)
+                    }
+                    Workload::Get | Workload::GetStale | Workload::Mixed => (
+                        client.get(k, options.workload == Workload::GetStale).await,
+                        1,
+                    ),
                 };
                 let done = Instant::now();
                 if done >= measure_from && done < stop_at {
                     match result {
                         Ok(()) => {
-                            operations.fetch_add(1, Ordering::Relaxed);
+                            operations.fetch_add(done_ops, Ordering::Relaxed);
                             let _ = latency.record((done - now).as_micros() as u64);
                         }
                         Err(_) => {

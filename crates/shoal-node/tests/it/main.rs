@@ -18,6 +18,7 @@ mod dev_playground;
 mod durability;
 mod expiry_order;
 mod group_commit;
+mod kv_batch;
 mod kv_semantics;
 mod rolling_restart;
 mod snapshots;

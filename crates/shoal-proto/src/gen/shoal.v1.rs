@@ -68,6 +68,75 @@ pub struct TouchResponse {
     #[prost(bool, tag = "1")]
     pub found: bool,
 }
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct BatchRequest {
+    /// At most limits.max_batch_operations (default 10,000).
+    #[prost(message, repeated, tag = "1")]
+    pub operations: ::prost::alloc::vec::Vec<BatchOperation>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BatchOperation {
+    #[prost(oneof = "batch_operation::Operation", tags = "1, 2, 3, 4")]
+    pub operation: ::core::option::Option<batch_operation::Operation>,
+}
+/// Nested message and enum types in `BatchOperation`.
+pub mod batch_operation {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Operation {
+        #[prost(message, tag = "1")]
+        Put(super::PutRequest),
+        #[prost(message, tag = "2")]
+        Get(super::GetRequest),
+        #[prost(message, tag = "3")]
+        Delete(super::DeleteRequest),
+        #[prost(message, tag = "4")]
+        Touch(super::TouchRequest),
+    }
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct BatchResponse {
+    /// One per operation, in request order.
+    #[prost(message, repeated, tag = "1")]
+    pub results: ::prost::alloc::vec::Vec<BatchResult>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BatchResult {
+    #[prost(oneof = "batch_result::Result", tags = "1, 2, 3, 4, 5")]
+    pub result: ::core::option::Option<batch_result::Result>,
+}
+/// Nested message and enum types in `BatchResult`.
+pub mod batch_result {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Result {
+        #[prost(message, tag = "1")]
+        Put(super::PutResponse),
+        #[prost(message, tag = "2")]
+        Get(super::GetResponse),
+        #[prost(message, tag = "3")]
+        Delete(super::DeleteResponse),
+        #[prost(message, tag = "4")]
+        Touch(super::TouchResponse),
+        #[prost(message, tag = "5")]
+        Error(super::BatchError),
+    }
+}
+/// Why one operation of a batch failed: what a failed single call would have
+/// answered.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BatchError {
+    /// The gRPC status code (google.rpc.Code) a single call would have failed with.
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: ::prost::alloc::string::String,
+    /// The operation certainly changed nothing (refused before proposing): it may
+    /// be sent again.
+    #[prost(bool, tag = "3")]
+    pub not_applied: bool,
+    /// On a compare-and-set mismatch: the key's current version.
+    #[prost(uint64, optional, tag = "4")]
+    pub current_version: ::core::option::Option<u64>,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
 pub enum Consistency {
@@ -264,6 +333,31 @@ pub mod kv_client {
             req.extensions_mut().insert(GrpcMethod::new("shoal.v1.KV", "Touch"));
             self.inner.unary(req, path, codec).await
         }
+        /// Batch runs many puts, gets, deletes and touches in one call. Each operation
+        /// has its own result, in request order; a failed operation does not stop the
+        /// others, and nothing is atomic across operations. The node groups them by
+        /// shard and sends each shard's operations to its leader in one message, all
+        /// shards in parallel. Operations on one shard run in request order (a get
+        /// sees an earlier put of the same batch); a batch's gets all go to the shard
+        /// leader, the stale ones too.
+        pub async fn batch(
+            &mut self,
+            request: impl tonic::IntoRequest<super::BatchRequest>,
+        ) -> std::result::Result<tonic::Response<super::BatchResponse>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static("/shoal.v1.KV/Batch");
+            let mut req = request.into_request();
+            req.extensions_mut().insert(GrpcMethod::new("shoal.v1.KV", "Batch"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -299,6 +393,17 @@ pub mod kv_server {
             &self,
             request: tonic::Request<super::TouchRequest>,
         ) -> std::result::Result<tonic::Response<super::TouchResponse>, tonic::Status>;
+        /// Batch runs many puts, gets, deletes and touches in one call. Each operation
+        /// has its own result, in request order; a failed operation does not stop the
+        /// others, and nothing is atomic across operations. The node groups them by
+        /// shard and sends each shard's operations to its leader in one message, all
+        /// shards in parallel. Operations on one shard run in request order (a get
+        /// sees an earlier put of the same batch); a batch's gets all go to the shard
+        /// leader, the stale ones too.
+        async fn batch(
+            &self,
+            request: tonic::Request<super::BatchRequest>,
+        ) -> std::result::Result<tonic::Response<super::BatchResponse>, tonic::Status>;
     }
     /// KV is the data API. Any node accepts any request.
     #[derive(Debug)]
@@ -534,6 +639,49 @@ pub mod kv_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = TouchSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.KV/Batch" => {
+                    #[allow(non_camel_case_types)]
+                    struct BatchSvc<T: Kv>(pub Arc<T>);
+                    impl<T: Kv> tonic::server::UnaryService<super::BatchRequest>
+                    for BatchSvc<T> {
+                        type Response = super::BatchResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::BatchRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Kv>::batch(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = BatchSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

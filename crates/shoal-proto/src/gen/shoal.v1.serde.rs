@@ -1,3 +1,618 @@
+impl serde::Serialize for BatchError {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.code != 0 {
+            len += 1;
+        }
+        if !self.message.is_empty() {
+            len += 1;
+        }
+        if self.not_applied {
+            len += 1;
+        }
+        if self.current_version.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.BatchError", len)?;
+        if self.code != 0 {
+            struct_ser.serialize_field("code", &self.code)?;
+        }
+        if !self.message.is_empty() {
+            struct_ser.serialize_field("message", &self.message)?;
+        }
+        if self.not_applied {
+            struct_ser.serialize_field("notApplied", &self.not_applied)?;
+        }
+        if let Some(v) = self.current_version.as_ref() {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("currentVersion", ToString::to_string(&v).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchError {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "code",
+            "message",
+            "not_applied",
+            "notApplied",
+            "current_version",
+            "currentVersion",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Code,
+            Message,
+            NotApplied,
+            CurrentVersion,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "code" => Ok(GeneratedField::Code),
+                            "message" => Ok(GeneratedField::Message),
+                            "notApplied" | "not_applied" => Ok(GeneratedField::NotApplied),
+                            "currentVersion" | "current_version" => Ok(GeneratedField::CurrentVersion),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = BatchError;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.BatchError")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<BatchError, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut code__ = None;
+                let mut message__ = None;
+                let mut not_applied__ = None;
+                let mut current_version__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Code => {
+                            if code__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            code__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Message => {
+                            if message__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("message"));
+                            }
+                            message__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::NotApplied => {
+                            if not_applied__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("notApplied"));
+                            }
+                            not_applied__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::CurrentVersion => {
+                            if current_version__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("currentVersion"));
+                            }
+                            current_version__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(BatchError {
+                    code: code__.unwrap_or_default(),
+                    message: message__.unwrap_or_default(),
+                    not_applied: not_applied__.unwrap_or_default(),
+                    current_version: current_version__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.BatchError", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for BatchOperation {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.operation.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.BatchOperation", len)?;
+        if let Some(v) = self.operation.as_ref() {
+            match v {
+                batch_operation::Operation::Put(v) => {
+                    struct_ser.serialize_field("put", v)?;
+                }
+                batch_operation::Operation::Get(v) => {
+                    struct_ser.serialize_field("get", v)?;
+                }
+                batch_operation::Operation::Delete(v) => {
+                    struct_ser.serialize_field("delete", v)?;
+                }
+                batch_operation::Operation::Touch(v) => {
+                    struct_ser.serialize_field("touch", v)?;
+                }
+            }
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchOperation {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "put",
+            "get",
+            "delete",
+            "touch",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Put,
+            Get,
+            Delete,
+            Touch,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "put" => Ok(GeneratedField::Put),
+                            "get" => Ok(GeneratedField::Get),
+                            "delete" => Ok(GeneratedField::Delete),
+                            "touch" => Ok(GeneratedField::Touch),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = BatchOperation;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.BatchOperation")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<BatchOperation, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut operation__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Put => {
+                            if operation__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("put"));
+                            }
+                            operation__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_operation::Operation::Put)
+;
+                        }
+                        GeneratedField::Get => {
+                            if operation__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("get"));
+                            }
+                            operation__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_operation::Operation::Get)
+;
+                        }
+                        GeneratedField::Delete => {
+                            if operation__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("delete"));
+                            }
+                            operation__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_operation::Operation::Delete)
+;
+                        }
+                        GeneratedField::Touch => {
+                            if operation__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("touch"));
+                            }
+                            operation__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_operation::Operation::Touch)
+;
+                        }
+                    }
+                }
+                Ok(BatchOperation {
+                    operation: operation__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.BatchOperation", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for BatchRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.operations.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.BatchRequest", len)?;
+        if !self.operations.is_empty() {
+            struct_ser.serialize_field("operations", &self.operations)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "operations",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Operations,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "operations" => Ok(GeneratedField::Operations),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = BatchRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.BatchRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<BatchRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut operations__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Operations => {
+                            if operations__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("operations"));
+                            }
+                            operations__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(BatchRequest {
+                    operations: operations__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.BatchRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for BatchResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.results.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.BatchResponse", len)?;
+        if !self.results.is_empty() {
+            struct_ser.serialize_field("results", &self.results)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "results",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Results,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "results" => Ok(GeneratedField::Results),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = BatchResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.BatchResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<BatchResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut results__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Results => {
+                            if results__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("results"));
+                            }
+                            results__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(BatchResponse {
+                    results: results__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.BatchResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for BatchResult {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.result.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.BatchResult", len)?;
+        if let Some(v) = self.result.as_ref() {
+            match v {
+                batch_result::Result::Put(v) => {
+                    struct_ser.serialize_field("put", v)?;
+                }
+                batch_result::Result::Get(v) => {
+                    struct_ser.serialize_field("get", v)?;
+                }
+                batch_result::Result::Delete(v) => {
+                    struct_ser.serialize_field("delete", v)?;
+                }
+                batch_result::Result::Touch(v) => {
+                    struct_ser.serialize_field("touch", v)?;
+                }
+                batch_result::Result::Error(v) => {
+                    struct_ser.serialize_field("error", v)?;
+                }
+            }
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for BatchResult {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "put",
+            "get",
+            "delete",
+            "touch",
+            "error",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Put,
+            Get,
+            Delete,
+            Touch,
+            Error,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "put" => Ok(GeneratedField::Put),
+                            "get" => Ok(GeneratedField::Get),
+                            "delete" => Ok(GeneratedField::Delete),
+                            "touch" => Ok(GeneratedField::Touch),
+                            "error" => Ok(GeneratedField::Error),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = BatchResult;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.BatchResult")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<BatchResult, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut result__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Put => {
+                            if result__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("put"));
+                            }
+                            result__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_result::Result::Put)
+;
+                        }
+                        GeneratedField::Get => {
+                            if result__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("get"));
+                            }
+                            result__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_result::Result::Get)
+;
+                        }
+                        GeneratedField::Delete => {
+                            if result__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("delete"));
+                            }
+                            result__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_result::Result::Delete)
+;
+                        }
+                        GeneratedField::Touch => {
+                            if result__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("touch"));
+                            }
+                            result__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_result::Result::Touch)
+;
+                        }
+                        GeneratedField::Error => {
+                            if result__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("error"));
+                            }
+                            result__ = map_.next_value::<::std::option::Option<_>>()?.map(batch_result::Result::Error)
+;
+                        }
+                    }
+                }
+                Ok(BatchResult {
+                    result: result__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.BatchResult", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for ChangeShardReplicasRequest {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
