@@ -1,5 +1,6 @@
 //! Library half of `cargo xtask`, so its checks can also run as `#[test]`s.
 
+pub mod bench;
 pub mod chaos;
 pub mod ci;
 pub mod codegen;

@@ -26,6 +26,21 @@ enum Command {
     /// A chaos run: a cluster of real shoal processes, faults from a seeded schedule, and a
     /// linearizability check of everything clients saw. Builds the binaries first; every
     /// argument after `--release` goes to shoal-chaos (try `cargo xtask chaos --help-run`).
+    /// shoal against etcd on this machine: fresh 3-node clusters of each, the same load
+    /// generator, interleaved repetitions, busy runs dropped; writes a ratio table to
+    /// docs/benchmarks/bench-compare.md. Installs etcd (apt-get) when it is missing; set
+    /// SHOAL=path to skip the release build.
+    BenchCompare {
+        /// Measured time per run (after a 3 s warm-up).
+        #[arg(long, default_value = "10s")]
+        duration: String,
+        /// Repetitions of every workload on each system.
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+        /// Only these workloads (put, get, get-stale, mixed, batch); default all.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+    },
     Chaos {
         /// Build and run optimized binaries (slower to build, closer to production).
         #[arg(long)]
@@ -53,6 +68,18 @@ fn main() -> Result<()> {
             }
         }
         Command::Ci => xtask::ci::run(&workspace_root())?,
+        Command::BenchCompare {
+            duration,
+            reps,
+            only,
+        } => xtask::bench::run(
+            &workspace_root(),
+            &xtask::bench::Options {
+                duration,
+                reps,
+                only,
+            },
+        )?,
         Command::Chaos {
             release,
             help_run,

@@ -77,6 +77,9 @@ impl RaftSettings {
             // A candidate first asks whether it could win: a node cut off from the others
             // and coming back does not disrupt a healthy leader with a higher term.
             enable_pre_vote: Some(true),
+            // The node's ticker sends every group's heartbeats at once (one frame per
+            // peer); see `Transport::start_heartbeats`.
+            enable_heartbeat: false,
             ..Default::default()
         };
         config.validate().map_err(|error| ConsensusError::Fatal {
@@ -199,6 +202,7 @@ impl RaftGroup {
                 reason: fatal.to_string(),
             })?;
         transport.register(group, raft.clone());
+        transport.start_heartbeats(settings.heartbeat_interval);
         let started = RaftGroup {
             group,
             node_id,

@@ -17,9 +17,10 @@ mod types;
 pub use error::ConsensusError;
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
+pub use pipe::PipeError;
 pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
 pub use transfer::{TransferProgress, Transfers};
-pub use transport::{Fault, Faults, PeerChannel, Peers, Transport};
+pub use transport::{Fault, Faults, ForwardHandler, PeerChannel, Peers, Transport};
 pub use types::NodeId;
 
 #[doc(hidden)]

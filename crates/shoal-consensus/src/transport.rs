@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
+use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{RPCError, ReplicationClosed, StreamingError, Unreachable};
 use openraft::network::RPCOption;
 use openraft::raft::{
@@ -301,6 +302,23 @@ pub struct Transport {
     receiving: Mutex<HashMap<GroupId, Arc<tokio::sync::Mutex<()>>>>,
     /// Cancelled by [`Transport::close`]: ends every pipe peers opened to this node.
     closing: tokio_util::sync::CancellationToken,
+    /// Serves client requests peers forward over their pipes (set by the gateway).
+    forwards: std::sync::OnceLock<ForwardHandler>,
+    /// Set once the heartbeat ticker runs.
+    heartbeats: std::sync::OnceLock<()>,
+}
+
+/// Serves one forwarded request: its payload in, its answer's payload out. The transport
+/// carries both as opaque bytes; the gateway defines what they hold.
+#[derive(Clone)]
+pub struct ForwardHandler(
+    pub Arc<dyn Fn(Vec<u8>) -> futures::future::BoxFuture<'static, Vec<u8>> + Send + Sync>,
+);
+
+impl std::fmt::Debug for ForwardHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ForwardHandler")
+    }
 }
 
 impl Transport {
@@ -313,7 +331,51 @@ impl Transport {
             transfers: Transfers::default(),
             receiving: Mutex::default(),
             closing: tokio_util::sync::CancellationToken::new(),
+            forwards: std::sync::OnceLock::new(),
+            heartbeats: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Serves the requests peers forward to this node over their pipes with `handler`
+    /// (once; later calls are ignored). Until then, forwards are refused as unsupported
+    /// and the sender falls back to a call of its own.
+    pub fn serve_forwards(&self, handler: ForwardHandler) {
+        let _ = self.forwards.set(handler);
+    }
+
+    /// Forwards `payload` to `node` (at `address`) on the pipe to it, with the messages of
+    /// every group, and returns the answer's payload. The test fault rules apply as to any
+    /// message. `NotSent`: it certainly did not reach the node; `Lost`: it may have been
+    /// handled; `Unsupported`: the node does not take forwards on pipes (an older release,
+    /// or still starting) and did nothing with it — send it another way.
+    pub async fn forward(
+        &self,
+        node: NodeId,
+        address: &str,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, PipeError> {
+        match self.faults().get(node) {
+            Some(Fault::Drop) => {
+                return Err(PipeError::NotSent(format!(
+                    "messages to node {node} are dropped (fault injection)"
+                )));
+            }
+            Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+            None => {}
+        }
+        let pipe = self
+            .peers
+            .pipe(self.node_id, node, address)
+            .map_err(|error| PipeError::NotSent(error.to_string()))?;
+        let answer = pipe.call(0, pb::PeerKind::Forward, payload).await?;
+        match decode::<Answer<Vec<u8>>>(&answer) {
+            Ok(Ok(payload)) => Ok(payload),
+            // Refused before anything was done with it.
+            Ok(Err(_)) => Err(PipeError::Unsupported),
+            Err(error) => Err(PipeError::Lost(format!(
+                "undecodable answer from node {node}: {error}"
+            ))),
+        }
     }
 
     /// Ends the pipes in both directions: those peers opened to this node (their streams
@@ -359,6 +421,48 @@ impl Transport {
             .write()
             .expect("group registry poisoned")
             .insert(group, raft);
+    }
+
+    /// Starts the node's heartbeat ticker (once; later calls do nothing): every
+    /// `interval`, every group this node leads sends its heartbeats at the same moment,
+    /// so the heartbeats of all groups to one peer leave in one frame on the pipe (and
+    /// their acknowledgements come back in one), instead of each group ticking at its own
+    /// phase. The groups' own heartbeat timers are off (`enable_heartbeat = false`). The
+    /// ticker ends with the transport, or when it is closed.
+    pub(crate) fn start_heartbeats(self: &Arc<Self>, interval: Duration) {
+        if self.heartbeats.set(()).is_err() {
+            return;
+        }
+        let transport = Arc::downgrade(self);
+        let closing = self.closing.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = closing.cancelled() => return,
+                    _ = tick.tick() => {}
+                }
+                let Some(transport) = transport.upgrade() else {
+                    return;
+                };
+                let leading: Vec<Raft> = transport
+                    .groups
+                    .read()
+                    .expect("group registry poisoned")
+                    .values()
+                    .filter(|raft| {
+                        raft.metrics().borrow_watched().state == openraft::ServerState::Leader
+                    })
+                    .cloned()
+                    .collect();
+                drop(transport);
+                for raft in leading {
+                    // Returns at once; an error means the group stopped.
+                    let _ = raft.trigger().heartbeat().await;
+                }
+            }
+        });
     }
 
     pub(crate) fn unregister(&self, group: GroupId) {
@@ -846,6 +950,13 @@ impl RaftService {
             };
             encode(&answer).unwrap_or_default()
         }
+        if kind == pb::PeerKind::Forward {
+            let Some(handler) = self.transport.forwards.get().cloned() else {
+                return refusal("this node does not serve forwarded requests yet");
+            };
+            let answer: Answer<Vec<u8>> = Ok((handler.0)(payload).await);
+            return encode(&answer).unwrap_or_default();
+        }
         let raft = match self.transport.group(GroupId(group)) {
             Ok(raft) => raft,
             Err(reason) => return refusal(&reason),
@@ -888,6 +999,7 @@ impl RaftService {
                 .await
             }
             pb::PeerKind::Answer => refusal("an answer is not a request"),
+            pb::PeerKind::Forward => unreachable!("handled above"),
         }
     }
 }

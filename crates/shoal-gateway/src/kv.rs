@@ -218,15 +218,10 @@ impl KvService {
                             }
                         },
                         |peer| {
-                            let request = backend.peers.forwarded(pb::BatchRequest {
+                            let request = pb::BatchRequest {
                                 operations: part.wire.clone(),
-                            });
-                            async move {
-                                let mut peer = peer
-                                    .max_decoding_message_size(usize::MAX)
-                                    .max_encoding_message_size(usize::MAX);
-                                Ok(peer.batch(request).await?.into_inner().results)
-                            }
+                            };
+                            async move { Ok(peer.batch(request).await?.results) }
                         },
                     )
                     .await;
@@ -367,9 +362,9 @@ impl pb::kv_server::Kv for KvService {
                             Ok(pb::PutResponse { version })
                         }
                     },
-                    |mut peer| {
-                        let request = backend.peers.forwarded(request.clone());
-                        async move { Ok(peer.put(request).await?.into_inner()) }
+                    |peer| {
+                        let request = request.clone();
+                        async move { peer.put(request).await }
                     },
                 )
                 .await
@@ -394,9 +389,9 @@ impl pb::kv_server::Kv for KvService {
                         let key = request.key.clone();
                         async move { Ok(get_response(replica.get(&key, consistency).await?)) }
                     },
-                    |mut peer| {
-                        let request = backend.peers.forwarded(request.clone());
-                        async move { Ok(peer.get(request).await?.into_inner()) }
+                    |peer| {
+                        let request = request.clone();
+                        async move { peer.get(request).await }
                     },
                 )
                 .await
@@ -423,9 +418,9 @@ impl pb::kv_server::Kv for KvService {
                             Ok(pb::DeleteResponse { deleted })
                         }
                     },
-                    |mut peer| {
-                        let request = backend.peers.forwarded(request.clone());
-                        async move { Ok(peer.delete(request).await?.into_inner()) }
+                    |peer| {
+                        let request = request.clone();
+                        async move { peer.delete(request).await }
                     },
                 )
                 .await
@@ -453,9 +448,9 @@ impl pb::kv_server::Kv for KvService {
                             Ok(pb::TouchResponse { found })
                         }
                     },
-                    |mut peer| {
-                        let request = backend.peers.forwarded(request.clone());
-                        async move { Ok(peer.touch(request).await?.into_inner()) }
+                    |peer| {
+                        let request = request.clone();
+                        async move { peer.touch(request).await }
                     },
                 )
                 .await

@@ -15,6 +15,7 @@
 mod cluster;
 mod cluster_status;
 mod control;
+mod forward;
 mod kv;
 mod pb;
 mod peer;
@@ -38,6 +39,7 @@ use tokio_stream::{Stream, StreamExt};
 use tower::limit::GlobalConcurrencyLimitLayer;
 
 pub use control::GrpcShards;
+pub use forward::forward_handler;
 pub use peer::PeerCalls;
 pub use status::{control_status, to_status};
 

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use shoal_consensus::{PeerChannel, Transport};
 use shoal_proto::internal::control_client::ControlClient;
 use shoal_proto::v1::cluster_client::ClusterClient;
-use shoal_proto::v1::kv_client::KvClient;
 use shoal_replication::{LocalReplicas, ReplicationError};
 use shoal_shardmap::{NodeId, ShardId};
+
+use crate::forward::PeerKv;
 
 /// Calls to peers (cheap to clone).
 #[derive(Debug, Clone)]
@@ -56,18 +57,33 @@ impl PeerCalls {
             .map_err(|error| ReplicationError::NotDelivered(error.to_string()))
     }
 
-    /// The KV service of `node` (forwarding), at `address` when the caller knows it.
-    pub fn kv(
+    /// The KV service of `node` (forwarding), at `address` when the caller knows it: on the
+    /// pipe to the node, a unary call when the node does not take forwards there.
+    pub(crate) fn kv(
         &self,
         node: NodeId,
         address: Option<String>,
         shard: ShardId,
-    ) -> Result<(KvClient<PeerChannel>, String), ReplicationError> {
+    ) -> Result<PeerKv, ReplicationError> {
         let address = match address {
             Some(address) => address,
             None => self.address(node, Some(shard))?,
         };
-        Ok((KvClient::new(self.channel(node, &address)?), address))
+        Ok(PeerKv {
+            peers: self.clone(),
+            node,
+            address,
+        })
+    }
+
+    /// Sends a forwarded request's payload to `node` on the pipe to it (fault rules apply).
+    pub(crate) async fn forward(
+        &self,
+        node: NodeId,
+        address: &str,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, shoal_consensus::PipeError> {
+        self.transport.forward(node, address, payload).await
     }
 
     /// The Cluster service of `node` on its internal port.

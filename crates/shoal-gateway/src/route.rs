@@ -14,20 +14,20 @@
 //! (`min(request timeout / 2, 5 s)`); the last refusal then goes to the client, marked
 //! `shoal-not-applied`. A timeout or a connection broken after the request was sent is
 //! never retried here — the request may have been applied, and the client decides.
-//! Forwarded requests are never forwarded again (the internal port serves in
-//! [`Mode::Forwarded`]).
+//! Forwarded requests are never forwarded again (the internal port and the pipe's forward
+//! handler serve in [`Mode::Forwarded`]). A forward travels on the node-pair stream
+//! ([`crate::forward`]).
 
 use std::future::Future;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use shoal_consensus::PeerChannel;
-use shoal_proto::v1::kv_client::KvClient;
 use shoal_replication::{LocalReplicas, ReplicationError, ShardReplica};
 use shoal_shardmap::{GroupId, NodeId, ShardId};
 use tokio::time::Instant;
 
 use crate::Mode;
+use crate::forward::PeerKv;
 use crate::peer::PeerCalls;
 use crate::status::from_status;
 
@@ -78,7 +78,7 @@ impl Router<'_> {
     where
         L: Fn(ShardReplica) -> LF,
         LF: Future<Output = Result<T, ReplicationError>>,
-        R: Fn(KvClient<PeerChannel>) -> RF,
+        R: Fn(PeerKv) -> RF,
         RF: Future<Output = Result<T, tonic::Status>>,
     {
         let me = self.replicas.node_id();
@@ -200,14 +200,14 @@ impl Router<'_> {
         remote: &R,
     ) -> Attempt<T>
     where
-        R: Fn(KvClient<PeerChannel>) -> RF,
+        R: Fn(PeerKv) -> RF,
         RF: Future<Output = Result<T, tonic::Status>>,
     {
-        let (client, address) = match self.peers.kv(node, address, shard) {
+        let client = match self.peers.kv(node, address, shard) {
             Ok(found) => found,
             Err(error) => return Attempt::Undelivered(format!("its leader, node {node}: {error}")),
         };
-        metrics::counter!("shoal_requests_forwarded_total").increment(1);
+        let address = client.address.clone();
         match remote(client).await {
             Ok(answer) => Attempt::Answer(Ok(answer)),
             Err(status) if shoal_proto::never_sent(&status) => Attempt::Undelivered(format!(

@@ -441,6 +441,8 @@ fn serve_internal_port(
     // default, kept on the client port) is raised; keepalive notices a dead peer within
     // ~10 s; windows are wide enough that a snapshot chunk and a frame of appends never
     // wait for a window update on a loopback or LAN round trip.
+    // Client requests peers forward to this node on their pipes.
+    transport.serve_forwards(shoal_gateway::forward_handler(cell, gateway));
     let router = tonic::transport::Server::builder()
         .http2_max_pending_accept_reset_streams(Some(INTERNAL_MAX_PENDING_RESETS))
         .http2_keepalive_interval(Some(Duration::from_secs(5)))

@@ -1,7 +1,7 @@
 //! `KV.Batch` against a real 3-node cluster: every operation gets its own result in
 //! request order, operations on one shard run in order, a bad operation fails alone, the
 //! writes are really there afterwards (read singly through another node), limits refuse a
-//! whole call with a clear error, and `shoal kv batch` reads a file and prints one line
+//! whole call with a clear error, forwards travel on the node-pair streams, and `shoal kv batch` reads a file and prints one line
 //! per operation.
 
 use std::process::Command;
@@ -115,6 +115,24 @@ async fn a_batch_spans_shards_answers_each_operation_and_its_writes_are_durable(
             assert!(found.ttl_remaining.is_some(), "b-10 was touched with a TTL");
         }
     }
+
+    // The forwards (node 1 leads only some shards) went on the node-pair streams, none
+    // as calls of their own.
+    let (_, metrics) =
+        shoal_testkit::admin_get(&cluster.nodes[0].ports.admin.to_string(), "/metrics")
+            .await
+            .expect("metrics");
+    let forwarded = |via: &str| -> u64 {
+        metrics
+            .lines()
+            .find(|line| {
+                line.starts_with(&format!("shoal_requests_forwarded_total{{via=\"{via}\"}}"))
+            })
+            .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(forwarded("pipe") > 0, "{metrics}");
+    assert_eq!(forwarded("call"), 0, "{metrics}");
 
     // Over the operation limit: the whole call is refused, naming the limit.
     let too_many: Vec<BatchOp> = (0..10_001).map(|i| get(&format!("x-{i}"))).collect();

@@ -22,6 +22,32 @@ pub struct PeerItem {
     #[prost(bytes = "vec", tag = "4")]
     pub payload: ::prost::alloc::vec::Vec<u8>,
 }
+/// A client request (a shoal.v1 KV request, encoded) forwarded to a shard leader.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ForwardRequest {
+    #[prost(enumeration = "ForwardKind", tag = "1")]
+    pub kind: i32,
+    /// The shoal.v1 request message of `kind`, encoded.
+    #[prost(bytes = "vec", tag = "2")]
+    pub request: ::prost::alloc::vec::Vec<u8>,
+}
+/// What the leader answered: the shoal.v1 response (code 0), or the gRPC status a
+/// direct call would have failed with, its metadata included (leader hints,
+/// versions, not-applied).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ForwardAnswer {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub response: ::prost::alloc::vec::Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub message: ::prost::alloc::string::String,
+    #[prost(map = "string, string", tag = "4")]
+    pub metadata: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RaftRequest {
     #[prost(uint64, tag = "1")]
@@ -80,6 +106,9 @@ pub enum PeerKind {
     Vote = 2,
     PreVote = 3,
     TransferLeader = 4,
+    /// A client request forwarded to the node that leads its shard (payload: a
+    /// ForwardRequest; answer: a ForwardAnswer, inside the transport's answer envelope).
+    Forward = 5,
 }
 impl PeerKind {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -93,6 +122,7 @@ impl PeerKind {
             Self::Vote => "PEER_KIND_VOTE",
             Self::PreVote => "PEER_KIND_PRE_VOTE",
             Self::TransferLeader => "PEER_KIND_TRANSFER_LEADER",
+            Self::Forward => "PEER_KIND_FORWARD",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -103,6 +133,45 @@ impl PeerKind {
             "PEER_KIND_VOTE" => Some(Self::Vote),
             "PEER_KIND_PRE_VOTE" => Some(Self::PreVote),
             "PEER_KIND_TRANSFER_LEADER" => Some(Self::TransferLeader),
+            "PEER_KIND_FORWARD" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum ForwardKind {
+    Unspecified = 0,
+    Put = 1,
+    Get = 2,
+    Delete = 3,
+    Touch = 4,
+    Batch = 5,
+}
+impl ForwardKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "FORWARD_KIND_UNSPECIFIED",
+            Self::Put => "FORWARD_KIND_PUT",
+            Self::Get => "FORWARD_KIND_GET",
+            Self::Delete => "FORWARD_KIND_DELETE",
+            Self::Touch => "FORWARD_KIND_TOUCH",
+            Self::Batch => "FORWARD_KIND_BATCH",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "FORWARD_KIND_UNSPECIFIED" => Some(Self::Unspecified),
+            "FORWARD_KIND_PUT" => Some(Self::Put),
+            "FORWARD_KIND_GET" => Some(Self::Get),
+            "FORWARD_KIND_DELETE" => Some(Self::Delete),
+            "FORWARD_KIND_TOUCH" => Some(Self::Touch),
+            "FORWARD_KIND_BATCH" => Some(Self::Batch),
             _ => None,
         }
     }

@@ -1,0 +1,243 @@
+//! Forwarding a client request to its shard's leader on the node-pair stream, batched with
+//! the Raft messages of every group between the two nodes (`PEER_KIND_FORWARD`), instead of
+//! one unary gRPC call per request; and serving the requests peers forward here.
+//!
+//! A forward carries the shoal.v1 request as bytes; the answer is the response, or the
+//! status a direct call would have failed with, metadata included (leader hints, versions,
+//! not-applied), so the caller handles both paths alike. A peer that does not take forwards
+//! on its pipe (an older release, or still starting) refuses them before doing anything,
+//! and the request goes as a unary call instead.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use prost::Message;
+use shoal_consensus::{ForwardHandler, PeerChannel, PipeError};
+use shoal_proto::internal::{ForwardAnswer, ForwardKind, ForwardRequest};
+use shoal_proto::v1 as pb;
+use shoal_proto::v1::kv_client::KvClient;
+use shoal_proto::v1::kv_server::Kv;
+use shoal_shardmap::NodeId;
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::{Code, Request, Status};
+
+use crate::kv::KvService;
+use crate::peer::PeerCalls;
+use crate::{BackendCell, GatewaySettings, Mode};
+
+/// The KV service of one peer, reached on the pipe to it.
+pub(crate) struct PeerKv {
+    pub(crate) peers: PeerCalls,
+    pub(crate) node: NodeId,
+    pub(crate) address: String,
+}
+
+impl PeerKv {
+    pub(crate) async fn put(&self, request: pb::PutRequest) -> Result<pb::PutResponse, Status> {
+        self.call(ForwardKind::Put, request, |mut kv, request| async move {
+            Ok(kv.put(request).await?.into_inner())
+        })
+        .await
+    }
+
+    pub(crate) async fn get(&self, request: pb::GetRequest) -> Result<pb::GetResponse, Status> {
+        self.call(ForwardKind::Get, request, |mut kv, request| async move {
+            Ok(kv.get(request).await?.into_inner())
+        })
+        .await
+    }
+
+    pub(crate) async fn delete(
+        &self,
+        request: pb::DeleteRequest,
+    ) -> Result<pb::DeleteResponse, Status> {
+        self.call(ForwardKind::Delete, request, |mut kv, request| async move {
+            Ok(kv.delete(request).await?.into_inner())
+        })
+        .await
+    }
+
+    pub(crate) async fn touch(
+        &self,
+        request: pb::TouchRequest,
+    ) -> Result<pb::TouchResponse, Status> {
+        self.call(ForwardKind::Touch, request, |mut kv, request| async move {
+            Ok(kv.touch(request).await?.into_inner())
+        })
+        .await
+    }
+
+    pub(crate) async fn batch(
+        &self,
+        request: pb::BatchRequest,
+    ) -> Result<pb::BatchResponse, Status> {
+        self.call(ForwardKind::Batch, request, |kv, request| async move {
+            let mut kv = kv
+                .max_decoding_message_size(usize::MAX)
+                .max_encoding_message_size(usize::MAX);
+            Ok(kv.batch(request).await?.into_inner())
+        })
+        .await
+    }
+
+    async fn call<Req, Resp, F, Fut>(
+        &self,
+        kind: ForwardKind,
+        request: Req,
+        unary: F,
+    ) -> Result<Resp, Status>
+    where
+        Req: Message,
+        Resp: Message + Default,
+        F: FnOnce(KvClient<PeerChannel>, Request<Req>) -> Fut,
+        Fut: Future<Output = Result<Resp, Status>>,
+    {
+        let payload = ForwardRequest {
+            kind: kind as i32,
+            request: request.encode_to_vec(),
+        }
+        .encode_to_vec();
+        let (node, address) = (self.node, &self.address);
+        match self.peers.forward(node, address, payload).await {
+            Ok(answer) => {
+                metrics::counter!("shoal_requests_forwarded_total", "via" => "pipe").increment(1);
+                answer_of(&answer)
+            }
+            Err(PipeError::Unsupported) => {
+                metrics::counter!("shoal_requests_forwarded_total", "via" => "call").increment(1);
+                let channel = self
+                    .peers
+                    .channel(node, address)
+                    .map_err(|error| not_sent(error.to_string()))?;
+                unary(KvClient::new(channel), self.peers.forwarded(request)).await
+            }
+            Err(PipeError::NotSent(why)) => {
+                Err(not_sent(format!("node {node} at {address}: {why}")))
+            }
+            Err(PipeError::Lost(why)) => Err(Status::unavailable(format!(
+                "node {node} at {address}: {why}; the request's outcome is unknown"
+            ))),
+        }
+    }
+}
+
+/// A status that says the request never reached the peer (safe to send elsewhere).
+fn not_sent(why: String) -> Status {
+    let mut status = Status::unavailable(why.clone());
+    status.set_source(Arc::new(shoal_proto::NotSent::new(why)));
+    status
+}
+
+fn answer_of<Resp: Message + Default>(bytes: &[u8]) -> Result<Resp, Status> {
+    let answer = ForwardAnswer::decode(bytes)
+        .map_err(|error| Status::internal(format!("undecodable forward answer: {error}")))?;
+    if answer.code == Code::Ok as i32 {
+        return Resp::decode(answer.response.as_slice())
+            .map_err(|error| Status::internal(format!("undecodable forwarded response: {error}")));
+    }
+    let mut metadata = MetadataMap::new();
+    for (key, value) in &answer.metadata {
+        if let (Ok(key), Ok(value)) = (
+            MetadataKey::from_bytes(key.as_bytes()),
+            MetadataValue::try_from(value.as_str()),
+        ) {
+            metadata.insert(key, value);
+        }
+    }
+    Err(Status::with_metadata(
+        Code::from_i32(answer.code),
+        answer.message,
+        metadata,
+    ))
+}
+
+fn answer_from<Resp: Message>(outcome: Result<tonic::Response<Resp>, Status>) -> ForwardAnswer {
+    match outcome {
+        Ok(response) => ForwardAnswer {
+            code: Code::Ok as i32,
+            response: response.into_inner().encode_to_vec(),
+            ..ForwardAnswer::default()
+        },
+        Err(status) => ForwardAnswer {
+            code: status.code() as i32,
+            response: Vec::new(),
+            message: status.message().to_owned(),
+            metadata: status
+                .metadata()
+                .iter()
+                .filter_map(|entry| match entry {
+                    tonic::metadata::KeyAndValueRef::Ascii(key, value) => {
+                        Some((key.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                    }
+                    tonic::metadata::KeyAndValueRef::Binary(..) => None,
+                })
+                .collect(),
+        },
+    }
+}
+
+async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
+    fn decoded<Req: Message + Default>(bytes: &[u8]) -> Result<Request<Req>, Status> {
+        Req::decode(bytes)
+            .map(Request::new)
+            .map_err(|error| Status::invalid_argument(format!("undecodable request: {error}")))
+    }
+    let forwarded = match ForwardRequest::decode(payload) {
+        Ok(forwarded) => forwarded,
+        Err(error) => {
+            return answer_from::<pb::PutResponse>(Err(Status::invalid_argument(format!(
+                "undecodable forward: {error}"
+            ))));
+        }
+    };
+    let bytes = forwarded.request.as_slice();
+    match ForwardKind::try_from(forwarded.kind) {
+        Ok(ForwardKind::Put) => match decoded(bytes) {
+            Ok(request) => answer_from(service.put(request).await),
+            Err(status) => answer_from::<pb::PutResponse>(Err(status)),
+        },
+        Ok(ForwardKind::Get) => match decoded(bytes) {
+            Ok(request) => answer_from(service.get(request).await),
+            Err(status) => answer_from::<pb::GetResponse>(Err(status)),
+        },
+        Ok(ForwardKind::Delete) => match decoded(bytes) {
+            Ok(request) => answer_from(service.delete(request).await),
+            Err(status) => answer_from::<pb::DeleteResponse>(Err(status)),
+        },
+        Ok(ForwardKind::Touch) => match decoded(bytes) {
+            Ok(request) => answer_from(service.touch(request).await),
+            Err(status) => answer_from::<pb::TouchResponse>(Err(status)),
+        },
+        Ok(ForwardKind::Batch) => match decoded(bytes) {
+            Ok(request) => answer_from(service.batch(request).await),
+            Err(status) => answer_from::<pb::BatchResponse>(Err(status)),
+        },
+        Ok(ForwardKind::Unspecified) | Err(_) => answer_from::<pb::PutResponse>(Err(
+            Status::unimplemented(format!("unknown forwarded request kind {}", forwarded.kind)),
+        )),
+    }
+}
+
+/// Serves the requests peers forward to this node on their pipes, as the internal KV
+/// service would (never forwarding them again). The handler holds the backend weakly: the
+/// transport keeps the handler, and the backend keeps the transport.
+pub fn forward_handler(cell: &BackendCell, settings: &GatewaySettings) -> ForwardHandler {
+    let cell = Arc::downgrade(cell);
+    let settings = settings.clone();
+    ForwardHandler(Arc::new(move |payload| {
+        let cell = cell.upgrade();
+        let settings = settings.clone();
+        Box::pin(async move {
+            let answer = match cell {
+                Some(cell) => {
+                    let service = KvService::new(cell, settings, Mode::Forwarded);
+                    serve_one(&service, &payload).await
+                }
+                None => answer_from::<pb::PutResponse>(Err(Status::unavailable(
+                    "the node is shutting down",
+                ))),
+            };
+            answer.encode_to_vec()
+        })
+    }))
+}
