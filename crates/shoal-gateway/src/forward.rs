@@ -23,7 +23,9 @@ use tonic::{Code, Request, Status};
 
 use crate::kv::KvService;
 use crate::peer::PeerCalls;
+use crate::status::{internal, not_sent, rebuilt, to_status, undecodable};
 use crate::{BackendCell, GatewaySettings, Mode};
+use shoal_replication::ReplicationError;
 
 /// The KV service of one peer, reached on the pipe to it.
 pub(crate) struct PeerKv {
@@ -114,26 +116,19 @@ impl PeerKv {
             Err(PipeError::NotSent(why)) => {
                 Err(not_sent(format!("node {node} at {address}: {why}")))
             }
-            Err(PipeError::Lost(why)) => Err(Status::unavailable(format!(
+            Err(PipeError::Lost(why)) => Err(to_status(ReplicationError::Unavailable(format!(
                 "node {node} at {address}: {why}; the request's outcome is unknown"
-            ))),
+            )))),
         }
     }
 }
 
-/// A status that says the request never reached the peer (safe to send elsewhere).
-fn not_sent(why: String) -> Status {
-    let mut status = Status::unavailable(why.clone());
-    status.set_source(Arc::new(shoal_proto::NotSent::new(why)));
-    status
-}
-
 fn answer_of<Resp: Message + Default>(bytes: &[u8]) -> Result<Resp, Status> {
     let answer = ForwardAnswer::decode(bytes)
-        .map_err(|error| Status::internal(format!("undecodable forward answer: {error}")))?;
+        .map_err(|error| internal(format!("undecodable forward answer: {error}")))?;
     if answer.code == Code::Ok as i32 {
         return Resp::decode(answer.response.as_slice())
-            .map_err(|error| Status::internal(format!("undecodable forwarded response: {error}")));
+            .map_err(|error| internal(format!("undecodable forwarded response: {error}")));
     }
     let mut metadata = MetadataMap::new();
     for (key, value) in &answer.metadata {
@@ -144,7 +139,7 @@ fn answer_of<Resp: Message + Default>(bytes: &[u8]) -> Result<Resp, Status> {
             metadata.insert(key, value);
         }
     }
-    Err(Status::with_metadata(
+    Err(rebuilt(
         Code::from_i32(answer.code),
         answer.message,
         metadata,
@@ -180,14 +175,12 @@ async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
     fn decoded<Req: Message + Default>(bytes: &[u8]) -> Result<Request<Req>, Status> {
         Req::decode(bytes)
             .map(Request::new)
-            .map_err(|error| Status::invalid_argument(format!("undecodable request: {error}")))
+            .map_err(|error| undecodable(error.to_string()))
     }
     let forwarded = match ForwardRequest::decode(payload) {
         Ok(forwarded) => forwarded,
         Err(error) => {
-            return answer_from::<pb::PutResponse>(Err(Status::invalid_argument(format!(
-                "undecodable forward: {error}"
-            ))));
+            return answer_from::<pb::PutResponse>(Err(undecodable(error.to_string())));
         }
     };
     let bytes = forwarded.request.as_slice();
@@ -212,9 +205,12 @@ async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
             Ok(request) => answer_from(service.batch(request).await),
             Err(status) => answer_from::<pb::BatchResponse>(Err(status)),
         },
-        Ok(ForwardKind::Unspecified) | Err(_) => answer_from::<pb::PutResponse>(Err(
-            Status::unimplemented(format!("unknown forwarded request kind {}", forwarded.kind)),
-        )),
+        Ok(ForwardKind::Unspecified) | Err(_) => {
+            answer_from::<pb::PutResponse>(Err(to_status(ReplicationError::Unsupported(format!(
+                "unknown forwarded request kind {}",
+                forwarded.kind
+            )))))
+        }
     }
 }
 
@@ -233,8 +229,8 @@ pub fn forward_handler(cell: &BackendCell, settings: &GatewaySettings) -> Forwar
                     let service = KvService::new(cell, settings, Mode::Forwarded);
                     serve_one(&service, &payload).await
                 }
-                None => answer_from::<pb::PutResponse>(Err(Status::unavailable(
-                    "the node is shutting down",
+                None => answer_from::<pb::PutResponse>(Err(to_status(
+                    ReplicationError::Unavailable("the node is shutting down".into()),
                 ))),
             };
             answer.encode_to_vec()

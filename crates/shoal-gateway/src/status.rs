@@ -104,6 +104,33 @@ pub(crate) fn from_status(status: Status, group: GroupId) -> ReplicationError {
     }
 }
 
+/// A request that never reached the peer: UNAVAILABLE, recognised by
+/// `shoal_proto::never_sent` (safe to send elsewhere).
+pub(crate) fn not_sent(why: String) -> Status {
+    let mut status = Status::unavailable(why.clone());
+    status.set_source(std::sync::Arc::new(shoal_proto::NotSent::new(why)));
+    status
+}
+
+/// A status a peer answered on the pipe, rebuilt with its code, message and metadata.
+pub(crate) fn rebuilt(
+    code: Code,
+    message: String,
+    metadata: tonic::metadata::MetadataMap,
+) -> Status {
+    Status::with_metadata(code, message, metadata)
+}
+
+/// A peer's answer that could not be decoded.
+pub(crate) fn internal(reason: String) -> Status {
+    Status::internal(reason)
+}
+
+/// A forwarded request that could not be decoded.
+pub(crate) fn undecodable(reason: String) -> Status {
+    Status::invalid_argument(format!("undecodable forwarded request: {reason}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
