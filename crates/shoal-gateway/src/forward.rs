@@ -153,64 +153,58 @@ fn answer_from<Resp: Message>(outcome: Result<tonic::Response<Resp>, Status>) ->
             response: response.into_inner().encode_to_vec(),
             ..ForwardAnswer::default()
         },
-        Err(status) => ForwardAnswer {
-            code: status.code() as i32,
-            response: Vec::new(),
-            message: status.message().to_owned(),
-            metadata: status
-                .metadata()
-                .iter()
-                .filter_map(|entry| match entry {
-                    tonic::metadata::KeyAndValueRef::Ascii(key, value) => {
-                        Some((key.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-                    }
-                    tonic::metadata::KeyAndValueRef::Binary(..) => None,
-                })
-                .collect(),
-        },
+        Err(status) => failed(&status),
+    }
+}
+
+/// The answer for a request that failed with `status`, its ASCII metadata included.
+fn failed(status: &Status) -> ForwardAnswer {
+    ForwardAnswer {
+        code: status.code() as i32,
+        response: Vec::new(),
+        message: status.message().to_owned(),
+        metadata: status
+            .metadata()
+            .iter()
+            .filter_map(|entry| match entry {
+                tonic::metadata::KeyAndValueRef::Ascii(key, value) => {
+                    Some((key.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                }
+                tonic::metadata::KeyAndValueRef::Binary(..) => None,
+            })
+            .collect(),
+    }
+}
+
+/// Decodes a request of type `Req` and answers it with `handle`.
+async fn serve_as<Req, Resp, F, Fut>(bytes: &[u8], handle: F) -> ForwardAnswer
+where
+    Req: Message + Default,
+    Resp: Message,
+    F: FnOnce(Request<Req>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
+{
+    match Req::decode(bytes) {
+        Ok(request) => answer_from(handle(Request::new(request)).await),
+        Err(error) => failed(&undecodable(error.to_string())),
     }
 }
 
 async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
-    fn decoded<Req: Message + Default>(bytes: &[u8]) -> Result<Request<Req>, Status> {
-        Req::decode(bytes)
-            .map(Request::new)
-            .map_err(|error| undecodable(error.to_string()))
-    }
     let forwarded = match ForwardRequest::decode(payload) {
         Ok(forwarded) => forwarded,
-        Err(error) => {
-            return answer_from::<pb::PutResponse>(Err(undecodable(error.to_string())));
-        }
+        Err(error) => return failed(&undecodable(error.to_string())),
     };
     let bytes = forwarded.request.as_slice();
     match ForwardKind::try_from(forwarded.kind) {
-        Ok(ForwardKind::Put) => match decoded(bytes) {
-            Ok(request) => answer_from(service.put(request).await),
-            Err(status) => answer_from::<pb::PutResponse>(Err(status)),
-        },
-        Ok(ForwardKind::Get) => match decoded(bytes) {
-            Ok(request) => answer_from(service.get(request).await),
-            Err(status) => answer_from::<pb::GetResponse>(Err(status)),
-        },
-        Ok(ForwardKind::Delete) => match decoded(bytes) {
-            Ok(request) => answer_from(service.delete(request).await),
-            Err(status) => answer_from::<pb::DeleteResponse>(Err(status)),
-        },
-        Ok(ForwardKind::Touch) => match decoded(bytes) {
-            Ok(request) => answer_from(service.touch(request).await),
-            Err(status) => answer_from::<pb::TouchResponse>(Err(status)),
-        },
-        Ok(ForwardKind::Batch) => match decoded(bytes) {
-            Ok(request) => answer_from(service.batch(request).await),
-            Err(status) => answer_from::<pb::BatchResponse>(Err(status)),
-        },
-        Ok(ForwardKind::Unspecified) | Err(_) => {
-            answer_from::<pb::PutResponse>(Err(to_status(ReplicationError::Unsupported(format!(
-                "unknown forwarded request kind {}",
-                forwarded.kind
-            )))))
-        }
+        Ok(ForwardKind::Put) => serve_as(bytes, |r| service.put(r)).await,
+        Ok(ForwardKind::Get) => serve_as(bytes, |r| service.get(r)).await,
+        Ok(ForwardKind::Delete) => serve_as(bytes, |r| service.delete(r)).await,
+        Ok(ForwardKind::Touch) => serve_as(bytes, |r| service.touch(r)).await,
+        Ok(ForwardKind::Batch) => serve_as(bytes, |r| service.batch(r)).await,
+        Ok(ForwardKind::Unspecified) | Err(_) => failed(&to_status(ReplicationError::Unsupported(
+            format!("unknown forwarded request kind {}", forwarded.kind),
+        ))),
     }
 }
 
@@ -229,8 +223,8 @@ pub fn forward_handler(cell: &BackendCell, settings: &GatewaySettings) -> Forwar
                     let service = KvService::new(cell, settings, Mode::Forwarded);
                     serve_one(&service, &payload).await
                 }
-                None => answer_from::<pb::PutResponse>(Err(to_status(
-                    ReplicationError::Unavailable("the node is shutting down".into()),
+                None => failed(&to_status(ReplicationError::Unavailable(
+                    "the node is shutting down".into(),
                 ))),
             };
             answer.encode_to_vec()
