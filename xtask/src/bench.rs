@@ -1,7 +1,8 @@
 //! `cargo xtask bench-compare`: shoal against etcd on this machine, with the same load
 //! generator (`shoal bench`), fresh 3-node clusters of each, several interleaved
 //! repetitions, runs dropped when something else was using the machine, and a ratio table
-//! written to `docs/benchmarks/bench-compare.md`.
+//! written to `docs/benchmarks/bench-compare.md`, with a chart of it in
+//! `docs/benchmarks/bench-compare.png`.
 //!
 //! A benchmark, never a test: it asserts nothing. Everything runs on loopback.
 
@@ -140,6 +141,178 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
     let path = out.join("bench-compare.md");
     std::fs::write(&path, &report)?;
     eprintln!("written to {}", path.display());
+    let png = out.join("bench-compare.png");
+    chart(&rows, &results, &png)?;
+    eprintln!("chart written to {}", png.display());
+    Ok(())
+}
+
+/// The font of the chart's text (plotters draws text with ab_glyph, from a font file:
+/// DejaVu Sans, installed with apt when missing).
+fn font() -> Result<&'static [u8]> {
+    const PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    if !Path::new(PATH).exists() {
+        eprintln!("==> the chart needs a font: apt-get install -y fonts-dejavu-core");
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "fonts-dejavu-core"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
+    }
+    let bytes = std::fs::read(PATH)
+        .with_context(|| format!("reading {PATH} (apt-get install fonts-dejavu-core)"))?;
+    Ok(Box::leak(bytes.into_boxed_slice()))
+}
+
+/// `bench-compare.png`: per workload, shoal's throughput as a multiple of etcd's (left) and
+/// the server CPU per operation of both (right).
+fn chart(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], path: &Path) -> Result<()> {
+    use plotters::prelude::*;
+
+    plotters::style::register_font("sans-serif", FontStyle::Normal, font()?)
+        .map_err(|_| anyhow::anyhow!("the chart's font file is not a font"))?;
+    let stat = |runs: &[Run], f: fn(&Run) -> f64| {
+        let value = median(&mut runs.iter().map(f).collect::<Vec<_>>());
+        if value.is_finite() { value } else { 0.0 }
+    };
+    let names: Vec<&str> = rows.iter().map(|w| w.name).collect();
+    let ratios: Vec<f64> = results
+        .iter()
+        .map(|(shoal, etcd, _)| {
+            let e = stat(etcd, |r| r.ops_per_second);
+            if e > 0.0 {
+                stat(shoal, |r| r.ops_per_second) / e
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let cpu: Vec<(f64, f64)> = results
+        .iter()
+        .map(|(shoal, etcd, _)| {
+            (
+                stat(shoal, |r| r.cpu_us_per_op),
+                stat(etcd, |r| r.cpu_us_per_op),
+            )
+        })
+        .collect();
+    let count = rows.len() as f64;
+    let label = |y: &f64| -> String {
+        let index = y.floor() as usize;
+        if (y - y.floor() - 0.5).abs() < 1e-6 && index < names.len() {
+            // The first row on top, as in the table.
+            names[names.len() - 1 - index].to_string()
+        } else {
+            String::new()
+        }
+    };
+    let shoal_colour = RGBColor(31, 119, 180);
+    let etcd_colour = RGBColor(214, 120, 40);
+    let draw = |error: &dyn std::fmt::Display| anyhow::anyhow!("drawing the chart: {error}");
+
+    let height = 140 + 70 * rows.len() as u32;
+    let root = BitMapBackend::new(path, (1400, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| draw(&e))?;
+    let (left, right) = root.split_horizontally(760);
+
+    let top = ratios.iter().copied().fold(1.0, f64::max) * 1.25;
+    let mut ratio_chart = ChartBuilder::on(&left)
+        .caption(
+            "shoal ops/s as a multiple of etcd's (same client, same run)",
+            ("sans-serif", 20),
+        )
+        .margin(16)
+        .x_label_area_size(36)
+        .y_label_area_size(230)
+        .build_cartesian_2d(0.0..top, 0.0..count)
+        .map_err(|e| draw(&e))?;
+    ratio_chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(rows.len() * 2 + 1)
+        .y_label_formatter(&label)
+        .x_label_formatter(&|x| format!("{x:.1}×"))
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(|e| draw(&e))?;
+    ratio_chart
+        .draw_series(ratios.iter().enumerate().map(|(i, ratio)| {
+            let y = count - 1.0 - i as f64;
+            Rectangle::new([(0.0, y + 0.2), (*ratio, y + 0.8)], shoal_colour.filled())
+        }))
+        .map_err(|e| draw(&e))?;
+    ratio_chart
+        .draw_series(ratios.iter().enumerate().map(|(i, ratio)| {
+            Text::new(
+                if *ratio > 0.0 {
+                    format!("{ratio:.2}×")
+                } else {
+                    "no runs kept".to_string()
+                },
+                (*ratio + top * 0.01, count - 1.0 - i as f64 + 0.35),
+                ("sans-serif", 15),
+            )
+        }))
+        .map_err(|e| draw(&e))?;
+    ratio_chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(1.0, 0.0), (1.0, count)],
+            etcd_colour.stroke_width(2),
+        )))
+        .map_err(|e| draw(&e))?
+        .label("etcd = 1×")
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 20, y)], etcd_colour.stroke_width(2))
+        });
+    ratio_chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| draw(&e))?;
+
+    let most = cpu.iter().map(|(s, e)| s.max(*e)).fold(1.0, f64::max) * 1.2;
+    let mut cpu_chart = ChartBuilder::on(&right)
+        .caption(
+            "server CPU µs per operation (all members)",
+            ("sans-serif", 20),
+        )
+        .margin(16)
+        .x_label_area_size(36)
+        .y_label_area_size(10)
+        .build_cartesian_2d(0.0..most, 0.0..count)
+        .map_err(|e| draw(&e))?;
+    cpu_chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(|e| draw(&e))?;
+    cpu_chart
+        .draw_series(cpu.iter().enumerate().map(|(i, (s, _))| {
+            let y = count - 1.0 - i as f64;
+            Rectangle::new([(0.0, y + 0.5), (*s, y + 0.85)], shoal_colour.filled())
+        }))
+        .map_err(|e| draw(&e))?
+        .label("shoal")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], shoal_colour.filled()));
+    cpu_chart
+        .draw_series(cpu.iter().enumerate().map(|(i, (_, e))| {
+            let y = count - 1.0 - i as f64;
+            Rectangle::new([(0.0, y + 0.15), (*e, y + 0.5)], etcd_colour.filled())
+        }))
+        .map_err(|e| draw(&e))?
+        .label("etcd")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], etcd_colour.filled()));
+    cpu_chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| draw(&e))?;
+    root.present().map_err(|e| draw(&e))?;
     Ok(())
 }
 
@@ -520,4 +693,49 @@ fn table(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], options: &
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(ops_per_second: f64, cpu_us_per_op: f64) -> Run {
+        Run {
+            ops_per_second,
+            p50_ms: 1.0,
+            p99_ms: 5.0,
+            cpu_us_per_op,
+        }
+    }
+
+    #[test]
+    fn the_chart_is_a_png_of_every_row() {
+        let rows: Vec<&Workload> = WORKLOADS.iter().collect();
+        let results: Vec<(Vec<Run>, Vec<Run>, usize)> = (0..rows.len())
+            .map(|i| {
+                // A row whose runs were all dropped draws as nothing, not as an error.
+                if i == 2 {
+                    return (vec![], vec![], 2);
+                }
+                let i = i as f64;
+                (
+                    vec![run(1000.0 * (i + 1.0), 300.0)],
+                    vec![run(1500.0, 200.0 + i * 20.0)],
+                    0,
+                )
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chart.png");
+        chart(&rows, &results, &path).expect("the chart");
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: width and height, big-endian, after the signature and the chunk header.
+        let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+        assert_eq!((width, height), (1400, 140 + 70 * rows.len() as u32));
+        if let Some(keep) = std::env::var_os("KEEP_CHART") {
+            std::fs::copy(&path, keep).unwrap();
+        }
+    }
 }

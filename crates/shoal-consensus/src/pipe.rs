@@ -153,6 +153,8 @@ async fn run(
                 continue 'connect;
             }
         };
+        metrics::counter!("shoal_peer_pipe_connects_total", "peer" => peer.to_string())
+            .increment(1);
         backoff = ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(20))
             .with_max_delay(Duration::from_secs(1))
@@ -181,6 +183,7 @@ async fn run(
                                     Some(Err(why)) => why,
                                     _ => "the peer closed the stream".into(),
                                 };
+                                tracing::info!(%peer, %why, lost = pending.len(), "the pipe to a peer broke");
                                 for (_, reply) in pending.drain() {
                                     let _ = reply.send(Err(PipeError::Lost(format!(
                                         "the connection to node {peer} broke: {why}"

@@ -594,6 +594,11 @@ impl PeerLink {
             tokio::time::timeout(option.hard_ttl(), pipe.call(self.group.0, kind, payload))
                 .await
                 .map_err(|_| {
+                    metrics::counter!(
+                        "shoal_peer_calls_timed_out_total",
+                        "peer" => self.target.to_string()
+                    )
+                    .increment(1);
                     unreachable(format!(
                         "node {} did not answer within {:?}",
                         self.target,

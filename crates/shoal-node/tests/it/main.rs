@@ -10,6 +10,7 @@ mod cluster_drain;
 mod cluster_elastic;
 mod cluster_failover;
 mod cluster_partition;
+mod cluster_pause;
 mod cluster_processes;
 mod cluster_shutdown;
 mod compatibility;

@@ -71,6 +71,34 @@ impl NodeProcess {
         self.process.kill();
     }
 
+    /// SIGSTOP: frozen, its sockets open and nothing answered.
+    pub fn pause(&mut self) {
+        self.process.pause();
+    }
+
+    /// SIGCONT.
+    pub fn resume(&mut self) {
+        self.process.resume();
+    }
+
+    /// The last `lines` lines of the node's log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        self.process.log_tail(lines)
+    }
+
+    /// The value of one series on the node's `/metrics` (`name{labels}` exactly as
+    /// exported); 0 when it is not there yet.
+    pub async fn metric(&self, series: &str) -> u64 {
+        let (_, metrics) = shoal_testkit::admin_get(&self.ports.admin.to_string(), "/metrics")
+            .await
+            .expect("metrics");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map_or(0, |value| value as u64)
+    }
+
     /// SIGTERM and wait for the exit (SIGKILL after 60 s: then None).
     pub async fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         self.process.stop(Duration::from_secs(60)).await
