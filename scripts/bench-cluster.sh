@@ -37,7 +37,7 @@ wait_http() { # url
 shoal_endpoints=127.0.0.1:15444,127.0.0.1:15544,127.0.0.1:15644
 start_shoal() {
   rm -rf "$work/shoal"
-  "$shoal" dev --nodes 3 --data-dir "$work/shoal" --port-offset 10000 >"$work/dev.log" 2>&1 &
+  "$shoal" dev --insecure --nodes 3 --data-dir "$work/shoal" --port-offset 10000 >"$work/dev.log" 2>&1 &
   servers=($!)
   for i in 4 5 6; do wait_http "http://127.0.0.1:19${i}43/readyz"; done
   # every shard has a leader

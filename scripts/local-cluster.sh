@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts a 3-node shoal cluster on loopback by hand: three `shoal start` processes with the
-# config files in deploy/examples/, data under ./local-cluster/ (kept between runs; delete
-# it to start over). Ctrl-C stops all three gracefully.
+# Starts a secure 3-node shoal cluster on loopback by hand: certificates from `shoal certs`
+# (made once, in ./local-cluster/certs/), three `shoal start` processes with the config files
+# in deploy/examples/, data under ./local-cluster/ (kept between runs; delete it to start
+# over). Ctrl-C stops all three gracefully.
 #
 #   scripts/local-cluster.sh            (builds target/release/shoal first)
 #   SHOAL=path/to/shoal scripts/local-cluster.sh
@@ -14,6 +15,13 @@ if [ -z "${SHOAL:-}" ]; then
   SHOAL=$PWD/target/release/shoal
 fi
 mkdir -p local-cluster
+# The certificates the configs name: a CA, and one certificate per node naming 127.0.0.1.
+if [ ! -f local-cluster/certs/ca.crt ]; then
+  "$SHOAL" certs ca --dir local-cluster/certs >/dev/null
+  for i in 1 2 3; do
+    "$SHOAL" certs node --dir local-cluster/certs --id "$i" --addr 127.0.0.1,localhost >/dev/null
+  done
+fi
 pids=()
 stop() {
   echo "stopping…"
@@ -40,7 +48,8 @@ echo "3 nodes ready:"
 for i in 1 2 3; do
   echo "  node $i: client 127.0.0.1:5${i}44  admin http://127.0.0.1:9${i}43  log local-cluster/node-$i.log"
 done
-echo "try: $SHOAL kv put hello world --endpoint 127.0.0.1:5144"
+echo "try: export SHOAL_CA_FILE=$PWD/local-cluster/certs/ca.crt"
+echo "     $SHOAL kv put hello world --endpoint 127.0.0.1:5144"
 echo "     $SHOAL cluster status --endpoint 127.0.0.1:5244"
 echo "Ctrl-C stops every node."
 wait

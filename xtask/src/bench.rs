@@ -387,6 +387,7 @@ fn start(shoal: &Path, system: System) -> Result<Servers> {
                 clean(&mut Command::new(shoal))
                     .args([
                         "dev",
+                        "--insecure",
                         "--nodes",
                         "3",
                         "--port-offset",
@@ -655,7 +656,7 @@ fn table(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], options: &
     let _ = writeln!(
         out,
         "`cargo xtask bench-compare --duration {} --reps {}` on a {cores}-core machine: fresh \
-         3-node clusters (shoal: `shoal dev --nodes 3`, RF 3, 16 shards; etcd: 3 members, \
+         3-node clusters (shoal: `shoal dev --insecure --nodes 3`, RF 3, 16 shards, plaintext like etcd's defaults; etcd: 3 members, \
          defaults), one after the other, order alternating per repetition; `shoal bench` \
          drives both (256-byte values, 100,000 keys, 12 connections; shoal with the \
          cluster-aware client, batches through any node). Medians of the kept runs; a run \

@@ -37,8 +37,12 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
 /// docs/ARCHITECTURE.md lists the crates in this same order (checked below): one truth.
 const LAYERS: &[(&str, &[&str])] = &[
     ("shoal-proto", &[]),
+    ("shoal-tls", &[]),
     ("shoal-shardmap", &[]),
-    ("shoal-consensus", &["shoal-proto", "shoal-shardmap"]),
+    (
+        "shoal-consensus",
+        &["shoal-proto", "shoal-tls", "shoal-shardmap"],
+    ),
     ("shoal-membership", &["shoal-shardmap"]),
     ("shoal-replication", &["shoal-shardmap", "shoal-consensus"]),
     (
@@ -54,19 +58,21 @@ const LAYERS: &[(&str, &[&str])] = &[
         "shoal-gateway",
         &[
             "shoal-proto",
+            "shoal-tls",
             "shoal-shardmap",
             "shoal-consensus",
             "shoal-replication",
             "shoal-control",
         ],
     ),
-    ("shoal-client", &["shoal-proto"]),
+    ("shoal-client", &["shoal-proto", "shoal-tls"]),
     ("shoal-verify", &[]),
     ("shoal-testkit", &["shoal-client", "shoal-verify"]),
     (
         "shoal-node",
         &[
             "shoal-proto",
+            "shoal-tls",
             "shoal-shardmap",
             "shoal-consensus",
             "shoal-membership",
@@ -129,6 +135,10 @@ fn third_party_primitives_are_wrapped_once() {
     only_in("openraft", &["shoal-consensus"]);
     only_in("redb", &["shoal-consensus"]);
     only_in("chitchat", &["shoal-membership"]);
+    // TLS in one place: rustls on the ring provider only.
+    for tls in ["rustls", "tokio-rustls", "rcgen", "x509-parser"] {
+        only_in(tls, &["shoal-tls"]);
+    }
     // Generated protobuf and gRPC types stop at the edges: the crate that holds them, the
     // transport, the gateway, the client, and the binary that serves and calls them.
     for grpc in ["tonic", "prost", "tonic-prost"] {
@@ -136,6 +146,7 @@ fn third_party_primitives_are_wrapped_once() {
             grpc,
             &[
                 "shoal-proto",
+                "shoal-tls",
                 "shoal-consensus",
                 "shoal-gateway",
                 "shoal-client",
@@ -275,4 +286,17 @@ fn the_architecture_code_map_lists_the_crates_in_layering_order() {
         layers,
         "docs/ARCHITECTURE.md's code map must list exactly the crates of LAYERS, in order"
     );
+}
+
+/// rustls runs on ring only: a dependency that turns on aws-lc-rs as well makes TLS set-up
+/// panic at run time unless a provider is installed first, and doubles the crypto code.
+#[test]
+fn no_aws_lc_in_the_lock_file() {
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).unwrap();
+    for crate_name in ["aws-lc-rs", "aws-lc-sys", "aws-lc-fips-sys"] {
+        assert!(
+            !lock.contains(&format!("name = \"{crate_name}\"")),
+            "{crate_name} is in Cargo.lock: find what enables it (cargo tree -i {crate_name})"
+        );
+    }
 }

@@ -138,23 +138,88 @@ const MAX_MESSAGE_BYTES: usize = 16 << 20;
 /// `limits.max_batch_bytes` a server accepts (256 MiB), plus framing.
 const MAX_ANSWER_BYTES: usize = 260 << 20;
 
-impl Client {
-    /// Connects to `endpoint` (e.g. `http://127.0.0.1:5344`; the scheme may be omitted).
-    pub async fn connect(endpoint: &str) -> Result<Client, ClientError> {
-        let url = if endpoint.contains("://") {
-            endpoint.to_owned()
-        } else {
-            format!("http://{endpoint}")
+/// How to reach a node: plaintext, or TLS with the CA that signed the servers'
+/// certificates (and the client's own certificate, for servers that ask for one).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    tls: Option<std::sync::Arc<shoal_tls::ClientTls>>,
+}
+
+impl ConnectOptions {
+    /// Plaintext (`http://` endpoints, or no scheme).
+    pub fn plaintext() -> ConnectOptions {
+        ConnectOptions::default()
+    }
+
+    /// TLS: the server is verified against `ca_file` (its certificate must name the
+    /// address dialled); `cert_and_key` for client-certificate authentication.
+    pub fn tls(
+        ca_file: impl Into<std::path::PathBuf>,
+        cert_and_key: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    ) -> Result<ConnectOptions, ClientError> {
+        let (cert_file, key_file) = cert_and_key.unzip();
+        let files = shoal_tls::TlsFiles {
+            cert_file,
+            key_file,
+            ca_file: Some(ca_file.into()),
         };
+        let tls = shoal_tls::ClientTls::load(files).map_err(|error| ClientError::Connect {
+            endpoint: "-".into(),
+            reason: error.to_string(),
+        })?;
+        Ok(ConnectOptions { tls: Some(tls) })
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+}
+
+impl Client {
+    /// Connects to `endpoint` (e.g. `http://127.0.0.1:5344`; the scheme may be omitted) in
+    /// plaintext.
+    pub async fn connect(endpoint: &str) -> Result<Client, ClientError> {
+        Client::connect_with(endpoint, &ConnectOptions::default()).await
+    }
+
+    /// Connects to `endpoint` as `options` say: `https://host:port` (or no scheme) with TLS
+    /// options, `http://host:port` (or no scheme) without. A scheme that contradicts the
+    /// options is an error, never a silent plaintext connection.
+    pub async fn connect_with(
+        endpoint: &str,
+        options: &ConnectOptions,
+    ) -> Result<Client, ClientError> {
         let connect_error = |reason: String| ClientError::Connect {
             endpoint: endpoint.to_owned(),
             reason,
         };
-        let channel = Endpoint::from_shared(url)
+        let address = match endpoint.split_once("://") {
+            None => endpoint,
+            Some(("https", address)) if options.is_tls() => address,
+            Some(("http", address)) if !options.is_tls() => address,
+            Some(("https", _)) => {
+                return Err(connect_error(
+                    "https:// needs the CA certificate that signed the server's (--ca-file or \
+                     SHOAL_CA_FILE)"
+                        .into(),
+                ));
+            }
+            Some(("http", _)) => {
+                return Err(connect_error(
+                    "http:// is plaintext, but TLS files were given: use https:// (or no scheme)"
+                        .into(),
+                ));
+            }
+            Some((scheme, _)) => {
+                return Err(connect_error(format!("unknown scheme {scheme}://")));
+            }
+        };
+        // TLS is the connector's business; the URI only names the host and port.
+        let connector = shoal_tls::Connector::new(options.tls.clone());
+        let channel = Endpoint::from_shared(format!("http://{address}"))
             .map_err(|e| connect_error(e.to_string()))?
             .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
-            .connect()
+            .connect_with_connector(connector)
             .await
             .map_err(|e| {
                 connect_error(format!(

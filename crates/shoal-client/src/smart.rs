@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::{Client, ClientError, GetShardMapResponse, PutOptions, Value};
+use crate::{Client, ClientError, ConnectOptions, GetShardMapResponse, PutOptions, Value};
 
 /// Attempts per request (the first one included).
 const ATTEMPTS: usize = 4;
@@ -45,14 +45,24 @@ impl Routing {
 #[derive(Debug, Clone)]
 pub struct SmartClient {
     seeds: Arc<Vec<String>>,
+    options: ConnectOptions,
     routing: Arc<RwLock<Routing>>,
 }
 
 impl SmartClient {
     /// Connects through any of `seeds` (client API addresses) and loads the shard map.
     pub async fn connect(seeds: &[String]) -> Result<SmartClient, ClientError> {
+        SmartClient::connect_with(seeds, &ConnectOptions::default()).await
+    }
+
+    /// Like [`SmartClient::connect`], reaching every node as `options` say.
+    pub async fn connect_with(
+        seeds: &[String],
+        options: &ConnectOptions,
+    ) -> Result<SmartClient, ClientError> {
         let client = SmartClient {
             seeds: Arc::new(seeds.to_vec()),
+            options: options.clone(),
             routing: Arc::new(RwLock::new(Routing::default())),
         };
         client.refresh().await?;
@@ -120,7 +130,7 @@ impl SmartClient {
     }
 
     async fn client_for_address(&self, address: &str) -> Result<Client, ClientError> {
-        Client::connect(address).await
+        Client::connect_with(address, &self.options).await
     }
 
     async fn client_for_node(&self, node: u64) -> Result<Client, ClientError> {
@@ -135,7 +145,7 @@ impl SmartClient {
             endpoint: format!("node {node}"),
             reason: "its client address is unknown".into(),
         })?;
-        let client = Client::connect(&address).await?;
+        let client = Client::connect_with(&address, &self.options).await?;
         self.routing
             .write()
             .expect("routing poisoned")

@@ -129,6 +129,8 @@ pub struct Peers {
     pipes: Mutex<HashMap<NodeId, (String, PipeClient)>>,
     /// The local address outgoing connections bind to; the OS picks when `None`.
     source: RwLock<Option<std::net::IpAddr>>,
+    /// mTLS to peers (their internal ports); plaintext when `None` (`--insecure`).
+    tls: RwLock<Option<Arc<shoal_tls::ClientTls>>>,
     faults: Arc<Faults>,
 }
 
@@ -136,6 +138,17 @@ impl Peers {
     /// Makes new connections leave from `address` (a local address of this host).
     pub fn set_source_address(&self, address: std::net::IpAddr) {
         *self.source.write().expect("peer source poisoned") = Some(address);
+    }
+
+    /// Dials peers over mTLS with `tls` (set before the first connection).
+    pub fn set_tls(&self, tls: Arc<shoal_tls::ClientTls>) {
+        *self.tls.write().expect("peer tls poisoned") = Some(tls);
+    }
+
+    /// Dials peers: TCP from the source address, then TLS when configured.
+    fn connector(&self) -> shoal_tls::Connector {
+        shoal_tls::Connector::new(self.tls.read().expect("peer tls poisoned").clone())
+            .with_local_address(*self.source.read().expect("peer source poisoned"))
     }
 
     /// The fault rules applied to every call to a peer (empty in production).
@@ -153,19 +166,20 @@ impl Peers {
             return Ok(pipe.clone());
         }
         let connector = GrpcConnector {
-            channel: self.endpoint(node, address)?.connect_lazy(),
+            channel: self
+                .endpoint(node, address)?
+                .connect_with_connector_lazy(self.connector()),
         };
         let pipe = PipeClient::spawn(me, node, connector);
         pipes.insert(node, (address.to_owned(), pipe.clone()));
         Ok(pipe)
     }
 
+    /// Where to reach `node`; how (TLS or not, from which local address) is the
+    /// [`Peers::connector`]'s business, so the URI's scheme is always `http`.
     fn endpoint(&self, node: NodeId, address: &str) -> io::Result<Endpoint> {
-        let url = if address.contains("://") {
-            address.to_owned()
-        } else {
-            format!("http://{address}")
-        };
+        let address = address.split_once("://").map_or(address, |(_, rest)| rest);
+        let url = format!("http://{address}");
         Ok(Endpoint::from_shared(url)
             .map_err(|error| {
                 io::Error::new(
@@ -177,8 +191,36 @@ impl Peers {
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(5))
             .keep_alive_timeout(Duration::from_secs(5))
-            .keep_alive_while_idle(true)
-            .local_address(*self.source.read().expect("peer source poisoned")))
+            .keep_alive_while_idle(true))
+    }
+
+    /// Which node answers at `address` (`Raft.Identify` on a connection of its own, within
+    /// `deadline`). Over mTLS, an answer proves the node holds a node certificate of the
+    /// cluster CA that names `address`.
+    pub async fn identify(&self, address: &str, deadline: Duration) -> io::Result<NodeId> {
+        let failed = |why: String| io::Error::other(format!("node at {address}: {why}"));
+        let call = async {
+            let channel = self
+                .endpoint(NodeId(0), address)?
+                .connect_with_connector(self.connector())
+                .await
+                .map_err(|error| {
+                    failed(format!(
+                        "{error} ({})",
+                        std::error::Error::source(&error)
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ))
+                })?;
+            let reply = pb::raft_client::RaftClient::new(channel)
+                .identify(pb::IdentifyRequest {})
+                .await
+                .map_err(|status| failed(status.to_string()))?;
+            Ok(NodeId(reply.into_inner().node_id))
+        };
+        tokio::time::timeout(deadline, call)
+            .await
+            .map_err(|_| failed(format!("no answer within {deadline:?}")))?
     }
 
     /// The connection to `node` at `address` (lazily connected; shared by every caller).
@@ -193,7 +235,9 @@ impl Peers {
                 faults: self.faults.clone(),
             });
         }
-        let channel = self.endpoint(node, address)?.connect_lazy();
+        let channel = self
+            .endpoint(node, address)?
+            .connect_with_connector_lazy(self.connector());
         channels.insert(node, (address.to_owned(), channel.clone()));
         Ok(PeerChannel {
             node,
@@ -1098,6 +1142,15 @@ impl pb::raft_server::Raft for RaftService {
     ) -> Result<Response<pb::RaftReply>, Status> {
         let answer = self.held_snapshot_bytes(request.into_inner()).await;
         Self::reply(answer)
+    }
+
+    async fn identify(
+        &self,
+        _: Request<pb::IdentifyRequest>,
+    ) -> Result<Response<pb::IdentifyReply>, Status> {
+        Ok(Response::new(pb::IdentifyReply {
+            node_id: self.transport.node_id.0,
+        }))
     }
 }
 

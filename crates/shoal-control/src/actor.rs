@@ -8,7 +8,7 @@
 //! delays gossip. Requests are answered the same way. The driver and a rebalance plan
 //! under one lock, so two waves are never planned at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ use crate::command::Command;
 use crate::engine::decommission::{Decommission, check_decommission, check_drain};
 use crate::engine::hosting::reconcile;
 use crate::engine::leadership::balance_leaderships;
-use crate::engine::meta_members::meta_membership;
+use crate::engine::meta_members::{meta_membership, to_prove};
 use crate::engine::moves::{StepOutcome, plan_wave};
 use crate::identity::NodeIdentity;
 use crate::ports::{MetaState, Ports};
@@ -575,13 +575,39 @@ async fn meta_membership_round(context: &ControlContext) -> Result<Report, Strin
     if !view.is_meta_leader() {
         return Ok(not_meta_leader());
     }
-    let commands = meta_membership(&view, &context.settings);
+    // Nodes gossip announces join only once they answered at their internal address, over
+    // mTLS, as the node they claim to be.
+    let probes = to_prove(&view)
+        .into_iter()
+        .map(|(node, address)| async move {
+            let answer = context.ports.probe.identify(&address).await;
+            (node, address, answer)
+        });
+    let mut proven = BTreeSet::new();
+    let mut unproven = Vec::new();
+    for (node, address, answer) in futures::future::join_all(probes).await {
+        match answer {
+            Ok(answered) if answered == node => {
+                proven.insert(node);
+            }
+            Ok(answered) => unproven.push(format!(
+                "node {node} (gossip) is not admitted: node {answered} answers at {address}"
+            )),
+            Err(error) => unproven.push(format!(
+                "node {node} (gossip) is not admitted: it did not prove itself at {address}: {error}"
+            )),
+        }
+    }
+    let commands = meta_membership(&view, &proven, &context.settings);
     context
         .ports
         .execute(commands)
         .await
         .map_err(|failed| failed.to_string())?;
-    Ok(Report::default())
+    Ok(Report {
+        waiting_for: unproven,
+        ..Report::default()
+    })
 }
 
 async fn leadership_round(context: &ControlContext) -> Result<Report, String> {

@@ -37,7 +37,7 @@ pub use actor::{
 pub use command::{Command, ShardChange};
 pub use error::ControlError;
 pub use identity::NodeIdentity;
-pub use ports::{Gossip, MetaLog, MetaState, Ports, ReplicaHost, ShardAdmin};
+pub use ports::{Gossip, MetaLog, MetaState, NodeProbe, Ports, ReplicaHost, ShardAdmin};
 pub use settings::ControlSettings;
 pub use source::ViewSource;
 pub use view::{CAUGHT_UP_ENTRIES, ClusterView, GroupView, NodeView, ShardReport, TransferView};

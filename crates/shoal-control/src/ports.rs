@@ -78,6 +78,15 @@ pub trait ReplicaHost: Send + Sync + 'static {
     async fn reconcile(&self, map: ShardMap, changes: HostingChanges) -> Result<(), ControlError>;
 }
 
+/// Other nodes, dialled directly.
+#[async_trait]
+pub trait NodeProbe: Send + Sync + 'static {
+    /// Which node answers at `address` (its internal address). Over mTLS an answer proves it
+    /// holds a node certificate of the cluster CA naming that address: gossip alone never
+    /// admits a member.
+    async fn identify(&self, address: &str) -> Result<NodeId, ControlError>;
+}
+
 /// Every port, as the control actor holds them.
 #[derive(Clone)]
 pub struct Ports {
@@ -85,6 +94,7 @@ pub struct Ports {
     pub meta: Arc<dyn MetaLog>,
     pub gossip: Arc<dyn Gossip>,
     pub host: Arc<dyn ReplicaHost>,
+    pub probe: Arc<dyn NodeProbe>,
 }
 
 impl std::fmt::Debug for Ports {

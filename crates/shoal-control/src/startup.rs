@@ -3,13 +3,14 @@
 //! (the engine's [`bootstrap_step`] decides who and when), or waits to be added by the
 //! meta leader of an existing one.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use backon::{ConstantBuilder, Retryable};
 use shoal_replication::Clock;
 use shoal_replication::Meta;
 use shoal_replication::meta::{ClusterIdentity, MetaCommand, NodeRecord};
-use shoal_shardmap::{NodeState, ShardMap};
+use shoal_shardmap::{NodeId, NodeState, ShardMap};
 
 use crate::ControlError;
 use crate::engine::bootstrap::{
@@ -17,7 +18,7 @@ use crate::engine::bootstrap::{
 };
 use crate::engine::meta_members::record_from_gossip;
 use crate::identity::NodeIdentity;
-use crate::ports::Gossip;
+use crate::ports::{Gossip, NodeProbe};
 
 /// How long a fresh group may take to elect its first leader.
 const FIRST_LEADER_WAIT: Duration = Duration::from_secs(30);
@@ -107,6 +108,7 @@ pub async fn single_node(
 pub async fn establish(
     meta: &Meta,
     gossip: &dyn Gossip,
+    probe: &dyn NodeProbe,
     identity: &NodeIdentity,
     settings: &BootstrapSettings,
     clock: Clock,
@@ -114,11 +116,43 @@ pub async fn establish(
 ) -> Result<ShardMap, ControlError> {
     let mut state = BootstrapState::default();
     let mut last_log: Option<tokio::time::Instant> = None;
+    // Nodes that answered at their internal address as themselves (over mTLS, when the
+    // cluster has it): only these may found a cluster with this node.
+    let mut proven: BTreeMap<NodeId, String> = BTreeMap::new();
+    let mut unproven: Vec<String> = Vec::new();
     while !meta.group().is_initialized().await? {
         let members = gossip.members();
+        unproven.clear();
+        let probes = members
+            .values()
+            .filter(|m| m.live && m.node_id != identity.node_id)
+            .filter(|m| !m.info.internal_address.is_empty())
+            .filter(|m| proven.get(&m.node_id) != Some(&m.info.internal_address))
+            .map(|member| async move {
+                let address = member.info.internal_address.clone();
+                let answer = probe.identify(&address).await;
+                (member.node_id, address, answer)
+            });
+        for (node, address, answer) in futures::future::join_all(probes).await {
+            match answer {
+                Ok(answered) if answered == node => {
+                    proven.insert(node, address);
+                }
+                Ok(answered) => unproven.push(format!(
+                    "node {node} (gossip) at {address} answers as node {answered}"
+                )),
+                Err(error) => unproven.push(format!(
+                    "node {node} (gossip) did not prove itself at {address}: {error}"
+                )),
+            }
+        }
         let live: Vec<Candidate> = members
             .values()
             .filter(|member| member.live)
+            .filter(|member| {
+                member.node_id == identity.node_id
+                    || proven.get(&member.node_id) == Some(&member.info.internal_address)
+            })
             .map(|member| Candidate {
                 id: member.node_id,
                 cluster_id: member.info.cluster_id.clone(),
@@ -142,6 +176,11 @@ pub async fn establish(
                 continue;
             }
             BootstrapStep::Wait(what) => {
+                let what = if unproven.is_empty() {
+                    what
+                } else {
+                    format!("{what} (not admitted: {})", unproven.join("; "))
+                };
                 waiting(&what);
                 if last_log.is_none_or(|at| at.elapsed() >= WAIT_LOG_EVERY) {
                     tracing::info!("{what}");

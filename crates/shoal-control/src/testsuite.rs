@@ -21,7 +21,7 @@ use shoal_shardmap::{GroupId, NodeId, PlacementNode, ShardId, ShardMap, place_in
 use crate::command::{Command, ShardChange};
 use crate::engine::driver::{DriverRound, driver_round};
 use crate::engine::hosting::HostingChanges;
-use crate::engine::meta_members::meta_membership;
+use crate::engine::meta_members::{meta_membership, to_prove};
 use crate::engine::moves::StepOutcome;
 use crate::engine::validate::{validate_change, validate_transfer};
 use crate::ports::{Gossip, MetaLog, MetaState, Ports, ReplicaHost, ShardAdmin};
@@ -473,7 +473,9 @@ impl SimCluster {
     /// One round of meta membership on the meta leader, executed.
     pub fn reconcile_meta(&mut self) {
         let view = self.view(self.meta_leader());
-        let commands = meta_membership(&view, &self.settings);
+        // Every simulated node answers as itself.
+        let proven = to_prove(&view).into_iter().map(|(node, _)| node).collect();
+        let commands = meta_membership(&view, &proven, &self.settings);
         let _ = self.execute(commands);
     }
 
@@ -531,7 +533,8 @@ pub fn ports(cluster: &Arc<Mutex<SimCluster>>, me: NodeId) -> Ports {
         shards: fake.clone(),
         meta: fake.clone(),
         gossip: fake.clone(),
-        host: fake,
+        host: fake.clone(),
+        probe: fake,
     }
 }
 
@@ -639,6 +642,20 @@ impl MetaLog for FakeNode {
             }])
         })
         .map_err(refused)
+    }
+}
+
+#[async_trait]
+impl crate::ports::NodeProbe for FakeNode {
+    /// The simulated node whose internal address this is answers.
+    async fn identify(&self, address: &str) -> Result<NodeId, ControlError> {
+        let cluster = self.cluster.lock().expect("sim poisoned");
+        let view = cluster.view(self.me);
+        view.nodes
+            .values()
+            .find(|node| node.internal_address() == Some(address))
+            .map(|node| node.id)
+            .ok_or_else(|| ControlError::Unavailable(format!("nobody answers at {address}")))
     }
 }
 

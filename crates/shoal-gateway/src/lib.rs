@@ -33,14 +33,11 @@ use shoal_proto::v1::cluster_server::ClusterServer;
 use shoal_proto::v1::kv_server::KvServer;
 use shoal_replication::{LocalReplicas, Meta};
 use shoal_shardmap::NodeId;
-use tokio::net::{TcpListener, TcpStream};
-use tokio_stream::wrappers::TcpListenerStream;
-use tokio_stream::{Stream, StreamExt};
 use tower::limit::GlobalConcurrencyLimitLayer;
 
 pub use control::GrpcShards;
 pub use forward::forward_handler;
-pub use peer::PeerCalls;
+pub use peer::{PeerCalls, TransportProbe};
 pub use status::{control_status, to_status};
 
 /// What the edge serves from once the node has started: its identity, the meta group, the
@@ -114,7 +111,7 @@ fn backend(cell: &BackendCell) -> Result<&Arc<Backend>, shoal_replication::Repli
 /// Serves the client API on `listener` until `shutdown` completes, then finishes the
 /// requests in flight and returns.
 pub async fn serve(
-    listener: TcpListener,
+    incoming: shoal_tls::Incoming,
     backend: Arc<Backend>,
     settings: GatewaySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -126,7 +123,6 @@ pub async fn serve(
         settings.clone(),
         Mode::Client,
     ));
-    let incoming = tokio_stream_incoming(listener);
     tonic::transport::Server::builder()
         .timeout(settings.request_timeout)
         .layer(GlobalConcurrencyLimitLayer::new(
@@ -177,15 +173,3 @@ pub fn internal_control(cell: BackendCell) -> ControlServer<impl pb_control::Con
 use shoal_proto::internal::control_server as pb_control;
 use shoal_proto::v1::cluster_server as pb_cluster;
 use shoal_proto::v1::kv_server as pb_kv;
-
-/// Accepted connections of `listener` as the stream tonic expects, with TCP_NODELAY set
-/// (small unary RPCs must not wait for Nagle's algorithm).
-pub fn tokio_stream_incoming(
-    listener: TcpListener,
-) -> impl Stream<Item = std::io::Result<TcpStream>> {
-    TcpListenerStream::new(listener).map(|accepted| {
-        accepted.inspect(|stream| {
-            let _ = stream.set_nodelay(true);
-        })
-    })
-}

@@ -117,3 +117,30 @@ impl PeerCalls {
         request
     }
 }
+
+/// How long a node gossip announces has to answer `Identify` before it is admitted.
+const IDENTIFY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The node-probe port over the transport: `Raft.Identify` on a connection of its own
+/// (mTLS when the cluster has it). Usable before the node has joined.
+#[derive(Debug, Clone)]
+pub struct TransportProbe {
+    transport: Arc<Transport>,
+}
+
+impl TransportProbe {
+    pub fn new(transport: Arc<Transport>) -> TransportProbe {
+        TransportProbe { transport }
+    }
+}
+
+#[async_trait::async_trait]
+impl shoal_control::NodeProbe for TransportProbe {
+    async fn identify(&self, address: &str) -> Result<NodeId, shoal_control::ControlError> {
+        self.transport
+            .peers()
+            .identify(address, IDENTIFY_TIMEOUT)
+            .await
+            .map_err(|error| shoal_control::ControlError::Unavailable(error.to_string()))
+    }
+}

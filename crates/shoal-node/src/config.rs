@@ -3,7 +3,8 @@
 //!
 //! Environment variables name a key with `__` between levels:
 //! `SHOAL_CLUSTER__RAFT__SNAPSHOT_THRESHOLD=5000` sets `cluster.raft.snapshot_threshold`.
-//! `SHOAL_LOG` (the log filter) and `SHOAL_ENDPOINT` (the CLI's endpoint) are not config keys.
+//! The CLI's own variables are not config keys: `SHOAL_LOG` (the log filter),
+//! `SHOAL_ENDPOINT`, `SHOAL_CA_FILE`, `SHOAL_CERT_FILE`, `SHOAL_KEY_FILE` ([`CLI_ENV`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -64,6 +65,9 @@ pub struct ServerConfig {
     pub expiry_interval: Duration,
     /// Most keys removed by one expiry entry.
     pub expiry_batch: usize,
+    /// TLS on the client API: `cert_file` and `key_file` turn it on; `client_ca_file`
+    /// also asks clients for a certificate signed by that CA.
+    pub tls: TlsConfig,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +82,7 @@ impl Default for ServerConfig {
             max_concurrent_requests: 4096,
             expiry_interval: Duration::from_secs(1),
             expiry_batch: 1000,
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -332,12 +337,42 @@ impl Default for ShutdownConfig {
     }
 }
 
+/// The TLS files of one port (PEM): its certificate chain and key, and the CA bundle
+/// that signs the certificates it accepts from the other side.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsConfig {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
     pub client_ca_file: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    pub fn is_set(&self) -> bool {
+        self.cert_file.is_some() || self.key_file.is_some() || self.client_ca_file.is_some()
+    }
+
+    pub fn files(&self) -> shoal_tls::TlsFiles {
+        shoal_tls::TlsFiles {
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
+            ca_file: self.client_ca_file.clone(),
+        }
+    }
+
+    /// Which of the files are missing for `needed` (a list of key names ending in
+    /// `cert_file`, `key_file`, `client_ca_file`).
+    fn missing(&self, prefix: &str, needed: &[&str]) -> Vec<String> {
+        needed
+            .iter()
+            .filter(|name| match **name {
+                "cert_file" => self.cert_file.is_none(),
+                "key_file" => self.key_file.is_none(),
+                _ => self.client_ca_file.is_none(),
+            })
+            .map(|name| format!("{prefix}.{name}"))
+            .collect()
+    }
 }
 
 /// Values given on the command line; they win over every other source.
@@ -361,14 +396,17 @@ pub enum ConfigError {
     Invalid { key: &'static str, reason: String },
 }
 
+/// `SHOAL_*` variables of the CLI (without the prefix), not configuration keys.
+pub const CLI_ENV: &[&str] = &["log", "endpoint", "ca_file", "cert_file", "key_file"];
+
 impl Config {
     /// Loads defaults < `file` < `SHOAL_*` environment < `overrides`, then validates.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
-        // SHOAL_LOG (log filter) and SHOAL_ENDPOINT (CLI default endpoint) are not config keys.
         let env = Env::prefixed("SHOAL_")
             .filter(|key| {
-                !key.as_str().eq_ignore_ascii_case("log")
-                    && !key.as_str().eq_ignore_ascii_case("endpoint")
+                !CLI_ENV
+                    .iter()
+                    .any(|name| key.as_str().eq_ignore_ascii_case(name))
             })
             .split("__");
         Self::load_from(file, env, overrides)
@@ -500,6 +538,21 @@ impl Config {
         if self.server.expiry_batch == 0 {
             return invalid("server.expiry_batch", "must be positive".into());
         }
+        if self.server.tls.is_set() {
+            let missing = self
+                .server
+                .tls
+                .missing("server.tls", &["cert_file", "key_file"]);
+            if !missing.is_empty() {
+                return invalid(
+                    "server.tls",
+                    format!(
+                        "TLS on the client API needs a certificate and its key; missing: {}",
+                        missing.join(", ")
+                    ),
+                );
+            }
+        }
         if self.storage.cache_bytes < 1 << 20 {
             return invalid("storage.cache_bytes", "must be at least 1 MiB".into());
         }
@@ -580,20 +633,25 @@ impl Config {
             );
         }
         let tls = &cluster.tls;
-        if tls.cert_file.is_some() || tls.key_file.is_some() || tls.client_ca_file.is_some() {
+        if tls.is_set() {
+            let missing = tls.missing("cluster.tls", &["cert_file", "key_file", "client_ca_file"]);
+            if !missing.is_empty() {
+                return invalid(
+                    "cluster.tls",
+                    format!(
+                        "mTLS between nodes needs the node's certificate, its key and the \
+                         cluster CA; missing: {} (`shoal certs` makes them)",
+                        missing.join(", ")
+                    ),
+                );
+            }
+        } else if !cluster.insecure {
             return invalid(
                 "cluster.tls",
-                "mTLS between nodes is not implemented in this build yet; remove cluster.tls.* \
-                 and run a trusted network with --insecure"
-                    .into(),
-            );
-        }
-        if !cluster.insecure {
-            return invalid(
-                "cluster.insecure",
-                "a multi-node cluster needs mTLS between nodes (cluster.tls.*), which this build \
-                 does not have yet: start with --insecure (or cluster.insecure = true) on a \
-                 trusted network only — anyone who reaches cluster.listen_address can then join"
+                "a multi-node cluster needs mTLS between nodes: set cluster.tls.cert_file, \
+                 key_file and client_ca_file (`shoal certs ca`, then `shoal certs node` for \
+                 each node), or start with --insecure (cluster.insecure = true) on a trusted \
+                 network only — anyone who reaches cluster.listen_address can then join"
                     .into(),
             );
         }

@@ -19,6 +19,9 @@ pub struct DevOptions {
     /// gossip 5345+, admin 9343+ by default.
     pub port_offset: u16,
     pub shards: u32,
+    /// Plaintext everywhere (no certificates); otherwise mTLS between the nodes and TLS
+    /// for clients, with certificates made in `<dir>/certs`.
+    pub insecure: bool,
 }
 
 /// Writes the config of node `id` and returns it.
@@ -30,7 +33,31 @@ fn node_config(dir: &Path, id: u32, options: &DevOptions) -> Result<(Config, Pat
     config.server.client_listen = address(5344).parse()?;
     config.server.admin_listen = address(9343).parse()?;
     config.cluster.enabled = true;
-    config.cluster.insecure = true;
+    if options.insecure {
+        config.cluster.insecure = true;
+    } else {
+        let certs = dir.join("certs");
+        let cert = certs.join(format!("node-{id}.crt"));
+        let key = certs.join(format!("node-{id}.key"));
+        if !cert.exists() || !key.exists() {
+            crate::certs::generate(
+                &certs,
+                &crate::certs::CertsRequest::Node {
+                    id: u64::from(id),
+                    addresses: vec!["127.0.0.1".into(), "localhost".into()],
+                },
+                crate::certs::LEAF_DAYS,
+                true,
+            )?;
+        }
+        config.cluster.tls = crate::config::TlsConfig {
+            cert_file: Some(cert.clone()),
+            key_file: Some(key.clone()),
+            client_ca_file: Some(certs.join("ca.crt")),
+        };
+        config.server.tls.cert_file = Some(cert);
+        config.server.tls.key_file = Some(key);
+    }
     config.cluster.node_id = Some(u64::from(id));
     config.cluster.node_name = Some(format!("dev-{id}"));
     config.cluster.listen_address = address(5343).parse()?;
@@ -64,6 +91,15 @@ pub async fn run(options: DevOptions) -> Result<()> {
         (None, None) => unreachable!("a temporary directory was made"),
     };
     std::fs::create_dir_all(&dir)?;
+    let certs = dir.join("certs");
+    if !options.insecure && !certs.join("ca.crt").exists() {
+        crate::certs::generate(
+            &certs,
+            &crate::certs::CertsRequest::Ca,
+            crate::certs::CA_DAYS,
+            true,
+        )?;
+    }
     let exe = std::env::current_exe().context("finding the shoal binary")?;
     let mut nodes = Vec::new();
     for id in 1..=options.nodes {
@@ -119,8 +155,20 @@ pub async fn run(options: DevOptions) -> Result<()> {
     }
     let first = nodes[0].client_address().to_owned();
     println!();
-    println!("try:  shoal kv put hello world --endpoint {first}");
-    println!("      shoal cluster status --endpoint {first}");
+    if options.insecure {
+        println!("plaintext (--insecure): anyone who reaches these ports is trusted");
+        println!("try:  shoal kv put hello world --endpoint {first}");
+        println!("      shoal cluster status --endpoint {first}");
+    } else {
+        let ca = certs.join("ca.crt");
+        println!(
+            "secure: mTLS between the nodes, TLS for clients (CA {})",
+            ca.display()
+        );
+        println!("try:  export SHOAL_CA_FILE={}", ca.display());
+        println!("      shoal kv put hello world --endpoint {first}");
+        println!("      shoal cluster status --endpoint {first}");
+    }
     println!("Ctrl-C stops every node.");
     let outcome = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),

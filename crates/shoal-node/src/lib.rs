@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod batch_file;
 pub mod bench;
+pub mod certs;
 pub mod config;
 pub mod dev;
 pub mod node;

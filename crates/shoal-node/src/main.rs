@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use shoal_client::{Client, PutOptions};
+use shoal_client::{Client, ConnectOptions, PutOptions};
 use shoal_node::bench::{self, BenchOptions, Target, Workload};
 use shoal_node::config::{Config, Overrides};
 
@@ -46,10 +46,63 @@ enum Command {
     Bench(BenchArgs),
     /// Run a local playground cluster: N nodes on loopback as child processes.
     Dev(DevArgs),
+    /// Make the certificates of a secure cluster: `ca` once, then `node` for each node and
+    /// `client` for each client that authenticates with a certificate.
+    #[command(subcommand)]
+    Certs(CertsCommand),
     /// Check a running cluster: a bounded, concurrent workload whose every operation is
     /// recorded and checked for linearizability; prints PASS or FAIL with the first anomaly.
     /// Touches only keys under its own random prefix and deletes them afterwards.
     Verify(VerifyArgs),
+}
+
+#[derive(Subcommand)]
+enum CertsCommand {
+    /// The cluster CA: ca.crt (give it to every node and client) and ca.key (keep it safe:
+    /// whoever holds it can make node certificates).
+    Ca {
+        #[command(flatten)]
+        common: CertsArgs,
+        /// Validity in days.
+        #[arg(long, default_value_t = shoal_node::certs::CA_DAYS)]
+        days: u64,
+    },
+    /// A node's certificate (node-<id>.crt/.key), signed by the CA in --dir, naming every
+    /// address peers and clients use to reach the node (IPs or DNS names).
+    Node {
+        /// The node's id (names the files).
+        #[arg(long)]
+        id: u64,
+        /// The node's addresses, comma-separated (ports are ignored).
+        #[arg(long = "addr", value_delimiter = ',', required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        common: CertsArgs,
+        /// Validity in days.
+        #[arg(long, default_value_t = shoal_node::certs::LEAF_DAYS)]
+        days: u64,
+    },
+    /// A client's certificate (client-<name>.crt/.key), signed by the CA in --dir.
+    Client {
+        /// The client's name (what servers see as the caller).
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        common: CertsArgs,
+        /// Validity in days.
+        #[arg(long, default_value_t = shoal_node::certs::LEAF_DAYS)]
+        days: u64,
+    },
+}
+
+#[derive(Args)]
+struct CertsArgs {
+    /// The directory of the CA and the certificates.
+    #[arg(long, default_value = "certs")]
+    dir: PathBuf,
+    /// Replace files that exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -93,6 +146,10 @@ struct DevArgs {
     /// Data shards of the cluster.
     #[arg(long, default_value_t = 16)]
     shards: u32,
+    /// Plaintext, no certificates (by default the nodes use mTLS between them and TLS for
+    /// clients, with certificates made in <data-dir>/certs).
+    #[arg(long)]
+    insecure: bool,
 }
 
 #[derive(Args)]
@@ -129,9 +186,49 @@ struct StartArgs {
 
 #[derive(Args)]
 struct EndpointArg {
-    /// Node to talk to.
+    /// Node to talk to (`host:port`; `https://host:port` or `http://host:port` to insist).
     #[arg(long, default_value = "127.0.0.1:5344", env = "SHOAL_ENDPOINT")]
     endpoint: String,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+impl EndpointArg {
+    async fn connect(&self) -> Result<Client> {
+        Ok(Client::connect_with(&self.endpoint, &self.tls.options()?).await?)
+    }
+}
+
+/// TLS to the client API: with a CA file, every connection is TLS and the server's
+/// certificate must be signed by it and name the address dialled.
+#[derive(Args, Clone)]
+struct TlsArgs {
+    /// The CA certificate (PEM) that signed the servers' certificates: turns TLS on.
+    #[arg(long, env = "SHOAL_CA_FILE")]
+    ca_file: Option<PathBuf>,
+    /// This client's certificate (PEM), for servers that ask for one.
+    #[arg(long, env = "SHOAL_CERT_FILE", requires = "key_file")]
+    cert_file: Option<PathBuf>,
+    /// The key of --cert-file (PEM).
+    #[arg(long, env = "SHOAL_KEY_FILE", requires = "cert_file")]
+    key_file: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    fn options(&self) -> Result<ConnectOptions> {
+        match &self.ca_file {
+            None if self.cert_file.is_some() => {
+                anyhow::bail!(
+                    "--cert-file needs --ca-file (the CA that signed the server's certificate)"
+                )
+            }
+            None => Ok(ConnectOptions::plaintext()),
+            Some(ca) => {
+                let pair = self.cert_file.clone().zip(self.key_file.clone());
+                Ok(ConnectOptions::tls(ca, pair)?)
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -363,6 +460,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
+            let text = format!("{error:#}");
+            // A plaintext client talking to a TLS port gets only an HTTP/2 protocol error.
+            if text.contains("h2 protocol error") && std::env::var_os("SHOAL_CA_FILE").is_none() {
+                eprintln!(
+                    "hint: if the node serves TLS, pass --ca-file (or set SHOAL_CA_FILE) with \
+                     the CA certificate that signed its certificate"
+                );
+            }
             ExitCode::FAILURE
         }
     }
@@ -374,6 +479,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kv(command) => kv(command).await,
         Command::Cluster(command) => cluster_command(command).await,
         Command::Node(command) => node_command(command).await,
+        Command::Certs(command) => certs_command(command),
         Command::Dev(args) => {
             init_logging();
             shoal_node::dev::run(shoal_node::dev::DevOptions {
@@ -381,6 +487,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 data_dir: args.data_dir,
                 port_offset: args.port_offset,
                 shards: args.shards,
+                insecure: args.insecure,
             })
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -409,6 +516,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(args) => {
             let options = BenchOptions {
                 target: args.target,
+                connect: args.endpoint.tls.options()?,
                 endpoint: args.endpoint.endpoint,
                 workload: args.workload,
                 clients: args.clients,
@@ -424,6 +532,48 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn certs_command(command: CertsCommand) -> Result<ExitCode> {
+    use shoal_node::certs::{CertsRequest, generate};
+    let (request, common, days) = match command {
+        CertsCommand::Ca { common, days } => (CertsRequest::Ca, common, days),
+        CertsCommand::Node {
+            id,
+            addresses,
+            common,
+            days,
+        } => (CertsRequest::Node { id, addresses }, common, days),
+        CertsCommand::Client { name, common, days } => {
+            (CertsRequest::Client { name }, common, days)
+        }
+    };
+    let written = generate(&common.dir, &request, days, common.force)?;
+    println!("wrote {}", written.cert.display());
+    println!("wrote {} (mode 0600)", written.key.display());
+    let ca = common.dir.join("ca.crt");
+    match request {
+        CertsRequest::Ca => println!(
+            "next: shoal certs node --dir {} --id 1 --addr <the node's IPs and DNS names>",
+            common.dir.display()
+        ),
+        CertsRequest::Node { .. } => println!(
+            "in the node's config:\n  [cluster.tls]\n  cert_file = \"{}\"\n  key_file = \"{}\"\n  \
+             client_ca_file = \"{}\"\n  [server.tls]\n  cert_file = \"{}\"\n  key_file = \"{}\"",
+            written.cert.display(),
+            written.key.display(),
+            ca.display(),
+            written.cert.display(),
+            written.key.display()
+        ),
+        CertsRequest::Client { .. } => println!(
+            "use it with: --ca-file {} --cert-file {} --key-file {}",
+            ca.display(),
+            written.cert.display(),
+            written.key.display()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging() {
@@ -487,7 +637,7 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
             if_version,
             endpoint,
         } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             let version = client
                 .put(key, value, PutOptions { ttl, if_version })
                 .await?;
@@ -498,7 +648,7 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
             stale,
             endpoint,
         } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             match client.get(key.clone(), stale).await? {
                 Some(found) => {
                     println!("{}", String::from_utf8_lossy(&found.value));
@@ -526,7 +676,7 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
             if_version,
             endpoint,
         } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             let deleted = client.delete(key, if_version).await?;
             println!("{}", if deleted { "deleted" } else { "not found" });
         }
@@ -545,7 +695,7 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
                 eprintln!("no operations");
                 return Ok(ExitCode::SUCCESS);
             }
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             let results = client.batch(operations.clone()).await?;
             let (printed, failed) =
                 shoal_node::batch_file::render(&operations, &results, output.json);
@@ -556,7 +706,7 @@ async fn kv(command: KvCommand) -> Result<ExitCode> {
             }
         }
         KvCommand::Touch { key, ttl, endpoint } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             if !client.touch(key.clone(), ttl).await? {
                 eprintln!("key {key:?} not found");
                 return Ok(ExitCode::from(2));
@@ -576,7 +726,7 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
             endpoint,
             output,
         } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             let answer = client.drain_node(node, true).await?;
             if output.json {
                 cli::emit(&cli::json(&answer)?)?;
@@ -619,7 +769,7 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
             endpoint,
             output,
         } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             let answer = client.decommission_node(node).await?;
             if output.json {
                 cli::emit(&cli::json(&answer)?)?;
@@ -663,10 +813,7 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
             endpoint,
             output,
         } => {
-            let answer = Client::connect(&endpoint.endpoint)
-                .await?
-                .drain_node(node, false)
-                .await?;
+            let answer = endpoint.connect().await?.drain_node(node, false).await?;
             let text = if output.json {
                 cli::json(&answer)?
             } else {
@@ -684,7 +831,7 @@ async fn node_command(command: NodeCommand) -> Result<ExitCode> {
 async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
     let text = match command {
         ClusterCommand::Status { endpoint, output } => {
-            let status = Client::connect(&endpoint.endpoint).await?.status().await?;
+            let status = endpoint.connect().await?.status().await?;
             if output.json {
                 cli::json(&status)?
             } else {
@@ -692,7 +839,7 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             }
         }
         ClusterCommand::Members { endpoint, output } => {
-            let members = Client::connect(&endpoint.endpoint).await?.members().await?;
+            let members = endpoint.connect().await?.members().await?;
             if output.json {
                 cli::json(&members)?
             } else {
@@ -700,10 +847,7 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             }
         }
         ClusterCommand::Shards { endpoint, output } => {
-            let map = Client::connect(&endpoint.endpoint)
-                .await?
-                .shard_map()
-                .await?;
+            let map = endpoint.connect().await?.shard_map().await?;
             if output.json {
                 cli::json(&map)?
             } else {
@@ -715,7 +859,7 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             endpoint,
             output,
         } => {
-            let client = Client::connect(&endpoint.endpoint).await?;
+            let client = endpoint.connect().await?;
             let map = client.shard_map().await?;
             let answer = client.rebalance(dry_run).await?;
             if output.json {
@@ -725,7 +869,7 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             }
         }
         ClusterCommand::Jobs { endpoint, output } => {
-            let answer = Client::connect(&endpoint.endpoint).await?.jobs().await?;
+            let answer = endpoint.connect().await?.jobs().await?;
             if output.json {
                 cli::json(&answer)?
             } else {
@@ -733,7 +877,7 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             }
         }
         ClusterCommand::Moves { endpoint, output } => {
-            let answer = Client::connect(&endpoint.endpoint).await?.moves().await?;
+            let answer = endpoint.connect().await?.moves().await?;
             if output.json {
                 cli::json(&answer)?
             } else {
@@ -749,7 +893,8 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
         } => {
             let shard = if meta { None } else { shard };
             let started = std::time::Instant::now();
-            let moved = Client::connect(&endpoint.endpoint)
+            let moved = endpoint
+                .connect()
                 .await?
                 .transfer_leader(shard, to_node)
                 .await?;

@@ -179,13 +179,15 @@ pub async fn start(config: Config) -> Result<RunningNode> {
 
 /// [`start`] with a readiness handle the caller can watch while the node starts.
 pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<RunningNode> {
+    let tls = NodeTls::load(&config)?;
     let (node_id, storage) = open_data_dir(&config)?;
     let listeners = Listeners::bind(&config).await?;
     let identity = identity(&config, node_id, &listeners);
     let clock = clock(&config);
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let transport = start_transport(&config, node_id, &storage, &listeners)?;
+    let transport = start_transport(&config, node_id, &storage, &listeners, &tls)?;
+    tls.watch(&cancel);
     serve_admin(
         &config,
         listeners.admin,
@@ -199,7 +201,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     let internal_cancel = CancellationToken::new();
     let internal_tasks = TaskTracker::new();
     serve_internal_port(
-        listeners.internal,
+        shoal_tls::incoming(listeners.internal, tls.internal.clone(), "internal"),
         &transport,
         &cell,
         &gateway,
@@ -210,6 +212,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     let meta = start_meta_group(&transport, &storage, &config).await?;
     let shard_map = join_cluster(
         &config,
+        &transport,
         &meta,
         membership.as_ref(),
         &identity,
@@ -243,7 +246,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     );
     let _ = cell.set(backend.clone());
     serve_clients(
-        listeners.client,
+        shoal_tls::incoming(listeners.client, tls.client.clone(), "client"),
         &backend,
         &config,
         gateway,
@@ -276,6 +279,71 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         shutdown_timeout: config.cluster.shutdown.timeout,
         force_leave: config.cluster.shutdown.force_leave,
     })
+}
+
+/// The node's TLS configurations, read from the files the config names (before anything
+/// else: a bad file stops the start with a message naming it) and watched for changes.
+struct NodeTls {
+    /// The internal port: mTLS, node certificates of the cluster CA only.
+    internal: Option<Arc<shoal_tls::ServerTls>>,
+    /// Dialling peers' internal ports with the node's certificate.
+    peers: Option<Arc<shoal_tls::ClientTls>>,
+    /// The client API (client certificates when `server.tls.client_ca_file` is set).
+    client: Option<Arc<shoal_tls::ServerTls>>,
+}
+
+/// How often the certificate files are checked for changes (SIGHUP reloads at once).
+const TLS_RELOAD_INTERVAL: Duration = Duration::from_secs(2);
+
+impl NodeTls {
+    fn load(config: &Config) -> Result<NodeTls> {
+        let cluster = &config.cluster.tls;
+        let (internal, peers) = if config.cluster.enabled && cluster.is_set() {
+            let internal = shoal_tls::ServerTls::load(
+                cluster.files(),
+                shoal_tls::PeerRequirement::Node,
+                &[b"h2"],
+            )
+            .context("cluster.tls")?;
+            let peers = shoal_tls::ClientTls::load(cluster.files()).context("cluster.tls")?;
+            (Some(internal), Some(peers))
+        } else {
+            (None, None)
+        };
+        let server = &config.server.tls;
+        let client = if server.is_set() {
+            let requirement = if server.client_ca_file.is_some() {
+                shoal_tls::PeerRequirement::Any
+            } else {
+                shoal_tls::PeerRequirement::None
+            };
+            Some(
+                shoal_tls::ServerTls::load(server.files(), requirement, &[b"h2"])
+                    .context("server.tls")?,
+            )
+        } else {
+            None
+        };
+        Ok(NodeTls {
+            internal,
+            peers,
+            client,
+        })
+    }
+
+    fn watch(&self, cancel: &CancellationToken) {
+        let mut configs: Vec<(&'static str, Arc<dyn shoal_tls::Reloadable>)> = Vec::new();
+        if let Some(internal) = &self.internal {
+            configs.push(("cluster.tls (internal port)", internal.clone()));
+        }
+        if let Some(peers) = &self.peers {
+            configs.push(("cluster.tls (connections to peers)", peers.clone()));
+        }
+        if let Some(client) = &self.client {
+            configs.push(("server.tls (client API)", client.clone()));
+        }
+        shoal_tls::watch(configs, TLS_RELOAD_INTERVAL, cancel.clone());
+    }
 }
 
 /// Phase 1: the data dir, the node id kept in it, and storage.
@@ -369,8 +437,12 @@ fn start_transport(
     node_id: NodeId,
     storage: &Storage,
     listeners: &Listeners,
+    tls: &NodeTls,
 ) -> Result<Arc<Transport>> {
     let transport = Transport::new(node_id, storage.clone());
+    if let Some(peers) = &tls.peers {
+        transport.peers().set_tls(peers.clone());
+    }
     if !listeners.internal_address.ip().is_unspecified() {
         transport
             .peers()
@@ -428,7 +500,7 @@ fn gateway_settings(config: &Config) -> GatewaySettings {
 const INTERNAL_MAX_PENDING_RESETS: usize = 4096;
 
 fn serve_internal_port(
-    listener: TcpListener,
+    incoming: shoal_tls::Incoming,
     transport: &Arc<Transport>,
     cell: &BackendCell,
     gateway: &GatewaySettings,
@@ -453,7 +525,6 @@ fn serve_internal_port(
         .add_service(shoal_gateway::internal_kv(cell.clone(), gateway))
         .add_service(shoal_gateway::internal_cluster(cell.clone(), gateway))
         .add_service(shoal_gateway::internal_control(cell.clone()));
-    let incoming = shoal_gateway::tokio_stream_incoming(listener);
     let stop = cancel.clone();
     tasks.spawn(async move {
         if let Err(error) = router
@@ -525,6 +596,7 @@ async fn start_meta_group(
 /// restarts into its cluster, bootstraps one, or waits to be added. Returns the map.
 async fn join_cluster(
     config: &Config,
+    transport: &Arc<Transport>,
     meta: &Meta,
     membership: Option<&Arc<Membership>>,
     identity: &NodeIdentity,
@@ -544,7 +616,8 @@ async fn join_cluster(
                 interval: config.cluster.discovery.gossip_interval,
             };
             let waiting = |what: &str| readiness.waiting_for(what);
-            startup::establish(meta, &gossip, identity, &settings, clock, &waiting).await?
+            let probe = shoal_gateway::TransportProbe::new(transport.clone());
+            startup::establish(meta, &gossip, &probe, identity, &settings, clock, &waiting).await?
         }
     };
     if map.shards.len() != config.cluster.data.shards as usize {
@@ -646,6 +719,7 @@ fn start_control_plane(
         directory,
     );
     let transport = factory.transport.clone();
+    let factory_transport = transport.clone();
     let peers = PeerCalls::new(transport.clone(), replicas.clone());
     let shards = LocalShards::new(replicas.clone(), transport, views.clone());
     let ports = Ports {
@@ -656,6 +730,7 @@ fn start_control_plane(
         meta: meta_log,
         gossip,
         host: Arc::new(LocalReplicaHost::new(replicas.clone(), factory)),
+        probe: Arc::new(shoal_gateway::TransportProbe::new(factory_transport)),
     };
     let ready = readiness.clone();
     let control = shoal_control::actor::spawn(
@@ -690,7 +765,7 @@ fn start_control_plane(
 
 /// The client API, until the node stops.
 fn serve_clients(
-    listener: TcpListener,
+    incoming: shoal_tls::Incoming,
     backend: &Arc<Backend>,
     _config: &Config,
     settings: GatewaySettings,
@@ -701,7 +776,7 @@ fn serve_clients(
     let cancel = cancel.clone();
     tasks.spawn(async move {
         let shutdown = cancel.clone().cancelled_owned();
-        if let Err(error) = shoal_gateway::serve(listener, backend, settings, shutdown).await {
+        if let Err(error) = shoal_gateway::serve(incoming, backend, settings, shutdown).await {
             tracing::error!(%error, "client API server failed");
             cancel.cancel();
         }

@@ -94,7 +94,9 @@ pub fn node_config(
     config.server.admin_listen = ports.admin;
     config.server.expiry_interval = Duration::from_millis(200);
     config.cluster.enabled = true;
-    config.cluster.insecure = true;
+    // mTLS between the nodes, as in production (one plaintext `--insecure` test remains).
+    let certs = dir.parent().unwrap_or(dir).join("certs");
+    config.cluster.tls = node_tls(&certs, id, ports.internal.ip());
     config.cluster.node_id = Some(id);
     config.cluster.node_name = Some(format!("node-{id}"));
     config.cluster.listen_address = ports.internal;
@@ -111,6 +113,34 @@ pub fn node_config(
     config.cluster.rebalance.max_rate = shape.max_rate.to_owned();
     config.cluster.failure.replace_after = shape.replace_after;
     config
+}
+
+/// The TLS files of node `id` of a test cluster at `host`: a node certificate from the
+/// cluster's CA, both in `certs` (the CA is made by the first node that needs it).
+pub fn node_tls(certs: &Path, id: u64, host: std::net::IpAddr) -> crate::config::TlsConfig {
+    const VALID: Duration = Duration::from_secs(30 * 24 * 3600);
+    let ca_cert = certs.join("ca.crt");
+    if !ca_cert.exists() {
+        let ca = shoal_tls::generate_ca("test cluster CA", VALID).expect("a test CA");
+        shoal_tls::write_pem_pair(certs, "ca", &ca, true).expect("writing the test CA");
+    }
+    let read = |name: &str| std::fs::read_to_string(certs.join(name)).expect("the test CA");
+    let node = shoal_tls::generate_signed(
+        &shoal_tls::CertKind::Node {
+            addresses: vec![host.to_string(), "localhost".into()],
+        },
+        &read("ca.crt"),
+        &read("ca.key"),
+        VALID,
+    )
+    .expect("a test node certificate");
+    let (cert, key) = shoal_tls::write_pem_pair(certs, &format!("node-{id}"), &node, true)
+        .expect("writing a test node certificate");
+    crate::config::TlsConfig {
+        cert_file: Some(cert),
+        key_file: Some(key),
+        client_ca_file: Some(ca_cert),
+    }
 }
 
 /// A key that lands in `shard` of a cluster with `shards` uniform shards.
@@ -189,6 +219,24 @@ impl InProcessCluster {
 
     pub fn node(&self, id: u64) -> &RunningNode {
         &self.nodes[(id - 1) as usize]
+    }
+
+    /// A connection to node `id`'s internal port, authenticated with a node certificate
+    /// of the cluster (as its peers are).
+    pub async fn internal_channel(&self, id: u64) -> tonic::transport::Channel {
+        let certs = self.dir.path().join("certs");
+        let tls = shoal_tls::ClientTls::load(shoal_tls::TlsFiles {
+            cert_file: Some(certs.join(format!("node-{id}.crt"))),
+            key_file: Some(certs.join(format!("node-{id}.key"))),
+            ca_file: Some(certs.join("ca.crt")),
+        })
+        .expect("the test cluster's certificates");
+        let address = self.ports[(id - 1) as usize].internal;
+        tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+            .expect("an address")
+            .connect_with_connector(shoal_tls::Connector::new(Some(tls)))
+            .await
+            .expect("connecting to the internal port")
     }
 
     pub async fn client(&self, id: u64) -> Client {

@@ -42,15 +42,40 @@ pub fn record_from_gossip(member: &Member) -> NodeRecord {
     }
 }
 
+/// Nodes gossip announces that may join but are not registered: each must prove itself
+/// (answer at its internal address over mTLS, as the node it claims to be) before
+/// [`meta_membership`] registers it. With their internal addresses.
+pub fn to_prove(view: &ClusterView) -> Vec<(NodeId, String)> {
+    if !view.is_meta_leader() {
+        return Vec::new();
+    }
+    view.nodes
+        .values()
+        .filter(|node| node.record.is_none() && joinable(view, node))
+        .filter_map(|node| Some((node.id, node.internal_address()?.to_owned())))
+        .collect()
+}
+
 /// The changes of the meta group's membership this round (on the meta leader; empty
-/// elsewhere). Registration and learners first; then at most one voter change.
-pub fn meta_membership(view: &ClusterView, settings: &ControlSettings) -> Vec<Command> {
+/// elsewhere). Registration (of nodes in `proven` only: see [`to_prove`]) and learners
+/// first; then at most one voter change.
+pub fn meta_membership(
+    view: &ClusterView,
+    proven: &BTreeSet<NodeId>,
+    settings: &ControlSettings,
+) -> Vec<Command> {
     if !view.is_meta_leader() {
         return Vec::new();
     }
     let meta = &view.meta;
     let mut commands = Vec::new();
-    for node in view.nodes.values().filter(|node| joinable(view, node)) {
+    let admitted = |node: &&NodeView| node.record.is_some() || proven.contains(&node.id);
+    for node in view
+        .nodes
+        .values()
+        .filter(|node| joinable(view, node))
+        .filter(admitted)
+    {
         if node.record.is_none()
             && let Some(member) = node.gossip.as_ref()
         {

@@ -19,7 +19,7 @@ use crate::engine::hosting::{creates_group, reconcile, wanted_replicas};
 use crate::engine::leadership::{
     Handoff, balance_leaderships, can_take_over, leader_target, may_lead,
 };
-use crate::engine::meta_members::meta_membership;
+use crate::engine::meta_members::{meta_membership, to_prove};
 use crate::engine::moves::{StepOutcome, WaitReason, next_step, plan_wave, projected};
 use crate::engine::roles::node_roles;
 use crate::engine::validate::{validate_change, validate_transfer};
@@ -1075,13 +1075,53 @@ fn a_bootstrap_plan_has_the_first_nodes_as_voters_and_the_rest_as_learners() {
 // Meta membership and leaving it
 // ---------------------------------------------------------------------------------------
 
+/// Every node waiting to prove itself, as proven (they all answer as themselves).
+fn all_proven(view: &crate::ClusterView) -> BTreeSet<NodeId> {
+    to_prove(view).into_iter().map(|(node, _)| node).collect()
+}
+
+#[test]
+fn a_node_gossip_announces_joins_only_once_it_proved_itself() {
+    let settings = settings();
+    let mut sim = SimCluster::new(3, 4, settings.clone());
+    sim.start_node(4, None);
+    sim.start_node(5, None);
+    let view = leader_view(&sim);
+    let waiting = to_prove(&view);
+    assert_eq!(
+        waiting.iter().map(|(node, _)| *node).collect::<Vec<_>>(),
+        vec![n(4), n(5)],
+        "the unregistered nodes, with their addresses: {waiting:?}"
+    );
+    assert!(waiting.iter().all(|(_, address)| !address.is_empty()));
+    // Nothing proven: gossip alone registers nobody and adds no learner.
+    assert!(meta_membership(&view, &BTreeSet::new(), &settings).is_empty());
+    // Node 5 proved itself, node 4 did not: only 5 is registered and added.
+    let commands = meta_membership(&view, &BTreeSet::from([n(5)]), &settings);
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(matches!(
+        &commands[0],
+        Command::ProposeMeta(MetaCommand::RegisterNode(record)) if record.id == n(5)
+    ));
+    assert!(matches!(commands[1], Command::AddMetaLearner { node, .. } if node == n(5)));
+    // Registered nodes need no new proof; only the meta leader asks for one.
+    sim.execute(commands).unwrap();
+    let view = leader_view(&sim);
+    assert_eq!(to_prove(&view).len(), 1);
+    assert!(to_prove(&sim.view(n(2))).is_empty());
+}
+
 #[test]
 fn joining_nodes_are_registered_and_become_learners_then_voters_while_voters_are_short() {
     let mut settings = settings();
     settings.meta_voters = 5;
     let mut sim = SimCluster::new(3, 4, settings.clone());
     sim.start_node(4, None);
-    let commands = meta_membership(&leader_view(&sim), &settings);
+    let commands = meta_membership(
+        &leader_view(&sim),
+        &all_proven(&leader_view(&sim)),
+        &settings,
+    );
     assert!(matches!(
         commands[0],
         Command::ProposeMeta(MetaCommand::RegisterNode(_))
@@ -1089,15 +1129,26 @@ fn joining_nodes_are_registered_and_become_learners_then_voters_while_voters_are
     assert!(matches!(commands[1], Command::AddMetaLearner { node, .. } if node == n(4)));
     sim.execute(commands).unwrap();
     // Not caught up yet: not promoted.
-    assert!(meta_membership(&leader_view(&sim), &settings).is_empty());
+    assert!(
+        meta_membership(
+            &leader_view(&sim),
+            &all_proven(&leader_view(&sim)),
+            &settings
+        )
+        .is_empty()
+    );
     sim.replicate();
-    let commands = meta_membership(&leader_view(&sim), &settings);
+    let commands = meta_membership(
+        &leader_view(&sim),
+        &all_proven(&leader_view(&sim)),
+        &settings,
+    );
     assert_eq!(
         commands,
         vec![Command::ChangeMetaVoters(nodes(&[1, 2, 3, 4]))]
     );
     // Only the meta leader acts.
-    assert!(meta_membership(&sim.view(n(2)), &settings).is_empty());
+    assert!(meta_membership(&sim.view(n(2)), &all_proven(&sim.view(n(2))), &settings).is_empty());
 }
 
 #[test]
@@ -1106,7 +1157,12 @@ fn nodes_that_may_not_join_are_left_out() {
     sim.start_node(4, None);
     sim.nodes.get_mut(&n(4)).unwrap().gossip_state = NodeState::Leaving;
     assert!(
-        meta_membership(&leader_view(&sim), &settings()).is_empty(),
+        meta_membership(
+            &leader_view(&sim),
+            &all_proven(&leader_view(&sim)),
+            &settings()
+        )
+        .is_empty(),
         "leaving"
     );
     sim.nodes.get_mut(&n(4)).unwrap().gossip_state = NodeState::Joining;
@@ -1120,7 +1176,7 @@ fn nodes_that_may_not_join_are_left_out() {
         .info
         .cluster_id = Some("another".into());
     assert!(
-        meta_membership(&view, &settings()).is_empty(),
+        meta_membership(&view, &all_proven(&view), &settings()).is_empty(),
         "another cluster"
     );
     let mut view = leader_view(&sim);
@@ -1133,7 +1189,10 @@ fn nodes_that_may_not_join_are_left_out() {
         .info
         .internal_address
         .clear();
-    assert!(meta_membership(&view, &settings()).is_empty(), "no address");
+    assert!(
+        meta_membership(&view, &all_proven(&view), &settings()).is_empty(),
+        "no address"
+    );
 }
 
 #[test]
@@ -1144,12 +1203,21 @@ fn a_failed_meta_voter_gives_its_seat_to_a_live_caught_up_learner_not_a_decommis
     set_state(&mut sim, 4, NodeState::Decommissioned);
     sim.kill(2);
     assert!(
-        meta_membership(&leader_view(&sim), &settings).is_empty(),
+        meta_membership(
+            &leader_view(&sim),
+            &all_proven(&leader_view(&sim)),
+            &settings
+        )
+        .is_empty(),
         "not yet"
     );
     sim.age(Duration::from_secs(3));
     assert_eq!(
-        meta_membership(&leader_view(&sim), &settings),
+        meta_membership(
+            &leader_view(&sim),
+            &all_proven(&leader_view(&sim)),
+            &settings
+        ),
         vec![Command::ChangeMetaVoters(nodes(&[1, 3, 5]))]
     );
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use backon::{ConstantBuilder, Retryable};
 use hdrhistogram::Histogram;
-use shoal_client::{Client, PutOptions};
+use shoal_client::{Client, ConnectOptions, PutOptions};
 
 /// The system under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,13 +34,18 @@ enum Connection {
 
 impl Connection {
     /// `endpoints` is a comma-separated list; connection `index` goes to one of them in turn.
-    async fn open(target: Target, endpoints: &str, index: usize) -> Result<Connection> {
+    async fn open(
+        target: Target,
+        endpoints: &str,
+        index: usize,
+        connect: &ConnectOptions,
+    ) -> Result<Connection> {
         let all: Vec<String> = endpoints.split(',').map(|e| e.trim().to_owned()).collect();
         let endpoint = &all[index % all.len()];
         Ok(match target {
-            Target::Shoal => Connection::Shoal(Client::connect(endpoint).await?),
+            Target::Shoal => Connection::Shoal(Client::connect_with(endpoint, connect).await?),
             Target::ShoalSmart => {
-                Connection::Smart(shoal_client::SmartClient::connect(&all).await?)
+                Connection::Smart(shoal_client::SmartClient::connect_with(&all, connect).await?)
             }
             Target::Etcd => Connection::Etcd(etcd::EtcdClient::connect(endpoint).await?),
         })
@@ -121,6 +126,8 @@ pub enum Workload {
 pub struct BenchOptions {
     pub target: Target,
     pub endpoint: String,
+    /// How to reach shoal (TLS or not).
+    pub connect: ConnectOptions,
     pub workload: Workload,
     pub clients: usize,
     pub connections: usize,
@@ -184,7 +191,7 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
     let mut clients = Vec::new();
     for index in 0..options.connections.max(1) {
         clients.push(
-            Connection::open(options.target, &options.endpoint, index)
+            Connection::open(options.target, &options.endpoint, index, &options.connect)
                 .await
                 .context("connecting")?,
         );

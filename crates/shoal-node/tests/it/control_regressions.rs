@@ -203,8 +203,7 @@ async fn control_commands_that_would_break_a_shard_are_refused_naming_why() {
     let client = cluster.client(1).await;
     wait_for_healthy(&client, Duration::from_secs(30)).await;
     let (leader, _) = leader_and_other(&client, 0).await;
-    let internal = format!("http://{}", cluster.ports[(leader - 1) as usize].internal);
-    let mut control = ControlClient::connect(internal).await.unwrap();
+    let mut control = ControlClient::new(cluster.internal_channel(leader).await);
     let set_voters = |shard: u32, voters: Vec<u64>| ChangeShardReplicasRequest {
         shard_id: shard,
         change: Some(change_shard_replicas_request::Change::SetVoters(VoterSet {

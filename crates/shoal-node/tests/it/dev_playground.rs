@@ -1,4 +1,5 @@
-//! `shoal dev --nodes 3`: a local cluster of child processes that serves requests and stops
+//! `shoal dev --nodes 3`: a local, secure (certificates made for it) cluster of child
+//! processes that serves requests and stops
 //! cleanly on Ctrl-C (SIGINT).
 
 use std::io::{BufRead, BufReader};
@@ -54,6 +55,7 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
         }
     });
     let mut endpoints = Vec::new();
+    let mut ca_file = None;
     loop {
         let line = lines
             .recv_timeout(Duration::from_secs(120))
@@ -63,17 +65,32 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
         {
             endpoints.push(client.split_whitespace().next().unwrap().to_owned());
         }
+        if let Some(path) = line.trim().strip_prefix("try:  export SHOAL_CA_FILE=") {
+            ca_file = Some(path.to_owned());
+        }
         if line.starts_with("Ctrl-C stops") {
             break;
         }
     }
     assert_eq!(endpoints.len(), 3, "{endpoints:?}");
-    let first = Client::connect(&endpoints[0]).await.unwrap();
+    // Secure by default: TLS with the CA it made and printed.
+    let ca_file = ca_file.expect("shoal dev printed its CA file");
+    assert!(
+        ca_file.starts_with(dir.path().to_str().unwrap()),
+        "{ca_file}"
+    );
+    let tls = shoal_client::ConnectOptions::tls(&ca_file, None).unwrap();
+    let plaintext = Client::connect(&endpoints[0]).await.unwrap();
+    assert!(
+        plaintext.get("dev-key", false).await.is_err(),
+        "plaintext is refused"
+    );
+    let first = Client::connect_with(&endpoints[0], &tls).await.unwrap();
     let version = first
         .put("dev-key", "dev", PutOptions::default())
         .await
         .unwrap();
-    let last = Client::connect(&endpoints[2]).await.unwrap();
+    let last = Client::connect_with(&endpoints[2], &tls).await.unwrap();
     let read = last.get("dev-key", false).await.unwrap().unwrap();
     assert_eq!(
         (read.value.as_slice(), read.version),

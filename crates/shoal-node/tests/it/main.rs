@@ -12,6 +12,7 @@ mod cluster_failover;
 mod cluster_partition;
 mod cluster_pause;
 mod cluster_processes;
+mod cluster_security;
 mod cluster_shutdown;
 mod compatibility;
 mod control_regressions;

@@ -117,19 +117,30 @@ impl ProcessCluster {
     /// Starts `count` nodes (ids 1..=count) that find each other through gossip seeds, and
     /// waits until every one is ready.
     pub async fn start(count: u64, shape: ClusterShape) -> ProcessCluster {
+        Self::start_with(count, shape, |_, _, _| {}).await
+    }
+
+    /// Like `start`, letting `customize` change node `id`'s config (written to `dir`, the
+    /// cluster's directory) first.
+    pub async fn start_with(
+        count: u64,
+        shape: ClusterShape,
+        customize: impl Fn(u64, &Path, &mut Config),
+    ) -> ProcessCluster {
         let dir = tempfile::tempdir().unwrap();
         let ports: Vec<Ports> = (0..count).map(|_| Ports::reserve()).collect();
         let seeds: Vec<SocketAddr> = ports.iter().map(|p| p.gossip).collect();
         let nodes = (1..=count)
             .zip(ports)
             .map(|(id, ports)| {
-                let config = node_config(
+                let mut config = node_config(
                     &dir.path().join(format!("data-{id}")),
                     id,
                     &ports,
                     &seeds,
                     &shape,
                 );
+                customize(id, dir.path(), &mut config);
                 NodeProcess::spawn(dir.path(), &config, id, ports)
             })
             .collect();
@@ -147,15 +158,24 @@ impl ProcessCluster {
 
     /// Starts one more node that joins through the existing nodes' gossip addresses.
     pub fn add_node(&mut self) -> &mut NodeProcess {
+        self.add_node_with(|_, _| {})
+    }
+
+    /// Like `add_node`, letting `customize` change its config (with its ports) first.
+    pub fn add_node_with(
+        &mut self,
+        customize: impl FnOnce(&Ports, &mut Config),
+    ) -> &mut NodeProcess {
         let id = self.nodes.len() as u64 + 1;
         let ports = Ports::reserve();
-        let config = node_config(
+        let mut config = node_config(
             &self.dir.path().join(format!("data-{id}")),
             id,
             &ports,
             &self.seeds,
             &self.shape,
         );
+        customize(&ports, &mut config);
         self.nodes
             .push(NodeProcess::spawn(self.dir.path(), &config, id, ports));
         self.nodes.last_mut().unwrap()
