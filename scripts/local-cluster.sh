@@ -15,9 +15,11 @@ if [ -z "${SHOAL:-}" ]; then
   SHOAL=$PWD/target/release/shoal
 fi
 mkdir -p local-cluster
-# The certificates the configs name: a CA, and one certificate per node naming 127.0.0.1.
+# The files the configs name: a CA, the gossip key, and one certificate per node naming
+# 127.0.0.1.
 if [ ! -f local-cluster/certs/ca.crt ]; then
   "$SHOAL" certs ca --dir local-cluster/certs >/dev/null
+  "$SHOAL" certs gossip-key --dir local-cluster/certs >/dev/null
   for i in 1 2 3; do
     "$SHOAL" certs node --dir local-cluster/certs --id "$i" --addr 127.0.0.1,localhost >/dev/null
   done

@@ -58,8 +58,21 @@ const WORKLOADS: &[Workload] = &[
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum System {
+    /// `shoal dev --insecure`: plaintext, no API keys (like etcd's defaults).
     Shoal,
+    /// `shoal dev`: mTLS between the nodes, signed gossip, TLS and API keys for clients.
+    ShoalSecure,
     Etcd,
+}
+
+impl System {
+    fn label(self) -> &'static str {
+        match self {
+            System::Shoal => "shoal",
+            System::ShoalSecure => "shoal secure",
+            System::Etcd => "etcd",
+        }
+    }
 }
 
 /// What one run measured.
@@ -77,6 +90,9 @@ pub struct Options {
     pub reps: usize,
     /// Names of rows to run (their `kind`); empty = all.
     pub only: Vec<String>,
+    /// Secure shoal against plaintext shoal (the cost of TLS and API keys) instead of
+    /// shoal against etcd.
+    pub tls: bool,
 }
 
 const SHOAL_CLIENTS: &str = "127.0.0.1:15444,127.0.0.1:15544,127.0.0.1:15644";
@@ -99,7 +115,12 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
             root.join("target/release/shoal")
         }
     };
-    ensure_etcd()?;
+    let (subject, peer) = if options.tls {
+        (System::ShoalSecure, System::Shoal)
+    } else {
+        ensure_etcd()?;
+        (System::Shoal, System::Etcd)
+    };
     let rows: Vec<&Workload> = WORKLOADS
         .iter()
         .filter(|w| options.only.is_empty() || options.only.iter().any(|o| o == w.kind))
@@ -113,9 +134,9 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
             // Alternate which system goes first, so a drift of the machine's speed during
             // a repetition does not always favour the same one.
             let order = if rep % 2 == 0 {
-                [System::Shoal, System::Etcd]
+                [subject, peer]
             } else {
-                [System::Etcd, System::Shoal]
+                [peer, subject]
             };
             for system in order {
                 eprintln!(
@@ -125,24 +146,27 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
                     workload.name
                 );
                 match measure(&shoal, system, workload, &options.duration)? {
-                    Some(run) => match system {
-                        System::Shoal => results[row].0.push(run),
-                        System::Etcd => results[row].1.push(run),
-                    },
+                    Some(run) if system == subject => results[row].0.push(run),
+                    Some(run) => results[row].1.push(run),
                     None => results[row].2 += 1,
                 }
             }
         }
     }
-    let report = table(&rows, &results, options);
+    let report = table(&rows, &results, options, (subject, peer));
     println!("{report}");
     let out = root.join("docs/benchmarks");
     std::fs::create_dir_all(&out)?;
-    let path = out.join("bench-compare.md");
+    let name = if options.tls {
+        "bench-compare-tls"
+    } else {
+        "bench-compare"
+    };
+    let path = out.join(format!("{name}.md"));
     std::fs::write(&path, &report)?;
     eprintln!("written to {}", path.display());
-    let png = out.join("bench-compare.png");
-    chart(&rows, &results, &png)?;
+    let png = out.join(format!("{name}.png"));
+    chart(&rows, &results, &png, (subject, peer))?;
     eprintln!("chart written to {}", png.display());
     Ok(())
 }
@@ -165,7 +189,12 @@ fn font() -> Result<&'static [u8]> {
 
 /// `bench-compare.png`: per workload, shoal's throughput as a multiple of etcd's (left) and
 /// the server CPU per operation of both (right).
-fn chart(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], path: &Path) -> Result<()> {
+fn chart(
+    rows: &[&Workload],
+    results: &[(Vec<Run>, Vec<Run>, usize)],
+    path: &Path,
+    (subject, peer): (System, System),
+) -> Result<()> {
     use plotters::prelude::*;
 
     plotters::style::register_font("sans-serif", FontStyle::Normal, font()?)
@@ -217,7 +246,11 @@ fn chart(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], path: &Pat
     let top = ratios.iter().copied().fold(1.0, f64::max) * 1.25;
     let mut ratio_chart = ChartBuilder::on(&left)
         .caption(
-            "shoal ops/s as a multiple of etcd's (same client, same run)",
+            format!(
+                "{} ops/s as a multiple of {}'s (same client, same run)",
+                subject.label(),
+                peer.label()
+            ),
             ("sans-serif", 20),
         )
         .margin(16)
@@ -259,7 +292,7 @@ fn chart(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], path: &Pat
             etcd_colour.stroke_width(2),
         )))
         .map_err(|e| draw(&e))?
-        .label("etcd = 1×")
+        .label(format!("{} = 1×", peer.label()))
         .legend(move |(x, y)| {
             PathElement::new(vec![(x, y), (x + 20, y)], etcd_colour.stroke_width(2))
         });
@@ -295,7 +328,7 @@ fn chart(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], path: &Pat
             Rectangle::new([(0.0, y + 0.5), (*s, y + 0.85)], shoal_colour.filled())
         }))
         .map_err(|e| draw(&e))?
-        .label("shoal")
+        .label(subject.label())
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], shoal_colour.filled()));
     cpu_chart
         .draw_series(cpu.iter().enumerate().map(|(i, (_, e))| {
@@ -303,7 +336,7 @@ fn chart(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], path: &Pat
             Rectangle::new([(0.0, y + 0.15), (*e, y + 0.5)], etcd_colour.filled())
         }))
         .map_err(|e| draw(&e))?
-        .label("etcd")
+        .label(peer.label())
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], etcd_colour.filled()));
     cpu_chart
         .configure_series_labels()
@@ -342,6 +375,8 @@ fn ensure_etcd() -> Result<()> {
 /// Servers of one system, stopped when dropped.
 struct Servers {
     children: Vec<Child>,
+    /// What a client passes to reach them (the CA and the API key of a secure shoal).
+    client_args: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -381,19 +416,18 @@ fn start(shoal: &Path, system: System) -> Result<Servers> {
     let dir = tempfile::tempdir()?;
     let mut children = Vec::new();
     match system {
-        System::Shoal => {
+        System::Shoal | System::ShoalSecure => {
             let log = std::fs::File::create(dir.path().join("dev.log"))?;
+            let insecure: &[&str] = if system == System::Shoal {
+                &["--insecure"]
+            } else {
+                &[]
+            };
             children.push(
                 clean(&mut Command::new(shoal))
-                    .args([
-                        "dev",
-                        "--insecure",
-                        "--nodes",
-                        "3",
-                        "--port-offset",
-                        "10000",
-                        "--data-dir",
-                    ])
+                    .arg("dev")
+                    .args(insecure)
+                    .args(["--nodes", "3", "--port-offset", "10000", "--data-dir"])
                     .arg(dir.path().join("data"))
                     .stdout(log.try_clone()?)
                     .stderr(log)
@@ -434,12 +468,16 @@ fn start(shoal: &Path, system: System) -> Result<Servers> {
             }
         }
     }
-    let servers = Servers {
+    let data = dir.path().join("data");
+    let mut servers = Servers {
         children,
+        client_args: Vec::new(),
         _dir: dir,
     };
     let health: Vec<(u16, &str)> = match system {
-        System::Shoal => vec![(19443, "/readyz"), (19543, "/readyz"), (19643, "/readyz")],
+        System::Shoal | System::ShoalSecure => {
+            vec![(19443, "/readyz"), (19543, "/readyz"), (19643, "/readyz")]
+        }
         System::Etcd => vec![(12379, "/health"), (22379, "/health"), (32379, "/health")],
     };
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -451,7 +489,29 @@ fn start(shoal: &Path, system: System) -> Result<Servers> {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    if system == System::Shoal {
+    if system == System::ShoalSecure {
+        // The bootstrap admin key, in the data dir of the node that made it.
+        let key = loop {
+            if let Some(key) = (1..=3)
+                .map(|id| data.join(format!("node-{id}/admin.key")))
+                .find_map(|path| std::fs::read_to_string(path).ok())
+            {
+                break key.trim().to_owned();
+            }
+            if Instant::now() > deadline {
+                bail!("the secure cluster wrote no admin key");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let ca = data.join("certs/ca.crt");
+        servers.client_args = vec![
+            "--ca-file".into(),
+            ca.to_string_lossy().into_owned(),
+            "--api-key".into(),
+            key,
+        ];
+    }
+    if system != System::Etcd {
         // Every shard has a leader.
         while Instant::now() < deadline {
             let status = clean(&mut Command::new(shoal))
@@ -462,6 +522,7 @@ fn start(shoal: &Path, system: System) -> Result<Servers> {
                     "--endpoint",
                     "127.0.0.1:15444",
                 ])
+                .args(&servers.client_args)
                 .output()?;
             if status.status.success()
                 && !String::from_utf8_lossy(&status.stdout).contains("\"leaderId\": \"0\"")
@@ -556,8 +617,8 @@ fn measure(
     let (target, endpoints) = match (system, workload.kind) {
         (System::Etcd, _) => ("etcd", ETCD_CLIENTS),
         // A batch goes to one node, which splits it by shard.
-        (System::Shoal, "batch") => ("shoal", SHOAL_CLIENTS),
-        (System::Shoal, _) => ("shoal-smart", SHOAL_CLIENTS),
+        (_, "batch") => ("shoal", SHOAL_CLIENTS),
+        _ => ("shoal-smart", SHOAL_CLIENTS),
     };
     let cpu_before = server_ticks();
     let (busy_before, total_before) = machine_ticks();
@@ -578,6 +639,7 @@ fn measure(
             "256",
         ])
         .args(["--batch", "100", "--duration", duration, "--warmup", "3s"])
+        .args(&servers.client_args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -649,26 +711,40 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn table(rows: &[&Workload], results: &[(Vec<Run>, Vec<Run>, usize)], options: &Options) -> String {
+fn table(
+    rows: &[&Workload],
+    results: &[(Vec<Run>, Vec<Run>, usize)],
+    options: &Options,
+    (subject, peer): (System, System),
+) -> String {
+    let (a, b) = (subject.label(), peer.label());
     let mut out = String::new();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let _ = writeln!(out, "# shoal against etcd, 3 nodes each, same client\n");
+    let _ = writeln!(out, "# {a} against {b}, 3 nodes each, same client\n");
     let _ = writeln!(
         out,
-        "`cargo xtask bench-compare --duration {} --reps {}` on a {cores}-core machine: fresh \
-         3-node clusters (shoal: `shoal dev --insecure --nodes 3`, RF 3, 16 shards, plaintext like etcd's defaults; etcd: 3 members, \
-         defaults), one after the other, order alternating per repetition; `shoal bench` \
+        "`cargo xtask bench-compare --duration {} --reps {}{}` on a {cores}-core machine: fresh \
+         3-node clusters ({}), one after the other, order alternating per repetition; `shoal bench` \
          drives both (256-byte values, 100,000 keys, 12 connections; shoal with the \
          cluster-aware client, batches through any node). Medians of the kept runs; a run \
          is dropped when other processes used over {:.0}% of the machine. Server CPU per \
          operation sums all members and includes the warm-up (and, for reads, the preload).\n",
         options.duration,
         options.reps,
+        if options.tls { " --tls" } else { "" },
+        if options.tls {
+            "shoal secure: `shoal dev --nodes 3` — mTLS between the nodes, signed gossip, \
+             TLS and an admin API key for the client; shoal: `shoal dev --insecure --nodes 3` \
+             — plaintext, no keys; both RF 3, 16 shards"
+        } else {
+            "shoal: `shoal dev --insecure --nodes 3`, RF 3, 16 shards, plaintext like etcd's \
+             defaults; etcd: 3 members, defaults"
+        },
         BUSY_SHARE * 100.0
     );
     let _ = writeln!(
         out,
-        "| workload | shoal ops/s | p50 / p99 ms | CPU µs/op | etcd ops/s | p50 / p99 ms | CPU µs/op | shoal / etcd | runs kept (dropped) |"
+        "| workload | {a} ops/s | p50 / p99 ms | CPU µs/op | {b} ops/s | p50 / p99 ms | CPU µs/op | {a} / {b} | runs kept (dropped) |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (workload, (shoal, etcd, dropped)) in rows.iter().zip(results) {
@@ -728,7 +804,7 @@ mod tests {
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("chart.png");
-        chart(&rows, &results, &path).expect("the chart");
+        chart(&rows, &results, &path, (System::Shoal, System::Etcd)).expect("the chart");
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         // IHDR: width and height, big-endian, after the signature and the chunk header.

@@ -40,6 +40,10 @@ enum Command {
         /// Only these workloads (put, get, get-stale, mixed, batch); default all.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// Secure shoal (mTLS, TLS, API keys) against plaintext shoal instead of etcd:
+        /// the cost of security, in docs/benchmarks/bench-compare-tls.md.
+        #[arg(long)]
+        tls: bool,
     },
     Chaos {
         /// Build and run optimized binaries (slower to build, closer to production).
@@ -72,12 +76,14 @@ fn main() -> Result<()> {
             duration,
             reps,
             only,
+            tls,
         } => xtask::bench::run(
             &workspace_root(),
             &xtask::bench::Options {
                 duration,
                 reps,
                 only,
+                tls,
             },
         )?,
         Command::Chaos {

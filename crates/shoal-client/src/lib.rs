@@ -11,11 +11,13 @@ use std::time::Duration;
 use shoal_proto::v1 as pb;
 use shoal_proto::v1::cluster_client::ClusterClient;
 use shoal_proto::v1::kv_client::KvClient;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
 pub use batch::{BatchOp, BatchOutcome};
 pub use shoal_proto::v1::{
-    DrainNodeResponse, GetShardMapResponse, MembersResponse, StatusResponse, TransferLeaderResponse,
+    ApiKeyInfo, ApiKeyRole, CreateApiKeyResponse, DrainNodeResponse, GetShardMapResponse,
+    MembersResponse, StatusResponse, TransferLeaderResponse,
 };
 pub use smart::SmartClient;
 pub use tonic::Code;
@@ -127,8 +129,8 @@ pub struct PutOptions {
 /// A connection to one shoal node (HTTP/2, multiplexed: clone it freely).
 #[derive(Debug, Clone)]
 pub struct Client {
-    kv: KvClient<Channel>,
-    cluster: ClusterClient<Channel>,
+    kv: KvClient<Connection>,
+    cluster: ClusterClient<Connection>,
 }
 
 /// Largest message the client sends (values are at most 1 MiB by default, a batch at most
@@ -143,6 +145,39 @@ const MAX_ANSWER_BYTES: usize = 260 << 20;
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     tls: Option<std::sync::Arc<shoal_tls::ClientTls>>,
+    api_key: Option<ApiKey>,
+}
+
+/// The connection a [`Client`] sends on: every request carries the API key, when it has one.
+type Connection = InterceptedService<Channel, ApiKey>;
+
+/// An API key, sent as `authorization: Bearer <key>` with every request. Its Debug output
+/// never shows the secret.
+#[derive(Clone, Default)]
+pub struct ApiKey(Option<tonic::metadata::AsciiMetadataValue>);
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ApiKey(set)"
+        } else {
+            "ApiKey(none)"
+        })
+    }
+}
+
+impl tonic::service::Interceptor for ApiKey {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
 }
 
 impl ConnectOptions {
@@ -167,11 +202,27 @@ impl ConnectOptions {
             endpoint: "-".into(),
             reason: error.to_string(),
         })?;
-        Ok(ConnectOptions { tls: Some(tls) })
+        Ok(ConnectOptions {
+            tls: Some(tls),
+            api_key: None,
+        })
     }
 
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()
+    }
+
+    /// Sends `key` (`shoal_<id>_<secret>`, as `shoal auth key create` printed it) with every
+    /// request.
+    pub fn with_api_key(mut self, key: &str) -> Result<ConnectOptions, ClientError> {
+        let value = format!("Bearer {}", key.trim())
+            .parse()
+            .map_err(|_| ClientError::Connect {
+                endpoint: "-".into(),
+                reason: "the API key holds characters a header cannot carry".into(),
+            })?;
+        self.api_key = Some(ApiKey(Some(value)));
+        Ok(self)
     }
 }
 
@@ -229,11 +280,12 @@ impl Client {
                         .unwrap_or_default()
                 ))
             })?;
+        let key = options.api_key.clone().unwrap_or_default();
         Ok(Client {
-            kv: KvClient::new(channel.clone())
+            kv: KvClient::with_interceptor(channel.clone(), key.clone())
                 .max_decoding_message_size(MAX_ANSWER_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-            cluster: ClusterClient::new(channel),
+            cluster: ClusterClient::with_interceptor(channel, key),
         })
     }
 
@@ -421,6 +473,48 @@ impl Client {
             .cluster
             .clone()
             .list_jobs(pb::ListJobsRequest { local_only: false })
+            .await?
+            .into_inner())
+    }
+
+    /// A new API key (admin): the answer holds its secret, shown nowhere else.
+    pub async fn create_api_key(
+        &self,
+        name: &str,
+        role: pb::ApiKeyRole,
+        prefix: Option<Vec<u8>>,
+        expires_in: Option<Duration>,
+    ) -> Result<pb::CreateApiKeyResponse, ClientError> {
+        let request = pb::CreateApiKeyRequest {
+            name: name.to_owned(),
+            role: role as i32,
+            prefix,
+            expires_in_ms: expires_in.map_or(0, |d| d.as_millis() as u64),
+        };
+        Ok(self
+            .cluster
+            .clone()
+            .create_api_key(request)
+            .await?
+            .into_inner())
+    }
+
+    /// Every API key of the cluster (never a secret).
+    pub async fn api_keys(&self) -> Result<pb::ListApiKeysResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .list_api_keys(pb::ListApiKeysRequest {})
+            .await?
+            .into_inner())
+    }
+
+    /// Revokes an API key: every node refuses it within a second.
+    pub async fn revoke_api_key(&self, id: &str) -> Result<pb::RevokeApiKeyResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .revoke_api_key(pb::RevokeApiKeyRequest { id: id.to_owned() })
             .await?
             .into_inner())
     }

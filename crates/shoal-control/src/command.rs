@@ -71,5 +71,14 @@ fn meta_name(command: &MetaCommand) -> String {
         MetaCommand::PreferLeader { shard, node } => {
             format!("node {node} is shard {shard}'s preferred leader")
         }
+        MetaCommand::CreateApiKey(key) => {
+            format!(
+                "create API key {} ({}, {})",
+                key.id,
+                key.name,
+                key.role.as_str()
+            )
+        }
+        MetaCommand::RevokeApiKey { id, .. } => format!("revoke API key {id}"),
     }
 }

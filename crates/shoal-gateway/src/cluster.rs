@@ -12,6 +12,7 @@ use shoal_control::engine::validate::validate_transfer;
 use shoal_proto::v1 as pb;
 use shoal_proto::v1::cluster_client::ClusterClient;
 use shoal_replication::ReplicationError;
+use shoal_replication::meta::MetaCommand;
 use shoal_shardmap::{GroupId, NodeId, ShardId};
 use tonic::{Request, Response, Status};
 
@@ -336,5 +337,106 @@ impl pb::cluster_server::Cluster for ClusterService {
         let backend = self.backend()?;
         let local_only = request.into_inner().local_only || self.mode == Mode::Forwarded;
         Ok(Response::new(jobs(backend, local_only).await?))
+    }
+
+    async fn create_api_key(
+        &self,
+        request: Request<pb::CreateApiKeyRequest>,
+    ) -> Result<Response<pb::CreateApiKeyResponse>, Status> {
+        let backend = self.backend()?;
+        let message = request.into_inner();
+        let answer = async {
+            if let Some(mut leader) = self.meta_leader(backend)? {
+                return leader
+                    .create_api_key(message.clone())
+                    .await
+                    .map(Response::into_inner)
+                    .map_err(forwarded_error(GroupId::META));
+            }
+            let role = convert::role_of(message.role).map_err(to_status)?;
+            if message.name.trim().is_empty() {
+                return Err(to_status(ReplicationError::InvalidArgument {
+                    field: "name",
+                    reason: "must not be empty (it says whose key this is)".into(),
+                }));
+            }
+            let now = shoal_replication::Clock::system().now_ms();
+            let spec = shoal_replication::api_key::KeySpec {
+                name: message.name.clone(),
+                role,
+                prefix: message.prefix.clone().filter(|p| !p.is_empty()),
+                expires_at_ms: (message.expires_in_ms > 0)
+                    .then(|| now.saturating_add(message.expires_in_ms)),
+            };
+            let (secret, record) = shoal_replication::api_key::new_key(spec, now);
+            let key = convert::api_key(&record);
+            propose_meta(backend, MetaCommand::CreateApiKey(record)).await?;
+            Ok(pb::CreateApiKeyResponse {
+                key: Some(key),
+                secret,
+            })
+        }
+        .await;
+        answer.map(Response::new)
+    }
+
+    async fn list_api_keys(
+        &self,
+        _request: Request<pb::ListApiKeysRequest>,
+    ) -> Result<Response<pb::ListApiKeysResponse>, Status> {
+        let backend = self.backend()?;
+        let keys = backend.meta.api_keys().map_err(to_status)?;
+        Ok(Response::new(pb::ListApiKeysResponse {
+            keys: keys.iter().map(convert::api_key).collect(),
+        }))
+    }
+
+    async fn revoke_api_key(
+        &self,
+        request: Request<pb::RevokeApiKeyRequest>,
+    ) -> Result<Response<pb::RevokeApiKeyResponse>, Status> {
+        let backend = self.backend()?;
+        let message = request.into_inner();
+        let answer = async {
+            if let Some(mut leader) = self.meta_leader(backend)? {
+                return leader
+                    .revoke_api_key(message.clone())
+                    .await
+                    .map(Response::into_inner)
+                    .map_err(forwarded_error(GroupId::META));
+            }
+            let now = shoal_replication::Clock::system().now_ms();
+            propose_meta(
+                backend,
+                MetaCommand::RevokeApiKey {
+                    id: message.id.clone(),
+                    at_ms: now,
+                },
+            )
+            .await?;
+            let key = backend
+                .meta
+                .api_keys()
+                .map_err(to_status)?
+                .into_iter()
+                .find(|key| key.id == message.id);
+            Ok(pb::RevokeApiKeyResponse {
+                key: key.as_ref().map(convert::api_key),
+            })
+        }
+        .await;
+        answer.map(Response::new)
+    }
+}
+
+/// Proposes a meta command on this node (the meta leader); a refusal by the machine is
+/// FAILED_PRECONDITION with its reason.
+async fn propose_meta(backend: &Backend, command: MetaCommand) -> Result<(), Status> {
+    let answer = backend.meta.propose(&command).await.map_err(to_status)?;
+    match answer.rejection() {
+        Some(reason) => Err(to_status(ReplicationError::FailedPrecondition(
+            reason.to_owned(),
+        ))),
+        None => Ok(()),
     }
 }

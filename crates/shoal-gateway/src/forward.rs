@@ -32,6 +32,8 @@ pub(crate) struct PeerKv {
     pub(crate) peers: PeerCalls,
     pub(crate) node: NodeId,
     pub(crate) address: String,
+    /// The caller's API key id, for the serving node to check (None: auth off).
+    pub(crate) caller_key: Option<String>,
 }
 
 impl PeerKv {
@@ -97,6 +99,7 @@ impl PeerKv {
         let payload = ForwardRequest {
             kind: kind as i32,
             request: request.encode_to_vec(),
+            caller_key_id: self.caller_key.clone().unwrap_or_default(),
         }
         .encode_to_vec();
         let (node, address) = (self.node, &self.address);
@@ -111,7 +114,13 @@ impl PeerKv {
                     .peers
                     .channel(node, address)
                     .map_err(|error| not_sent(error.to_string()))?;
-                unary(KvClient::new(channel), self.peers.forwarded(request)).await
+                let mut request = self.peers.forwarded(request);
+                if let Some(key) = self.caller_key.as_deref().and_then(|k| k.parse().ok()) {
+                    request
+                        .metadata_mut()
+                        .insert(shoal_proto::metadata::CALLER_KEY, key);
+                }
+                unary(KvClient::new(channel), request).await
             }
             Err(PipeError::NotSent(why)) => {
                 Err(not_sent(format!("node {node} at {address}: {why}")))
@@ -176,8 +185,9 @@ fn failed(status: &Status) -> ForwardAnswer {
     }
 }
 
-/// Decodes a request of type `Req` and answers it with `handle`.
-async fn serve_as<Req, Resp, F, Fut>(bytes: &[u8], handle: F) -> ForwardAnswer
+/// Decodes a request of type `Req` (with the caller's key id, when the forwarding node
+/// sent one) and answers it with `handle`.
+async fn serve_as<Req, Resp, F, Fut>(bytes: &[u8], caller_key: &str, handle: F) -> ForwardAnswer
 where
     Req: Message + Default,
     Resp: Message,
@@ -185,7 +195,17 @@ where
     Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
 {
     match Req::decode(bytes) {
-        Ok(request) => answer_from(handle(Request::new(request)).await),
+        Ok(request) => {
+            let mut request = Request::new(request);
+            if let Ok(key) = caller_key.parse()
+                && !caller_key.is_empty()
+            {
+                request
+                    .metadata_mut()
+                    .insert(shoal_proto::metadata::CALLER_KEY, key);
+            }
+            answer_from(handle(request).await)
+        }
         Err(error) => failed(&undecodable(error.to_string())),
     }
 }
@@ -196,12 +216,13 @@ async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
         Err(error) => return failed(&undecodable(error.to_string())),
     };
     let bytes = forwarded.request.as_slice();
+    let caller = forwarded.caller_key_id.as_str();
     match ForwardKind::try_from(forwarded.kind) {
-        Ok(ForwardKind::Put) => serve_as(bytes, |r| service.put(r)).await,
-        Ok(ForwardKind::Get) => serve_as(bytes, |r| service.get(r)).await,
-        Ok(ForwardKind::Delete) => serve_as(bytes, |r| service.delete(r)).await,
-        Ok(ForwardKind::Touch) => serve_as(bytes, |r| service.touch(r)).await,
-        Ok(ForwardKind::Batch) => serve_as(bytes, |r| service.batch(r)).await,
+        Ok(ForwardKind::Put) => serve_as(bytes, caller, |r| service.put(r)).await,
+        Ok(ForwardKind::Get) => serve_as(bytes, caller, |r| service.get(r)).await,
+        Ok(ForwardKind::Delete) => serve_as(bytes, caller, |r| service.delete(r)).await,
+        Ok(ForwardKind::Touch) => serve_as(bytes, caller, |r| service.touch(r)).await,
+        Ok(ForwardKind::Batch) => serve_as(bytes, caller, |r| service.batch(r)).await,
         Ok(ForwardKind::Unspecified) | Err(_) => failed(&to_status(ReplicationError::Unsupported(
             format!("unknown forwarded request kind {}", forwarded.kind),
         ))),

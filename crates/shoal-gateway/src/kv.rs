@@ -11,6 +11,7 @@ use shoal_replication::{BatchOp, BatchOutcome, Consistency, ReadValue, Replicati
 use shoal_shardmap::ShardId;
 use tonic::{Request, Response, Status};
 
+use crate::auth::Caller;
 use crate::route::Router;
 use crate::status::to_status;
 use crate::{Backend, BackendCell, GatewaySettings, MAX_TTL_MS, Mode};
@@ -39,14 +40,36 @@ impl KvService {
         backend.replicas.view().shard_for_key(key).id
     }
 
-    fn router<'a>(&self, backend: &'a Backend) -> Router<'a> {
+    fn router<'a>(&self, backend: &'a Backend, caller: &'a Caller) -> Router<'a> {
         Router {
             replicas: &backend.replicas,
             peers: &backend.peers,
             mode: self.mode,
+            caller_key: caller.key_id(),
             // Leave time for the forward itself within the request deadline.
             leader_wait: (self.settings.request_timeout / 2).min(Duration::from_secs(5)),
         }
+    }
+
+    /// Who sent `request`: the auth layer's verdict on the client port; on the internal
+    /// port (forwards), the key id the forwarding node sent, resolved here.
+    fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ReplicationError> {
+        if self.mode == Mode::Client || !self.settings.auth {
+            return Ok(crate::auth::caller_of(request));
+        }
+        let id = request
+            .metadata()
+            .get(shoal_proto::metadata::CALLER_KEY)
+            .and_then(|value| value.to_str().ok())
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                ReplicationError::Unauthenticated(
+                    "a request forwarded without an API key to a node that requires one \
+                     (server.auth.enabled must be the same on every node)"
+                        .into(),
+                )
+            })?;
+        self.backend()?.keys.forwarded(id)
     }
 
     fn check_key(&self, key: &[u8]) -> Result<(), ReplicationError> {
@@ -185,13 +208,19 @@ impl KvService {
     /// and puts the results back in request order.
     async fn run_batch(
         &self,
+        caller: &Caller,
         operations: Vec<pb::BatchOperation>,
     ) -> Result<pb::BatchResponse, ReplicationError> {
         let backend = self.backend()?;
         let mut results: Vec<Option<pb::BatchResult>> = vec![None; operations.len()];
         let mut parts: BTreeMap<ShardId, ShardPart> = BTreeMap::new();
         for (place, wire) in operations.into_iter().enumerate() {
-            match self.batch_operation(&wire) {
+            let checked = self.batch_operation(&wire).and_then(|operation| {
+                let write = !matches!(operation, BatchOp::Get { .. });
+                caller.may_access(operation.key(), write)?;
+                Ok(operation)
+            });
+            match checked {
                 Ok(operation) => {
                     let part = parts
                         .entry(Self::shard_of(backend, operation.key()))
@@ -203,7 +232,7 @@ impl KvService {
                 Err(error) => results[place] = Some(batch_error(error)),
             }
         }
-        let router = self.router(backend);
+        let router = self.router(backend, caller);
         let runs = parts.into_iter().map(|(shard, part)| {
             let router = &router;
             async move {
@@ -338,14 +367,16 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::PutRequest>,
     ) -> Result<Response<pb::PutResponse>, Status> {
+        let caller = self.caller(&request).map_err(to_status)?;
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
+            caller.may_access(&request.key, true)?;
             self.check_value(&request.value)?;
             Self::check_ttl(request.ttl_ms)?;
             let backend = self.backend()?;
             let shard = Self::shard_of(backend, &request.key);
-            self.router(backend)
+            self.router(backend, &caller)
                 .route(
                     shard,
                     |replica| {
@@ -376,13 +407,15 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::GetRequest>,
     ) -> Result<Response<pb::GetResponse>, Status> {
+        let caller = self.caller(&request).map_err(to_status)?;
         let request = request.into_inner();
         let consistency = self.consistency(request.consistency).map_err(to_status)?;
         self.run(async {
             self.check_key(&request.key)?;
+            caller.may_access(&request.key, false)?;
             let backend = self.backend()?;
             let shard = Self::shard_of(backend, &request.key);
-            self.router(backend)
+            self.router(backend, &caller)
                 .route(
                     shard,
                     |replica| {
@@ -403,12 +436,14 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::DeleteRequest>,
     ) -> Result<Response<pb::DeleteResponse>, Status> {
+        let caller = self.caller(&request).map_err(to_status)?;
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
+            caller.may_access(&request.key, true)?;
             let backend = self.backend()?;
             let shard = Self::shard_of(backend, &request.key);
-            self.router(backend)
+            self.router(backend, &caller)
                 .route(
                     shard,
                     |replica| {
@@ -432,13 +467,15 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::TouchRequest>,
     ) -> Result<Response<pb::TouchResponse>, Status> {
+        let caller = self.caller(&request).map_err(to_status)?;
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
+            caller.may_access(&request.key, true)?;
             Self::check_ttl(request.ttl_ms)?;
             let backend = self.backend()?;
             let shard = Self::shard_of(backend, &request.key);
-            self.router(backend)
+            self.router(backend, &caller)
                 .route(
                     shard,
                     |replica| {
@@ -462,6 +499,7 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::BatchRequest>,
     ) -> Result<Response<pb::BatchResponse>, Status> {
+        let caller = self.caller(&request).map_err(to_status)?;
         let operations = request.into_inner().operations;
         let limit = self.settings.limits.max_batch_operations;
         if operations.len() > limit {
@@ -473,6 +511,6 @@ impl pb::kv_server::Kv for KvService {
                 ),
             }));
         }
-        self.run(self.run_batch(operations)).await
+        self.run(self.run_batch(&caller, operations)).await
     }
 }

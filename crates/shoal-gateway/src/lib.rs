@@ -12,6 +12,7 @@
 //! call to another node goes through [`PeerCalls`]; no decision about the cluster's shape
 //! is made here (that is `shoal-control`).
 
+mod auth;
 mod cluster;
 mod cluster_status;
 mod control;
@@ -35,6 +36,7 @@ use shoal_replication::{LocalReplicas, Meta};
 use shoal_shardmap::NodeId;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
+pub use auth::KeyCache;
 pub use control::GrpcShards;
 pub use forward::forward_handler;
 pub use peer::{PeerCalls, TransportProbe};
@@ -53,6 +55,8 @@ pub struct Backend {
     /// Administration of the shards this node leads (validated changes and transfers).
     pub shards: LocalShards,
     pub storage: Storage,
+    /// This node's copy of the cluster's API keys.
+    pub keys: Arc<auth::KeyCache>,
 }
 
 impl Backend {
@@ -100,6 +104,8 @@ pub struct GatewaySettings {
     /// Test only (a deliberately broken node): serve linearizable reads from the local
     /// replica without a quorum round, so tests can prove `shoal verify` catches stale reads.
     pub unsafe_stale_reads: bool,
+    /// Client requests need an API key (`server.auth.enabled`).
+    pub auth: bool,
 }
 
 fn backend(cell: &BackendCell) -> Result<&Arc<Backend>, shoal_replication::ReplicationError> {
@@ -116,6 +122,7 @@ pub async fn serve(
     settings: GatewaySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
+    let keys = settings.auth.then(|| backend.keys.clone());
     let cell: BackendCell = Arc::new(OnceLock::from(backend));
     let kv = kv_service(cell.clone(), &settings, Mode::Client);
     let cluster = ClusterServer::new(cluster::ClusterService::new(
@@ -128,6 +135,7 @@ pub async fn serve(
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
         ))
+        .layer(auth::AuthLayer::new(keys))
         .add_service(kv)
         .add_service(cluster)
         .serve_with_incoming_shutdown(incoming, shutdown)

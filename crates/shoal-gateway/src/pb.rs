@@ -9,7 +9,7 @@ use shoal_control::engine::decommission::Decommission;
 use shoal_control::{ShardChange, ShardReport};
 use shoal_proto::internal as ipb;
 use shoal_proto::v1 as pb;
-use shoal_replication::meta::NodeState;
+use shoal_replication::meta::{ApiKeyRecord, NodeState, Role};
 use shoal_replication::{PeerInfo, ReplicationError};
 use shoal_shardmap::{NodeId, ShardId};
 
@@ -257,5 +257,38 @@ pub(crate) fn job(status: &JobStatus) -> pb::JobStatus {
         last_error: status.last_error.clone().unwrap_or_default(),
         last_error_ms_ago: status.last_error_ago.map(millis),
         waiting_for: status.waiting_for.clone(),
+    }
+}
+
+pub(crate) fn api_key_role(role: Role) -> pb::ApiKeyRole {
+    match role {
+        Role::Read => pb::ApiKeyRole::Read,
+        Role::Write => pb::ApiKeyRole::Write,
+        Role::Admin => pb::ApiKeyRole::Admin,
+    }
+}
+
+pub(crate) fn role_of(wire: i32) -> Result<Role, ReplicationError> {
+    match pb::ApiKeyRole::try_from(wire) {
+        Ok(pb::ApiKeyRole::Read) => Ok(Role::Read),
+        Ok(pb::ApiKeyRole::Write) => Ok(Role::Write),
+        Ok(pb::ApiKeyRole::Admin) => Ok(Role::Admin),
+        _ => Err(ReplicationError::InvalidArgument {
+            field: "role",
+            reason: "must be read, write or admin".into(),
+        }),
+    }
+}
+
+/// A key as listed: never its secret or its hash.
+pub(crate) fn api_key(key: &ApiKeyRecord) -> pb::ApiKeyInfo {
+    pb::ApiKeyInfo {
+        id: key.id.clone(),
+        name: key.name.clone(),
+        role: api_key_role(key.role) as i32,
+        prefix: key.prefix.clone(),
+        created_at_ms: key.created_at_ms,
+        expires_at_ms: key.expires_at_ms,
+        revoked_at_ms: key.revoked_at_ms,
     }
 }

@@ -64,6 +64,7 @@ impl PeerCalls {
         node: NodeId,
         address: Option<String>,
         shard: ShardId,
+        caller_key: Option<&str>,
     ) -> Result<PeerKv, ReplicationError> {
         let address = match address {
             Some(address) => address,
@@ -73,6 +74,7 @@ impl PeerCalls {
             peers: self.clone(),
             node,
             address,
+            caller_key: caller_key.map(str::to_owned),
         })
     }
 

@@ -41,6 +41,8 @@ pub(crate) struct Router<'a> {
     pub replicas: &'a LocalReplicas,
     pub peers: &'a PeerCalls,
     pub mode: Mode,
+    /// The caller's API key id, sent along with forwards (None: auth off).
+    pub caller_key: Option<&'a str>,
     /// Longest wait for a leader (and for retries that changed nothing).
     pub leader_wait: Duration,
 }
@@ -203,7 +205,7 @@ impl Router<'_> {
         R: Fn(PeerKv) -> RF,
         RF: Future<Output = Result<T, tonic::Status>>,
     {
-        let client = match self.peers.kv(node, address, shard) {
+        let client = match self.peers.kv(node, address, shard, self.caller_key) {
             Ok(found) => found,
             Err(error) => return Attempt::Undelivered(format!("its leader, node {node}: {error}")),
         };

@@ -16,6 +16,8 @@ fn grpc_code(code: ErrorCode) -> Code {
         ErrorCode::NotLeader | ErrorCode::WrongShard | ErrorCode::Unavailable => Code::Unavailable,
         ErrorCode::Timeout => Code::DeadlineExceeded,
         ErrorCode::Internal => Code::Internal,
+        ErrorCode::Unauthenticated => Code::Unauthenticated,
+        ErrorCode::PermissionDenied => Code::PermissionDenied,
     }
 }
 
@@ -93,6 +95,8 @@ pub(crate) fn from_status(status: Status, group: GroupId) -> ReplicationError {
         Code::FailedPrecondition | Code::Aborted => ErrorCode::FailedPrecondition,
         Code::Unimplemented => ErrorCode::Unsupported,
         Code::DeadlineExceeded => ErrorCode::Timeout,
+        Code::Unauthenticated => ErrorCode::Unauthenticated,
+        Code::PermissionDenied => ErrorCode::PermissionDenied,
         Code::Unavailable | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
             ErrorCode::Unavailable
         }
@@ -119,6 +123,11 @@ pub(crate) fn rebuilt(
     metadata: tonic::metadata::MetadataMap,
 ) -> Status {
     Status::with_metadata(code, message, metadata)
+}
+
+/// The answer to a request the auth layer refused (UNAUTHENTICATED, PERMISSION_DENIED).
+pub(crate) fn refusal_response(error: ReplicationError) -> http::Response<tonic::body::Body> {
+    to_status(error).into_http()
 }
 
 /// A peer's answer that could not be decoded.
@@ -162,6 +171,14 @@ mod tests {
                 Code::Unavailable,
             ),
             (ReplicationError::WrongShard { shard: 1 }, Code::Unavailable),
+            (
+                ReplicationError::Unauthenticated("no key".into()),
+                Code::Unauthenticated,
+            ),
+            (
+                ReplicationError::PermissionDenied("read only".into()),
+                Code::PermissionDenied,
+            ),
             (ReplicationError::Unavailable("x".into()), Code::Unavailable),
             (
                 ReplicationError::NotDelivered("x".into()),

@@ -9,6 +9,7 @@
 //! chitchat has no "leave" message: a node going away marks itself not ready and
 //! `leaving`, gossips that for a couple of rounds, then stops ([`Membership::leave`]).
 
+mod auth;
 mod filter;
 
 use std::collections::{BTreeMap, HashSet};
@@ -20,6 +21,7 @@ use chitchat::{ChitchatConfig, ChitchatHandle, ChitchatId, FailureDetectorConfig
 use shoal_shardmap::{NodeId, NodeState, ShardId};
 use tokio::sync::{broadcast, watch};
 
+pub use auth::{GossipKeys, generate_key_text};
 pub use filter::GossipFilter;
 
 /// The gossip cluster name: nodes only talk to nodes with the same one.
@@ -140,6 +142,9 @@ pub struct MembershipConfig {
     pub gossip_interval: Duration,
     /// How long a dead node stays listed before it is forgotten.
     pub dead_node_grace_period: Duration,
+    /// Sign every datagram and drop those not signed with these keys (None: plain gossip,
+    /// `--insecure` clusters only).
+    pub keys: Option<Arc<GossipKeys>>,
 }
 
 /// Why gossip could not start.
@@ -195,7 +200,7 @@ impl Membership {
             protocol_version: chitchat::ProtocolVersion::V0,
         };
         let filter = Arc::new(GossipFilter::default());
-        let transport = filter::FilteredTransport::new(filter.clone());
+        let transport = filter::FilteredTransport::new(filter.clone(), config.keys.clone());
         let handle = spawn_chitchat(chitchat_config, info.key_values(), &transport)
             .await
             .map_err(|error| MembershipError::Start {
@@ -441,23 +446,32 @@ mod tests {
         assert_eq!(NodeInfo::from_state(&state), info);
     }
 
-    /// Two real gossip instances on loopback find each other through a seed and see each
-    /// other's published info; one that stops is declared dead.
+    /// Two real gossip instances on loopback with the cluster's key find each other
+    /// through a seed and see each other's published info; one that stops is declared
+    /// dead; a third one with another key, seeding the first, is never seen.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_nodes_find_each_other_and_detect_a_failure() {
         let reserve = || {
             let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
             socket.local_addr().unwrap()
         };
-        let (a_addr, b_addr) = (reserve(), reserve());
-        let config = |node_id: u64, addr: SocketAddr, seed: SocketAddr| MembershipConfig {
-            node_id: NodeId(node_id),
-            generation: 1,
-            listen: addr,
-            advertise: addr,
-            seeds: vec![seed.to_string()],
-            gossip_interval: Duration::from_millis(50),
-            dead_node_grace_period: Duration::from_secs(60),
+        let (a_addr, b_addr, c_addr) = (reserve(), reserve(), reserve());
+        let cluster_key = Arc::new(GossipKeys::from_text(&generate_key_text()).unwrap());
+        let other_key = Arc::new(GossipKeys::from_text(&generate_key_text()).unwrap());
+        let keyed = |node_id: u64, addr: SocketAddr, seed: SocketAddr, key: &Arc<GossipKeys>| {
+            MembershipConfig {
+                node_id: NodeId(node_id),
+                generation: 1,
+                listen: addr,
+                advertise: addr,
+                seeds: vec![seed.to_string()],
+                gossip_interval: Duration::from_millis(50),
+                dead_node_grace_period: Duration::from_secs(60),
+                keys: Some(key.clone()),
+            }
+        };
+        let config = |node_id: u64, addr: SocketAddr, seed: SocketAddr| {
+            keyed(node_id, addr, seed, &cluster_key)
         };
         let info = |name: &str| NodeInfo {
             name: name.into(),
@@ -468,6 +482,9 @@ mod tests {
             .await
             .unwrap();
         let b = Membership::start(config(2, b_addr, a_addr), info("b"))
+            .await
+            .unwrap();
+        let stranger = Membership::start(keyed(3, c_addr, a_addr, &other_key), info("c"))
             .await
             .unwrap();
         let mut changes = a.subscribe();
@@ -516,6 +533,10 @@ mod tests {
         })
         .await;
         assert!(failed.is_ok(), "b's failure was never detected");
+        // All that time the stranger kept gossiping to a, with the wrong key.
+        assert!(!a.members().contains_key(&NodeId(3)), "{:?}", a.members());
+        assert!(!stranger.members().contains_key(&NodeId(1)));
+        stranger.shutdown().await;
         a.shutdown().await;
     }
 }

@@ -1,8 +1,8 @@
 //! `shoal certs`: the files a secure cluster needs, written to one directory — the cluster
 //! CA (`ca.crt`, `ca.key`), a certificate per node (`node-<id>.crt/.key`: the node's
 //! addresses as names, usable as server and as client), and client certificates
-//! (`client-<name>.crt/.key`). Keys are written readable by their owner only; nothing is
-//! replaced without `--force`.
+//! (`client-<name>.crt/.key`), and the cluster's gossip key (`gossip.key`). Keys are
+//! written readable by their owner only; nothing is replaced without `--force`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +21,19 @@ pub enum CertsRequest {
     Ca,
     Node { id: u64, addresses: Vec<String> },
     Client { name: String },
+}
+
+/// Writes `<dir>/gossip.key`: a new random gossip key (64 hex digits), readable by its
+/// owner only; refuses to replace one unless `force`.
+pub fn generate_gossip_key(dir: &Path, force: bool) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("gossip.key");
+    if path.exists() && !force {
+        anyhow::bail!("{} exists: pass --force to overwrite it", path.display());
+    }
+    shoal_tls::write_private(&path, shoal_membership::generate_key_text().as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 /// The files written.

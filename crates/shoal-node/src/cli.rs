@@ -414,3 +414,56 @@ fn human_bytes(bytes: u64) -> String {
         format!("{value:.1} {}", UNITS[unit])
     }
 }
+
+fn role_name(wire: i32) -> &'static str {
+    match pb::ApiKeyRole::try_from(wire) {
+        Ok(pb::ApiKeyRole::Read) => "read",
+        Ok(pb::ApiKeyRole::Write) => "write",
+        Ok(pb::ApiKeyRole::Admin) => "admin",
+        _ => "?",
+    }
+}
+
+/// `shoal auth key create`: the key, once.
+pub fn created_key(created: &pb::CreateApiKeyResponse) -> String {
+    let (id, name, role) = created.key.as_ref().map_or(("?", "?", "?"), |key| {
+        (key.id.as_str(), key.name.as_str(), role_name(key.role))
+    });
+    format!(
+        "API key {id} ({name}, role {role}):\n{}\nShown once: the cluster keeps only its hash. \
+         Pass it with --api-key or SHOAL_API_KEY.",
+        created.secret
+    )
+}
+
+/// `shoal auth key list`: never a secret.
+pub fn api_keys(keys: &pb::ListApiKeysResponse) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<18} {:<20} {:<6} {:<16} {:<10}",
+        "id", "name", "role", "prefix", "state"
+    );
+    for key in &keys.keys {
+        let state = if key.revoked_at_ms.is_some() {
+            "revoked"
+        } else if key.expires_at_ms.is_some() {
+            "expires"
+        } else {
+            "active"
+        };
+        let prefix = key.prefix.as_ref().map_or("(all keys)".to_owned(), |p| {
+            String::from_utf8_lossy(p).into_owned()
+        });
+        let _ = writeln!(
+            out,
+            "{:<18} {:<20} {:<6} {:<16} {:<10}",
+            key.id,
+            key.name,
+            role_name(key.role),
+            prefix,
+            state
+        );
+    }
+    out
+}

@@ -3,8 +3,9 @@
 //!
 //! Environment variables name a key with `__` between levels:
 //! `SHOAL_CLUSTER__RAFT__SNAPSHOT_THRESHOLD=5000` sets `cluster.raft.snapshot_threshold`.
-//! The CLI's own variables are not config keys: `SHOAL_LOG` (the log filter),
-//! `SHOAL_ENDPOINT`, `SHOAL_CA_FILE`, `SHOAL_CERT_FILE`, `SHOAL_KEY_FILE` ([`CLI_ENV`]).
+//! Variables that are not config keys ([`CLI_ENV`]): `SHOAL_LOG` (the log filter), the
+//! CLI's `SHOAL_ENDPOINT`, `SHOAL_CA_FILE`, `SHOAL_CERT_FILE`, `SHOAL_KEY_FILE`,
+//! `SHOAL_API_KEY`, and `SHOAL_BOOTSTRAP_ADMIN_KEY` (a secret: never in a config file).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,18 @@ pub struct ServerConfig {
     /// TLS on the client API: `cert_file` and `key_file` turn it on; `client_ca_file`
     /// also asks clients for a certificate signed by that CA.
     pub tls: TlsConfig,
+    pub auth: AuthConfig,
+}
+
+/// API keys (`server.auth.*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Every client request needs an API key (`authorization: Bearer <key>`) whose role
+    /// allows it. The first admin key is made when the cluster has none: written once to
+    /// `<data_dir>/admin.key` (mode 0600) on the node that makes it, or taken from
+    /// `SHOAL_BOOTSTRAP_ADMIN_KEY`.
+    pub enabled: bool,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +96,7 @@ impl Default for ServerConfig {
             expiry_interval: Duration::from_secs(1),
             expiry_batch: 1000,
             tls: TlsConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -161,6 +175,16 @@ pub struct ClusterConfig {
     pub failure: FailureConfig,
     pub shutdown: ShutdownConfig,
     pub tls: TlsConfig,
+    pub gossip: GossipConfig,
+}
+
+/// Gossip security (`cluster.gossip.*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct GossipConfig {
+    /// The cluster's gossip key(s), one per line (the first signs, all verify): every
+    /// datagram is signed and unsigned ones are dropped. Required with `cluster.tls`.
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +224,7 @@ impl Default for ClusterConfig {
             failure: FailureConfig::default(),
             shutdown: ShutdownConfig::default(),
             tls: TlsConfig::default(),
+            gossip: GossipConfig::default(),
         }
     }
 }
@@ -397,7 +422,15 @@ pub enum ConfigError {
 }
 
 /// `SHOAL_*` variables of the CLI (without the prefix), not configuration keys.
-pub const CLI_ENV: &[&str] = &["log", "endpoint", "ca_file", "cert_file", "key_file"];
+pub const CLI_ENV: &[&str] = &[
+    "log",
+    "endpoint",
+    "ca_file",
+    "cert_file",
+    "key_file",
+    "api_key",
+    "bootstrap_admin_key",
+];
 
 impl Config {
     /// Loads defaults < `file` < `SHOAL_*` environment < `overrides`, then validates.
@@ -643,6 +676,14 @@ impl Config {
                          cluster CA; missing: {} (`shoal certs` makes them)",
                         missing.join(", ")
                     ),
+                );
+            }
+            if cluster.gossip.key_file.is_none() {
+                return invalid(
+                    "cluster.gossip.key_file",
+                    "a cluster with mTLS needs a gossip key too (gossip is UDP, which mTLS does \
+                     not cover): `shoal certs gossip-key` makes one; give every node the same file"
+                        .into(),
                 );
             }
         } else if !cluster.insecure {

@@ -57,6 +57,8 @@ fn node_config(dir: &Path, id: u32, options: &DevOptions) -> Result<(Config, Pat
         };
         config.server.tls.cert_file = Some(cert);
         config.server.tls.key_file = Some(key);
+        config.cluster.gossip.key_file = Some(certs.join("gossip.key"));
+        config.server.auth.enabled = true;
     }
     config.cluster.node_id = Some(u64::from(id));
     config.cluster.node_name = Some(format!("dev-{id}"));
@@ -99,6 +101,7 @@ pub async fn run(options: DevOptions) -> Result<()> {
             crate::certs::CA_DAYS,
             true,
         )?;
+        crate::certs::generate_gossip_key(&certs, true)?;
     }
     let exe = std::env::current_exe().context("finding the shoal binary")?;
     let mut nodes = Vec::new();
@@ -161,11 +164,10 @@ pub async fn run(options: DevOptions) -> Result<()> {
         println!("      shoal cluster status --endpoint {first}");
     } else {
         let ca = certs.join("ca.crt");
-        println!(
-            "secure: mTLS between the nodes, TLS for clients (CA {})",
-            ca.display()
-        );
+        let admin_key = admin_key_file(&dir, options.nodes).await?;
+        println!("secure: mTLS between the nodes, signed gossip, TLS and API keys for clients");
         println!("try:  export SHOAL_CA_FILE={}", ca.display());
+        println!("      export SHOAL_API_KEY=$(cat {})", admin_key.display());
         println!("      shoal kv put hello world --endpoint {first}");
         println!("      shoal cluster status --endpoint {first}");
     }
@@ -180,6 +182,26 @@ pub async fn run(options: DevOptions) -> Result<()> {
         bail!(message);
     }
     Ok(())
+}
+
+/// The bootstrap admin key's file: in the data dir of whichever node made it.
+async fn admin_key_file(dir: &Path, nodes: u32) -> Result<PathBuf> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(found) = (1..=nodes)
+            .map(|id| dir.join(format!("node-{id}/admin.key")))
+            .find(|path| path.exists())
+        {
+            return Ok(found);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "no node wrote the bootstrap admin key within 60 s; logs are in {}",
+                dir.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Resolves when any node exits by itself.

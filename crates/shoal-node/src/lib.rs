@@ -2,6 +2,7 @@
 //! endpoints, and the benchmark driver. `main.rs` is the CLI on top.
 
 pub mod admin;
+pub mod auth;
 pub mod batch_file;
 pub mod bench;
 pub mod certs;

@@ -46,6 +46,9 @@ enum Command {
     Bench(BenchArgs),
     /// Run a local playground cluster: N nodes on loopback as child processes.
     Dev(DevArgs),
+    /// API keys (with server.auth.enabled): make, list and revoke them (admin role).
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Make the certificates of a secure cluster: `ca` once, then `node` for each node and
     /// `client` for each client that authenticates with a certificate.
     #[command(subcommand)]
@@ -54,6 +57,53 @@ enum Command {
     /// recorded and checked for linearizability; prints PASS or FAIL with the first anomaly.
     /// Touches only keys under its own random prefix and deletes them afterwards.
     Verify(VerifyArgs),
+}
+
+#[derive(Subcommand)]
+enum AuthCommand {
+    /// API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// A new key: prints its id and the key itself, once (the cluster keeps only a hash).
+    Create {
+        /// Whose key this is.
+        #[arg(long)]
+        name: String,
+        /// read (Get), write (read + Put, Delete, Touch) or admin (write + cluster changes
+        /// and keys).
+        #[arg(long, value_parser = ["read", "write", "admin"])]
+        role: String,
+        /// Only keys starting with this.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Valid for this long (e.g. 30d, 12h); no expiry when absent.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires: Option<Duration>,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Every key, without secrets.
+    List {
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
+    /// Revokes a key: every node refuses it within a second.
+    Revoke {
+        /// The key's id (from `list`).
+        id: String,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -81,6 +131,12 @@ enum CertsCommand {
         /// Validity in days.
         #[arg(long, default_value_t = shoal_node::certs::LEAF_DAYS)]
         days: u64,
+    },
+    /// The cluster's gossip key (gossip.key): every node gets the same file
+    /// (cluster.gossip.key_file); gossip signed with another key is dropped.
+    GossipKey {
+        #[command(flatten)]
+        common: CertsArgs,
     },
     /// A client's certificate (client-<name>.crt/.key), signed by the CA in --dir.
     Client {
@@ -212,22 +268,29 @@ struct TlsArgs {
     /// The key of --cert-file (PEM).
     #[arg(long, env = "SHOAL_KEY_FILE", requires = "cert_file")]
     key_file: Option<PathBuf>,
+    /// The API key to send (`shoal_<id>_<secret>`), when the cluster requires one.
+    #[arg(long, env = "SHOAL_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
 }
 
 impl TlsArgs {
     fn options(&self) -> Result<ConnectOptions> {
-        match &self.ca_file {
+        let options = match &self.ca_file {
             None if self.cert_file.is_some() => {
                 anyhow::bail!(
                     "--cert-file needs --ca-file (the CA that signed the server's certificate)"
                 )
             }
-            None => Ok(ConnectOptions::plaintext()),
+            None => ConnectOptions::plaintext(),
             Some(ca) => {
                 let pair = self.cert_file.clone().zip(self.key_file.clone());
-                Ok(ConnectOptions::tls(ca, pair)?)
+                ConnectOptions::tls(ca, pair)?
             }
-        }
+        };
+        Ok(match &self.api_key {
+            Some(key) => options.with_api_key(key)?,
+            None => options,
+        })
     }
 }
 
@@ -461,8 +524,20 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("error: {error:#}");
             let text = format!("{error:#}");
-            // A plaintext client talking to a TLS port gets only an HTTP/2 protocol error.
-            if text.contains("h2 protocol error") && std::env::var_os("SHOAL_CA_FILE").is_none() {
+            // A plaintext client talking to a TLS port gets only an HTTP/2 protocol or
+            // transport error.
+            let transport = [
+                "h2 protocol error",
+                "transport error",
+                "connection reset",
+                "operation was canceled",
+            ]
+            .iter()
+            .any(|symptom| text.contains(symptom));
+            if transport
+                && std::env::var_os("SHOAL_CA_FILE").is_none()
+                && !std::env::args().any(|arg| arg == "--ca-file")
+            {
                 eprintln!(
                     "hint: if the node serves TLS, pass --ca-file (or set SHOAL_CA_FILE) with \
                      the CA certificate that signed its certificate"
@@ -480,6 +555,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cluster(command) => cluster_command(command).await,
         Command::Node(command) => node_command(command).await,
         Command::Certs(command) => certs_command(command),
+        Command::Auth(AuthCommand::Key(command)) => key_command(command).await,
         Command::Dev(args) => {
             init_logging();
             shoal_node::dev::run(shoal_node::dev::DevOptions {
@@ -534,9 +610,69 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+async fn key_command(command: KeyCommand) -> Result<ExitCode> {
+    let text = match command {
+        KeyCommand::Create {
+            name,
+            role,
+            prefix,
+            expires,
+            endpoint,
+            output,
+        } => {
+            let role = match role.as_str() {
+                "read" => shoal_client::ApiKeyRole::Read,
+                "write" => shoal_client::ApiKeyRole::Write,
+                _ => shoal_client::ApiKeyRole::Admin,
+            };
+            let created = endpoint
+                .connect()
+                .await?
+                .create_api_key(&name, role, prefix.map(String::into_bytes), expires)
+                .await?;
+            if output.json {
+                cli::json(&created)?
+            } else {
+                cli::created_key(&created)
+            }
+        }
+        KeyCommand::List { endpoint, output } => {
+            let keys = endpoint.connect().await?.api_keys().await?;
+            if output.json {
+                cli::json(&keys)?
+            } else {
+                cli::api_keys(&keys)
+            }
+        }
+        KeyCommand::Revoke {
+            id,
+            endpoint,
+            output,
+        } => {
+            let revoked = endpoint.connect().await?.revoke_api_key(&id).await?;
+            if output.json {
+                cli::json(&revoked)?
+            } else {
+                format!("API key {id} revoked")
+            }
+        }
+    };
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn certs_command(command: CertsCommand) -> Result<ExitCode> {
     use shoal_node::certs::{CertsRequest, generate};
     let (request, common, days) = match command {
+        CertsCommand::GossipKey { common } => {
+            let path = shoal_node::certs::generate_gossip_key(&common.dir, common.force)?;
+            println!("wrote {} (mode 0600)", path.display());
+            println!(
+                "in every node's config:\n  [cluster.gossip]\n  key_file = \"{}\"",
+                path.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         CertsCommand::Ca { common, days } => (CertsRequest::Ca, common, days),
         CertsCommand::Node {
             id,
@@ -558,7 +694,7 @@ fn certs_command(command: CertsCommand) -> Result<ExitCode> {
             common.dir.display()
         ),
         CertsRequest::Node { .. } => println!(
-            "in the node's config:\n  [cluster.tls]\n  cert_file = \"{}\"\n  key_file = \"{}\"\n  \
+            "in the node's config (and `shoal certs gossip-key` once for the cluster):\n  [cluster.tls]\n  cert_file = \"{}\"\n  key_file = \"{}\"\n  \
              client_ca_file = \"{}\"\n  [server.tls]\n  cert_file = \"{}\"\n  key_file = \"{}\"",
             written.cert.display(),
             written.key.display(),

@@ -245,6 +245,14 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         &tasks,
     );
     let _ = cell.set(backend.clone());
+    if config.server.auth.enabled {
+        tasks.spawn(crate::auth::bootstrap_admin_key(
+            backend.meta.clone(),
+            config.server.data_dir.clone(),
+            bootstrap_admin_key()?,
+            cancel.clone(),
+        ));
+    }
     serve_clients(
         shoal_tls::incoming(listeners.client, tls.client.clone(), "client"),
         &backend,
@@ -279,6 +287,18 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         shutdown_timeout: config.cluster.shutdown.timeout,
         force_leave: config.cluster.shutdown.force_leave,
     })
+}
+
+/// `SHOAL_BOOTSTRAP_ADMIN_KEY`, checked at start (a malformed key stops the node).
+fn bootstrap_admin_key() -> Result<Option<String>> {
+    match std::env::var("SHOAL_BOOTSTRAP_ADMIN_KEY") {
+        Ok(text) if shoal_replication::api_key::parse(&text).is_some() => Ok(Some(text)),
+        Ok(_) => anyhow::bail!(
+            "SHOAL_BOOTSTRAP_ADMIN_KEY is not a shoal API key (shoal_<hex id>_<hex secret>, \
+             as `shoal auth key create` prints)"
+        ),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The node's TLS configurations, read from the files the config names (before anything
@@ -490,6 +510,7 @@ fn gateway_settings(config: &Config) -> GatewaySettings {
         max_concurrent_requests: config.server.max_concurrent_requests,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         unsafe_stale_reads: config.testing.unsafe_stale_reads,
+        auth: config.server.auth.enabled,
     }
 }
 
@@ -560,6 +581,13 @@ async fn start_gossip(config: &Config, identity: &NodeIdentity) -> Result<Option
             seeds: cluster.discovery.seeds.clone(),
             gossip_interval: cluster.discovery.gossip_interval,
             dead_node_grace_period: Duration::from_secs(3600),
+            keys: match &cluster.gossip.key_file {
+                Some(path) => Some(Arc::new(
+                    shoal_membership::GossipKeys::from_file(path)
+                        .map_err(|why| anyhow::anyhow!("cluster.gossip.key_file: {why}"))?,
+                )),
+                None => None,
+            },
         },
         identity.info(),
     )
@@ -751,9 +779,11 @@ fn start_control_plane(
         config.server.expiry_batch,
         cancel.clone(),
     ));
+    let keys = Arc::new(shoal_gateway::KeyCache::new(meta.clone()));
     Arc::new(Backend {
         node_id: me,
         node_name: identity.name,
+        keys,
         meta,
         replicas,
         peers,

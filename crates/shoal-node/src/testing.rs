@@ -97,6 +97,7 @@ pub fn node_config(
     // mTLS between the nodes, as in production (one plaintext `--insecure` test remains).
     let certs = dir.parent().unwrap_or(dir).join("certs");
     config.cluster.tls = node_tls(&certs, id, ports.internal.ip());
+    config.cluster.gossip.key_file = Some(certs.join("gossip.key"));
     config.cluster.node_id = Some(id);
     config.cluster.node_name = Some(format!("node-{id}"));
     config.cluster.listen_address = ports.internal;
@@ -116,13 +117,19 @@ pub fn node_config(
 }
 
 /// The TLS files of node `id` of a test cluster at `host`: a node certificate from the
-/// cluster's CA, both in `certs` (the CA is made by the first node that needs it).
+/// cluster's CA, both in `certs` (the CA and the cluster's gossip key, `gossip.key`, are
+/// made by the first node that needs them).
 pub fn node_tls(certs: &Path, id: u64, host: std::net::IpAddr) -> crate::config::TlsConfig {
     const VALID: Duration = Duration::from_secs(30 * 24 * 3600);
     let ca_cert = certs.join("ca.crt");
     if !ca_cert.exists() {
         let ca = shoal_tls::generate_ca("test cluster CA", VALID).expect("a test CA");
         shoal_tls::write_pem_pair(certs, "ca", &ca, true).expect("writing the test CA");
+        std::fs::write(
+            certs.join("gossip.key"),
+            shoal_membership::generate_key_text(),
+        )
+        .expect("writing the test gossip key");
     }
     let read = |name: &str| std::fs::read_to_string(certs.join(name)).expect("the test CA");
     let node = shoal_tls::generate_signed(

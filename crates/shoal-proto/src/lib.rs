@@ -24,6 +24,8 @@ pub mod metadata {
     pub const CURRENT_VERSION: &str = "shoal-current-version";
     /// A request forwarded by a peer (its node id); informational.
     pub const FORWARDED_BY: &str = "shoal-forwarded-by";
+    /// The API key id of a forwarded request's caller (node to node only, over mTLS).
+    pub const CALLER_KEY: &str = "shoal-caller-key";
 }
 
 /// A call that was never sent: refused on this side before anything went out (the test

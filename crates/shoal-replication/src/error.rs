@@ -18,6 +18,10 @@ pub enum ErrorCode {
     Unavailable,
     Timeout,
     Internal,
+    /// No (valid) credentials.
+    Unauthenticated,
+    /// Valid credentials that do not allow this.
+    PermissionDenied,
 }
 
 /// A failed KV or cluster operation.
@@ -63,6 +67,12 @@ pub enum ReplicationError {
     /// A storage or invariant failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The request carries no valid API key; the message says what is wrong with it.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The API key does not allow this; the message names what is missing.
+    #[error("{0}")]
+    PermissionDenied(String),
     /// The answer of the peer a request was forwarded to, kept as it was.
     #[error("{message}")]
     Remote { code: ErrorCode, message: String },
@@ -94,6 +104,8 @@ impl ReplicationError {
             ReplicationError::Unsupported(_) => ErrorCode::Unsupported,
             ReplicationError::Timeout(_) => ErrorCode::Timeout,
             ReplicationError::Internal(_) => ErrorCode::Internal,
+            ReplicationError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            ReplicationError::PermissionDenied(_) => ErrorCode::PermissionDenied,
             ReplicationError::Remote { code, .. } => *code,
         }
     }

@@ -6,6 +6,7 @@
 //! Architecture invariant: every decision a machine makes while applying depends only on
 //! the command and the data, never on the applying replica's clock or configuration.
 
+pub mod api_key;
 mod clock;
 mod directory;
 mod error;

@@ -21,6 +21,7 @@ const KEY_SHARD_MAP: &[u8] = b"shard_map";
 const NODE_PREFIX: &[u8] = b"node/";
 const MOVE_PREFIX: &[u8] = b"move/";
 const KEY_MOVE_COUNTERS: &[u8] = b"move_counters";
+const API_KEY_PREFIX: &[u8] = b"api_key/";
 /// Format 2 added the zone and admin address of nodes (format 1 is read and migrated:
 /// `mod v1`).
 const FORMAT: u8 = 2;
@@ -68,6 +69,59 @@ pub enum MetaCommand {
     AbortMove { id: u64, reason: String },
     /// Makes `node` (a replica of `shard`) the shard's preferred leader: first in the map.
     PreferLeader { shard: ShardId, node: NodeId },
+    /// Records a new API key (its secret's hash only); rejected when the id is taken.
+    CreateApiKey(ApiKeyRecord),
+    /// Revokes an API key: every node refuses it once it applied this.
+    RevokeApiKey { id: String, at_ms: u64 },
+}
+
+/// What an API key may do. Each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// Get (and the read-only cluster calls).
+    Read,
+    /// Read, and Put, Delete, Touch.
+    Write,
+    /// Write, and every cluster change: drain, decommission, rebalance, leadership
+    /// transfers, replica changes, API keys.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Write => "write",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "read" => Some(Role::Read),
+            "write" => Some(Role::Write),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An API key as the meta group holds it: never the secret, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    /// Public, unique: names the key in lists, logs and revocations.
+    pub id: String,
+    /// For people.
+    pub name: String,
+    pub role: Role,
+    /// Only keys starting with this (None: every key).
+    pub prefix: Option<Vec<u8>>,
+    pub created_at_ms: u64,
+    /// Refused from then on (None: never expires).
+    pub expires_at_ms: Option<u64>,
+    /// Set once revoked.
+    pub revoked_at_ms: Option<u64>,
+    pub secret_sha256: [u8; 32],
 }
 
 /// A move as planned, before it gets an id.
@@ -143,6 +197,8 @@ pub enum MetaResponse {
     },
     /// A move or a preference changed (or was already as asked: steps are idempotent).
     Updated,
+    /// An API key was recorded or revoked.
+    ApiKeyChanged,
 }
 
 impl MetaResponse {
@@ -269,6 +325,12 @@ fn node_key(id: NodeId) -> Vec<u8> {
     key
 }
 
+fn api_key_key(id: &str) -> Vec<u8> {
+    let mut key = API_KEY_PREFIX.to_vec();
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
 fn move_key(id: u64) -> Vec<u8> {
     let mut key = MOVE_PREFIX.to_vec();
     key.extend_from_slice(&id.to_be_bytes());
@@ -367,6 +429,43 @@ pub fn read_nodes(data: &impl MetaRead) -> io::Result<Vec<NodeRecord>> {
         .iter()
         .map(|b| decode_node(b))
         .collect()
+}
+
+/// Every API key (revoked ones included), by id.
+pub fn read_api_keys(data: &impl MetaRead) -> io::Result<Vec<ApiKeyRecord>> {
+    data.scan(API_KEY_PREFIX)?
+        .iter()
+        .map(|b| decode(b))
+        .collect()
+}
+
+fn create_api_key(data: &mut impl MetaData, key: ApiKeyRecord) -> io::Result<MetaResponse> {
+    if key.id.is_empty() {
+        return Ok(MetaResponse::Rejected {
+            reason: "an API key needs an id".into(),
+        });
+    }
+    if data.get(&api_key_key(&key.id))?.is_some() {
+        return Ok(MetaResponse::Rejected {
+            reason: format!("API key {} exists", key.id),
+        });
+    }
+    data.put(&api_key_key(&key.id), &encode(&key))?;
+    Ok(MetaResponse::ApiKeyChanged)
+}
+
+fn revoke_api_key(data: &mut impl MetaData, id: &str, at_ms: u64) -> io::Result<MetaResponse> {
+    let Some(bytes) = data.get(&api_key_key(id))? else {
+        return Ok(MetaResponse::Rejected {
+            reason: format!("there is no API key {id}"),
+        });
+    };
+    let mut key: ApiKeyRecord = decode(&bytes)?;
+    if key.revoked_at_ms.is_none() {
+        key.revoked_at_ms = Some(at_ms);
+        data.put(&api_key_key(id), &encode(&key))?;
+    }
+    Ok(MetaResponse::ApiKeyChanged)
 }
 
 /// Replica moves in flight, by id.
@@ -576,6 +675,8 @@ pub fn apply_command(data: &mut impl MetaData, command: MetaCommand) -> io::Resu
         MetaCommand::FinishMove { id } => finish_move(data, id),
         MetaCommand::AbortMove { id, reason: _ } => abort_move(data, id),
         MetaCommand::PreferLeader { shard, node } => prefer_leader(data, shard, node),
+        MetaCommand::CreateApiKey(key) => create_api_key(data, key),
+        MetaCommand::RevokeApiKey { id, at_ms } => revoke_api_key(data, &id, at_ms),
     }
 }
 
@@ -645,6 +746,11 @@ impl Meta {
 
     pub fn move_counters(&self) -> Result<MoveCounters, ReplicationError> {
         Ok(read_move_counters(&self.reader()?)?)
+    }
+
+    /// Every API key as applied on this node.
+    pub fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, ReplicationError> {
+        Ok(read_api_keys(&self.reader()?)?)
     }
 }
 

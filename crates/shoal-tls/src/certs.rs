@@ -150,8 +150,9 @@ pub fn write_pem_pair(
     Ok((cert, key))
 }
 
-/// Writes a file readable by its owner only (created that way: never briefly readable).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file readable by its owner only (created that way: never briefly readable);
+/// for every secret shoal writes (keys, the gossip key, the bootstrap API key).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut file = std::fs::OpenOptions::new()

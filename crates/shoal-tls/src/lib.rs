@@ -20,7 +20,9 @@ mod files;
 mod reload;
 
 pub use accept::{ConnectionInfo, HANDSHAKE_TIMEOUT, Incoming, ServerIo, incoming};
-pub use certs::{CertKind, GeneratedCert, generate_ca, generate_signed, write_pem_pair};
+pub use certs::{
+    CertKind, GeneratedCert, generate_ca, generate_signed, write_pem_pair, write_private,
+};
 pub use connect::{ClientIo, Connector};
 pub use files::{ClientTls, PeerRequirement, ServerTls, TlsError, TlsFiles};
 pub use reload::{Reloadable, watch};

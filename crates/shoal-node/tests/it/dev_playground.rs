@@ -56,6 +56,7 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
     });
     let mut endpoints = Vec::new();
     let mut ca_file = None;
+    let mut key_file = None;
     loop {
         let line = lines
             .recv_timeout(Duration::from_secs(120))
@@ -68,6 +69,9 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
         if let Some(path) = line.trim().strip_prefix("try:  export SHOAL_CA_FILE=") {
             ca_file = Some(path.to_owned());
         }
+        if let Some(command) = line.trim().strip_prefix("export SHOAL_API_KEY=$(cat ") {
+            key_file = Some(command.trim_end_matches(')').to_owned());
+        }
         if line.starts_with("Ctrl-C stops") {
             break;
         }
@@ -79,7 +83,12 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
         ca_file.starts_with(dir.path().to_str().unwrap()),
         "{ca_file}"
     );
-    let tls = shoal_client::ConnectOptions::tls(&ca_file, None).unwrap();
+    let key_file = key_file.expect("shoal dev printed where its admin key is");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    let tls = shoal_client::ConnectOptions::tls(&ca_file, None)
+        .unwrap()
+        .with_api_key(&key)
+        .unwrap();
     let plaintext = Client::connect(&endpoints[0]).await.unwrap();
     assert!(
         plaintext.get("dev-key", false).await.is_err(),

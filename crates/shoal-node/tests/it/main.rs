@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod cluster_auth;
 mod cluster_config;
 mod cluster_drain;
 mod cluster_elastic;

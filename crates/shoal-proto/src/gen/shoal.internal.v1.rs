@@ -37,6 +37,10 @@ pub struct ForwardRequest {
     /// The shoal.v1 request message of `kind`, encoded.
     #[prost(bytes = "vec", tag = "2")]
     pub request: ::prost::alloc::vec::Vec<u8>,
+    /// The id of the API key the forwarding node verified for the caller (empty: auth off
+    /// there). The serving node checks the key's role and scope itself.
+    #[prost(string, tag = "3")]
+    pub caller_key_id: ::prost::alloc::string::String,
 }
 /// What the leader answered: the shoal.v1 response (code 0), or the gRPC status a
 /// direct call would have failed with, its metadata included (leader hints,

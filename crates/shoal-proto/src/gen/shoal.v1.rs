@@ -737,6 +737,61 @@ pub mod kv_server {
         const NAME: &'static str = SERVICE_NAME;
     }
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ApiKeyInfo {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(enumeration = "ApiKeyRole", tag = "3")]
+    pub role: i32,
+    /// Only keys starting with this; absent: every key.
+    #[prost(bytes = "vec", optional, tag = "4")]
+    pub prefix: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+    #[prost(uint64, tag = "5")]
+    pub created_at_ms: u64,
+    #[prost(uint64, optional, tag = "6")]
+    pub expires_at_ms: ::core::option::Option<u64>,
+    #[prost(uint64, optional, tag = "7")]
+    pub revoked_at_ms: ::core::option::Option<u64>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CreateApiKeyRequest {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(enumeration = "ApiKeyRole", tag = "2")]
+    pub role: i32,
+    #[prost(bytes = "vec", optional, tag = "3")]
+    pub prefix: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+    /// Valid for this long; 0: no expiry.
+    #[prost(uint64, tag = "4")]
+    pub expires_in_ms: u64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CreateApiKeyResponse {
+    #[prost(message, optional, tag = "1")]
+    pub key: ::core::option::Option<ApiKeyInfo>,
+    /// The key to give the client ("shoal\_<id>\_<secret>"): shown once.
+    #[prost(string, tag = "2")]
+    pub secret: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListApiKeysRequest {}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListApiKeysResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub keys: ::prost::alloc::vec::Vec<ApiKeyInfo>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RevokeApiKeyRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RevokeApiKeyResponse {
+    #[prost(message, optional, tag = "1")]
+    pub key: ::core::option::Option<ApiKeyInfo>,
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct StatusRequest {
     /// Only this node's own view, without asking the other nodes (used between nodes).
@@ -1246,6 +1301,42 @@ pub struct ListJobsResponse {
     #[prost(message, repeated, tag = "1")]
     pub nodes: ::prost::alloc::vec::Vec<NodeJobs>,
 }
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum ApiKeyRole {
+    Unspecified = 0,
+    /// Get, and the read-only cluster calls.
+    Read = 1,
+    /// Read, and Put, Delete, Touch.
+    Write = 2,
+    /// Write, and every cluster change (drain, decommission, rebalance, leader transfers,
+    /// API keys).
+    Admin = 3,
+}
+impl ApiKeyRole {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "API_KEY_ROLE_UNSPECIFIED",
+            Self::Read => "API_KEY_ROLE_READ",
+            Self::Write => "API_KEY_ROLE_WRITE",
+            Self::Admin => "API_KEY_ROLE_ADMIN",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "API_KEY_ROLE_UNSPECIFIED" => Some(Self::Unspecified),
+            "API_KEY_ROLE_READ" => Some(Self::Read),
+            "API_KEY_ROLE_WRITE" => Some(Self::Write),
+            "API_KEY_ROLE_ADMIN" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
 /// Lifecycle state of a node in the cluster registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -1670,6 +1761,82 @@ pub mod cluster_client {
             req.extensions_mut().insert(GrpcMethod::new("shoal.v1.Cluster", "ListJobs"));
             self.inner.unary(req, path, codec).await
         }
+        /// API keys (admin role; only with server.auth.enabled). A new key: its secret is in this
+        /// answer and nowhere else (the cluster keeps its SHA-256).
+        pub async fn create_api_key(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CreateApiKeyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::CreateApiKeyResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/CreateApiKey",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "CreateApiKey"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Every key, revoked ones included, never a secret.
+        pub async fn list_api_keys(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListApiKeysRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListApiKeysResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/ListApiKeys",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "ListApiKeys"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Revokes a key: every node refuses it within a second.
+        pub async fn revoke_api_key(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RevokeApiKeyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RevokeApiKeyResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/RevokeApiKey",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "RevokeApiKey"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1770,6 +1937,31 @@ pub mod cluster_server {
             request: tonic::Request<super::ListJobsRequest>,
         ) -> std::result::Result<
             tonic::Response<super::ListJobsResponse>,
+            tonic::Status,
+        >;
+        /// API keys (admin role; only with server.auth.enabled). A new key: its secret is in this
+        /// answer and nowhere else (the cluster keeps its SHA-256).
+        async fn create_api_key(
+            &self,
+            request: tonic::Request<super::CreateApiKeyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::CreateApiKeyResponse>,
+            tonic::Status,
+        >;
+        /// Every key, revoked ones included, never a secret.
+        async fn list_api_keys(
+            &self,
+            request: tonic::Request<super::ListApiKeysRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListApiKeysResponse>,
+            tonic::Status,
+        >;
+        /// Revokes a key: every node refuses it within a second.
+        async fn revoke_api_key(
+            &self,
+            request: tonic::Request<super::RevokeApiKeyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RevokeApiKeyResponse>,
             tonic::Status,
         >;
     }
@@ -2273,6 +2465,141 @@ pub mod cluster_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ListJobsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/CreateApiKey" => {
+                    #[allow(non_camel_case_types)]
+                    struct CreateApiKeySvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::CreateApiKeyRequest>
+                    for CreateApiKeySvc<T> {
+                        type Response = super::CreateApiKeyResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CreateApiKeyRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::create_api_key(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CreateApiKeySvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/ListApiKeys" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListApiKeysSvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::ListApiKeysRequest>
+                    for ListApiKeysSvc<T> {
+                        type Response = super::ListApiKeysResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListApiKeysRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::list_api_keys(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListApiKeysSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/RevokeApiKey" => {
+                    #[allow(non_camel_case_types)]
+                    struct RevokeApiKeySvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::RevokeApiKeyRequest>
+                    for RevokeApiKeySvc<T> {
+                        type Response = super::RevokeApiKeyResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RevokeApiKeyRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::revoke_api_key(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RevokeApiKeySvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

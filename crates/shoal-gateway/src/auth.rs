@@ -1,0 +1,360 @@
+//! Authentication and authorization of client requests, decided in one place: a tower
+//! layer on the client port ([`AuthLayer`]) reads `authorization: Bearer <API key>`,
+//! verifies the key against this node's cache of the meta group's keys (a constant-time
+//! comparison of hashes, no meta round trip), requires the role the RPC needs
+//! ([`required_role`]), and hands the handlers the [`Caller`], which checks each key
+//! against the API key's prefix scope. A refused request gets `UNAUTHENTICATED` or
+//! `PERMISSION_DENIED` naming what is missing, and changes nothing.
+//!
+//! Every admin RPC (and every refused attempt at one) leaves an audit line: who, what, how
+//! it ended.
+//!
+//! A forwarded request carries the caller's key id over the node-to-node hop (mTLS: only
+//! nodes of the cluster can send it); the node that serves it resolves the id in its own
+//! cache and checks the scope again, so it does not take the forwarding node's word for it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use shoal_replication::api_key::{self, ApiKeyRecord, KeyRefusal, Role};
+use shoal_replication::{Clock, Meta, ReplicationError};
+
+/// How stale this node's copy of the API keys may be: a revoked key is refused by every
+/// node within this (plus the meta group's replication, milliseconds).
+pub const KEY_CACHE_TTL: Duration = Duration::from_millis(200);
+
+/// Who sent a request, as the handlers see it.
+#[derive(Debug, Clone)]
+pub(crate) enum Caller {
+    /// Authentication is off (`server.auth.enabled = false`): everything is allowed.
+    Anyone,
+    /// A verified API key.
+    Key(Arc<ApiKeyRecord>),
+}
+
+impl Caller {
+    /// The key's id, carried over forwards.
+    pub(crate) fn key_id(&self) -> Option<&str> {
+        match self {
+            Caller::Anyone => None,
+            Caller::Key(key) => Some(&key.id),
+        }
+    }
+
+    /// Refuses what the caller's role does not include.
+    pub(crate) fn require(&self, needed: Role, what: &str) -> Result<(), ReplicationError> {
+        match self {
+            Caller::Key(key) if key.role < needed => {
+                Err(ReplicationError::PermissionDenied(format!(
+                    "API key {} has role {}; {what} needs role {}",
+                    key.id,
+                    key.role.as_str(),
+                    needed.as_str()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a read (or, with `write`, a write) of `key` the API key does not allow.
+    pub(crate) fn may_access(&self, key: &[u8], write: bool) -> Result<(), ReplicationError> {
+        if write {
+            self.require(Role::Write, "writing a key")?;
+        }
+        match self {
+            Caller::Key(record) if !record.covers(key) => {
+                Err(ReplicationError::PermissionDenied(format!(
+                    "API key {} may only use keys starting with {:?}, not {:?}",
+                    record.id,
+                    String::from_utf8_lossy(record.prefix.as_deref().unwrap_or_default()),
+                    String::from_utf8_lossy(key)
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The role each client RPC needs (by its gRPC path); unknown paths need admin.
+pub(crate) fn required_role(path: &str) -> Role {
+    match path.rsplit_once('/').map_or(path, |(_, method)| method) {
+        // Batch needs write for its writes: the handler checks each operation.
+        "Get" | "Batch" => Role::Read,
+        "Put" | "Delete" | "Touch" => Role::Write,
+        "Status" | "Members" | "GetShardMap" | "ListMoves" | "ListJobs" => Role::Read,
+        _ => Role::Admin,
+    }
+}
+
+/// This node's copy of the API keys the meta group holds, re-read when older than
+/// [`KEY_CACHE_TTL`].
+pub struct KeyCache {
+    meta: Meta,
+    clock: Clock,
+    /// When the keys were read, and the keys by id.
+    keys: Mutex<(Option<Instant>, Keys)>,
+}
+
+type Keys = Arc<HashMap<String, Arc<ApiKeyRecord>>>;
+
+/// An id the cache does not know makes it re-read the keys at once (a key made a moment
+/// ago), but not more often than this (ids that exist nowhere cannot make every request
+/// read the meta state).
+const UNKNOWN_REFRESH: Duration = Duration::from_millis(20);
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyCache")
+    }
+}
+
+impl KeyCache {
+    pub fn new(meta: Meta) -> KeyCache {
+        KeyCache {
+            meta,
+            clock: Clock::system(),
+            keys: Mutex::new((None, Arc::new(HashMap::new()))),
+        }
+    }
+
+    /// The keys, re-read when older than `max_age`.
+    fn current(&self, max_age: Duration) -> Result<Keys, ReplicationError> {
+        let mut keys = self.keys.lock().expect("key cache poisoned");
+        if keys.0.is_some_and(|at| at.elapsed() < max_age) {
+            return Ok(keys.1.clone());
+        }
+        let fresh: HashMap<String, Arc<ApiKeyRecord>> = self
+            .meta
+            .api_keys()?
+            .into_iter()
+            .map(|key| (key.id.clone(), Arc::new(key)))
+            .collect();
+        *keys = (Some(Instant::now()), Arc::new(fresh));
+        Ok(keys.1.clone())
+    }
+
+    fn refusal(refusal: KeyRefusal) -> ReplicationError {
+        ReplicationError::Unauthenticated(refusal.to_string())
+    }
+
+    /// The caller a presented key (the whole `shoal_<id>_<secret>` text) stands for.
+    pub(crate) fn verify(&self, presented: &str) -> Result<Caller, ReplicationError> {
+        let (id, secret) =
+            api_key::parse(presented).ok_or_else(|| Self::refusal(KeyRefusal::Malformed))?;
+        let key = self.usable(id)?;
+        if !key.matches(secret) {
+            return Err(Self::refusal(KeyRefusal::WrongSecret(id.to_owned())));
+        }
+        Ok(Caller::Key(key))
+    }
+
+    /// The caller a forwarded key id stands for (the forwarding node verified the secret).
+    pub(crate) fn forwarded(&self, id: &str) -> Result<Caller, ReplicationError> {
+        Ok(Caller::Key(self.usable(id)?))
+    }
+
+    fn usable(&self, id: &str) -> Result<Arc<ApiKeyRecord>, ReplicationError> {
+        let known = self.current(KEY_CACHE_TTL)?.get(id).cloned();
+        let key = match known {
+            Some(key) => key,
+            None => self
+                .current(UNKNOWN_REFRESH)?
+                .get(id)
+                .cloned()
+                .ok_or_else(|| Self::refusal(KeyRefusal::Unknown(id.to_owned())))?,
+        };
+        key.usable(self.clock.now_ms()).map_err(Self::refusal)?;
+        Ok(key)
+    }
+}
+
+/// The caller of a request as the layer found it (Anyone when no layer ran: auth off).
+pub(crate) fn caller_of<T>(request: &tonic::Request<T>) -> Caller {
+    request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or(Caller::Anyone)
+}
+
+/// The audit trail of operators' actions: one structured line (target `shoal::audit`) per
+/// admin RPC — who (the API key id), what (the RPC), how it ended — on the node called.
+fn audit(who: &str, rpc: &str, outcome: &str) {
+    tracing::info!(target: "shoal::audit", who, rpc, outcome, "audit");
+}
+
+/// The tower layer of the client port.
+#[derive(Clone)]
+pub(crate) struct AuthLayer {
+    cache: Option<Arc<KeyCache>>,
+}
+
+impl AuthLayer {
+    /// `cache = None`: authentication off (every request is `Caller::Anyone`).
+    pub(crate) fn new(cache: Option<Arc<KeyCache>>) -> AuthLayer {
+        AuthLayer { cache }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            cache: self.cache.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct AuthService<S> {
+    inner: S,
+    cache: Option<Arc<KeyCache>>,
+}
+
+type HttpRequest = http::Request<tonic::body::Body>;
+type HttpResponse = http::Response<tonic::body::Body>;
+
+impl<S> AuthService<S> {
+    fn decide(&self, request: &HttpRequest) -> Result<Caller, ReplicationError> {
+        let Some(cache) = &self.cache else {
+            return Ok(Caller::Anyone);
+        };
+        let header = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ReplicationError::Unauthenticated(
+                    "this cluster requires an API key: send \"authorization: Bearer <key>\" \
+                     (the CLI's --api-key or SHOAL_API_KEY)"
+                        .into(),
+                )
+            })?;
+        let presented = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or_else(|| KeyCache::refusal(KeyRefusal::Malformed))?;
+        let caller = cache.verify(presented)?;
+        let path = request.uri().path();
+        let method = path.rsplit_once('/').map_or(path, |(_, m)| m);
+        caller.require(required_role(path), method)?;
+        Ok(caller)
+    }
+}
+
+impl<S> tower::Service<HttpRequest> for AuthService<S>
+where
+    S: tower::Service<HttpRequest, Response = HttpResponse> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = HttpResponse;
+    type Error = S::Error;
+    type Future = futures::future::BoxFuture<'static, Result<HttpResponse, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: HttpRequest) -> Self::Future {
+        let path = request.uri().path().to_owned();
+        let audited = required_role(&path) == Role::Admin;
+        match self.decide(&request) {
+            Ok(caller) => {
+                let who = caller.key_id().unwrap_or("anyone (auth off)").to_owned();
+                request.extensions_mut().insert(caller);
+                let future = self.inner.call(request);
+                if !audited {
+                    return Box::pin(future);
+                }
+                Box::pin(async move {
+                    let response = future.await;
+                    if let Ok(response) = &response {
+                        // A failed unary call answers with its status in the headers; a
+                        // successful one has it in the trailers (OK).
+                        let header = |name: &str| {
+                            response
+                                .headers()
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned)
+                        };
+                        let outcome = match header("grpc-status").as_deref() {
+                            None | Some("0") => "ok".to_owned(),
+                            Some(code) => format!(
+                                "failed (code {code}): {}",
+                                header("grpc-message").unwrap_or_default()
+                            ),
+                        };
+                        audit(&who, &path, &outcome);
+                    }
+                    response
+                })
+            }
+            Err(refusal) => {
+                if audited {
+                    audit("-", &path, &format!("refused: {refusal}"));
+                }
+                metrics::counter!(
+                    "shoal_requests_refused_total",
+                    "reason" => match refusal {
+                        ReplicationError::PermissionDenied(_) => "permission_denied",
+                        _ => "unauthenticated",
+                    }
+                )
+                .increment(1);
+                let response = crate::status::refusal_response(refusal);
+                Box::pin(async move { Ok(response) })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_client_rpc_has_its_role() {
+        for (path, role) in [
+            ("/shoal.v1.KV/Get", Role::Read),
+            ("/shoal.v1.KV/Batch", Role::Read),
+            ("/shoal.v1.KV/Put", Role::Write),
+            ("/shoal.v1.KV/Delete", Role::Write),
+            ("/shoal.v1.KV/Touch", Role::Write),
+            ("/shoal.v1.Cluster/Status", Role::Read),
+            ("/shoal.v1.Cluster/DrainNode", Role::Admin),
+            ("/shoal.v1.Cluster/DecommissionNode", Role::Admin),
+            ("/shoal.v1.Cluster/CreateApiKey", Role::Admin),
+            ("/shoal.v1.Cluster/SomethingNew", Role::Admin),
+        ] {
+            assert_eq!(required_role(path), role, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_scoped_read_key_reads_its_prefix_only() {
+        let (_, record) = api_key::new_key(
+            api_key::KeySpec {
+                name: "t".into(),
+                role: Role::Read,
+                prefix: Some(b"a/".to_vec()),
+                expires_at_ms: None,
+            },
+            0,
+        );
+        let caller = Caller::Key(Arc::new(record));
+        assert!(caller.may_access(b"a/1", false).is_ok());
+        let denied = caller.may_access(b"b/1", false).unwrap_err().to_string();
+        assert!(denied.contains("a/") && denied.contains("b/1"), "{denied}");
+        let denied = caller.may_access(b"a/1", true).unwrap_err().to_string();
+        assert!(
+            denied.contains("role read") && denied.contains("needs role write"),
+            "{denied}"
+        );
+        assert!(Caller::Anyone.may_access(b"x", true).is_ok());
+    }
+}
