@@ -185,6 +185,8 @@ struct VerifyArgs {
     /// Write the recorded history here as JSON.
     #[arg(long)]
     history: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 #[derive(Args)]
@@ -574,6 +576,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 clients: args.clients,
                 keys: args.keys,
                 seed: args.seed,
+                connect: args.tls.options()?,
                 ..Default::default()
             };
             let passed = shoal_testkit::verify::run_and_report(

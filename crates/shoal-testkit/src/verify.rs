@@ -47,6 +47,8 @@ pub struct VerifyOptions {
     /// Times an operation is sent again (to the next node) after an answer that proves it
     /// had no effect — what a well-behaved client library does. Each attempt is recorded.
     pub retries: u32,
+    /// How the clients reach the nodes (TLS, API key).
+    pub connect: shoal_client::ConnectOptions,
 }
 
 impl Default for VerifyOptions {
@@ -60,6 +62,7 @@ impl Default for VerifyOptions {
             ttl_range: (Duration::from_millis(500), Duration::from_millis(3000)),
             think_time: Duration::ZERO,
             retries: 3,
+            connect: shoal_client::ConnectOptions::default(),
         }
     }
 }
@@ -145,7 +148,9 @@ impl VerifyWorkload {
     async fn connect_all(&mut self) {
         for (slot, endpoint) in self.clients.iter_mut().zip(&self.options.endpoints) {
             if slot.is_none() {
-                *slot = Client::connect(endpoint).await.ok();
+                *slot = Client::connect_with(endpoint, &self.options.connect)
+                    .await
+                    .ok();
             }
         }
     }

@@ -13,6 +13,7 @@ mod cluster_failover;
 mod cluster_partition;
 mod cluster_pause;
 mod cluster_processes;
+mod cluster_rotation;
 mod cluster_security;
 mod cluster_shutdown;
 mod compatibility;
