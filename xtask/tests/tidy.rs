@@ -67,7 +67,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("shoal-client", &["shoal-proto", "shoal-tls"]),
     ("shoal-verify", &[]),
-    ("shoal-testkit", &["shoal-client", "shoal-verify"]),
+    (
+        "shoal-testkit",
+        &["shoal-tls", "shoal-client", "shoal-verify"],
+    ),
     (
         "shoal-node",
         &[

@@ -97,6 +97,9 @@ impl Node {
 pub struct Cluster {
     pub nodes: Vec<Node>,
     dir: PathBuf,
+    /// How clients reach the nodes: TLS with the run's CA (the cluster runs secure: mTLS
+    /// between the nodes, signed gossip, TLS for clients).
+    connect: shoal_client::ConnectOptions,
     seeds: Vec<String>,
     shape: Shape,
     /// How many times the spare slot joined.
@@ -116,9 +119,14 @@ impl Cluster {
             .take(shape.nodes as usize)
             .map(|ip| format!("{ip}:{GOSSIP_PORT}"))
             .collect();
+        // The run's CA and gossip key (made by the first certificate).
+        let certs = dir.join("certs");
+        shoal_testkit::pki::node_tls(&certs, 0, "127.0.0.1".parse()?)?;
+        let connect = shoal_client::ConnectOptions::tls(certs.join("ca.crt"), None)?;
         let mut cluster = Cluster {
             nodes: Vec::new(),
             dir: dir.to_path_buf(),
+            connect: connect.clone(),
             seeds,
             shape: shape.clone(),
             incarnations: 0,
@@ -135,7 +143,8 @@ impl Cluster {
                 format!("{ip}:{CLIENT_PORT}"),
                 format!("{ip}:{ADMIN_PORT}"),
             )
-            .with_flags(&["--test-faults".to_owned()]);
+            .with_flags(&["--test-faults".to_owned()])
+            .with_connect(connect.clone());
             let mut node = Node {
                 id: slot,
                 ip: ip.clone(),
@@ -169,6 +178,11 @@ impl Cluster {
             // Small, so snapshots are taken and installed during a run.
             snapshot_threshold: Some(300),
             gossip_interval: None,
+            tls: Some(shoal_testkit::pki::node_tls(
+                &self.dir.join("certs"),
+                node.id,
+                ip.parse()?,
+            )?),
         };
         spec.write(node.process.config_path())?;
         Ok(())
@@ -227,6 +241,11 @@ impl Cluster {
             .filter(|n| !n.parked)
             .map(|n| n.id)
             .collect()
+    }
+
+    /// How clients reach the nodes (TLS with the run's CA).
+    pub fn connect(&self) -> shoal_client::ConnectOptions {
+        self.connect.clone()
     }
 
     pub fn endpoints(&self) -> Vec<String> {

@@ -225,6 +225,7 @@ async fn run(args: Args) -> Result<bool> {
         seed: args.seed,
         request_timeout: Duration::from_secs(3),
         think_time: Duration::from_millis(5),
+        connect: cluster.connect(),
         ..VerifyOptions::default()
     };
     let mut workload = VerifyWorkload::new(options)?;

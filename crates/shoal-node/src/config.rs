@@ -775,6 +775,12 @@ mod tests {
             shards: 8,
             snapshot_threshold: Some(300),
             gossip_interval: Some(Duration::from_millis(150)),
+            tls: Some(shoal_testkit::pki::NodeTls {
+                cert_file: "/certs/node-7.crt".into(),
+                key_file: "/certs/node-7.key".into(),
+                ca_file: "/certs/ca.crt".into(),
+                gossip_key_file: "/certs/gossip.key".into(),
+            }),
         };
         let config = load_toml(&spec.to_toml()).expect("the spec loads");
         config.validate().expect("and validates");
@@ -798,6 +804,23 @@ mod tests {
         assert_eq!(config.cluster.data.replication_factor, 3);
         assert_eq!(config.cluster.data.shards, 8);
         assert_eq!(config.cluster.raft.snapshot_threshold, 300);
+        assert!(!config.cluster.insecure);
+        assert_eq!(
+            config.cluster.tls.cert_file.as_deref(),
+            Some(Path::new("/certs/node-7.crt"))
+        );
+        assert_eq!(
+            config.cluster.tls.client_ca_file.as_deref(),
+            Some(Path::new("/certs/ca.crt"))
+        );
+        assert_eq!(
+            config.server.tls.key_file.as_deref(),
+            Some(Path::new("/certs/node-7.key"))
+        );
+        assert_eq!(
+            config.cluster.gossip.key_file.as_deref(),
+            Some(Path::new("/certs/gossip.key"))
+        );
         assert!(config.cluster.enabled && config.cluster.insecure);
     }
 

@@ -116,37 +116,13 @@ pub fn node_config(
     config
 }
 
-/// The TLS files of node `id` of a test cluster at `host`: a node certificate from the
-/// cluster's CA, both in `certs` (the CA and the cluster's gossip key, `gossip.key`, are
-/// made by the first node that needs them).
+/// The TLS files of node `id` of a test cluster at `host` (see `shoal_testkit::pki`).
 pub fn node_tls(certs: &Path, id: u64, host: std::net::IpAddr) -> crate::config::TlsConfig {
-    const VALID: Duration = Duration::from_secs(30 * 24 * 3600);
-    let ca_cert = certs.join("ca.crt");
-    if !ca_cert.exists() {
-        let ca = shoal_tls::generate_ca("test cluster CA", VALID).expect("a test CA");
-        shoal_tls::write_pem_pair(certs, "ca", &ca, true).expect("writing the test CA");
-        std::fs::write(
-            certs.join("gossip.key"),
-            shoal_membership::generate_key_text(),
-        )
-        .expect("writing the test gossip key");
-    }
-    let read = |name: &str| std::fs::read_to_string(certs.join(name)).expect("the test CA");
-    let node = shoal_tls::generate_signed(
-        &shoal_tls::CertKind::Node {
-            addresses: vec![host.to_string(), "localhost".into()],
-        },
-        &read("ca.crt"),
-        &read("ca.key"),
-        VALID,
-    )
-    .expect("a test node certificate");
-    let (cert, key) = shoal_tls::write_pem_pair(certs, &format!("node-{id}"), &node, true)
-        .expect("writing a test node certificate");
+    let files = shoal_testkit::pki::node_tls(certs, id, host).expect("test certificates");
     crate::config::TlsConfig {
-        cert_file: Some(cert),
-        key_file: Some(key),
-        client_ca_file: Some(ca_cert),
+        cert_file: Some(files.cert_file),
+        key_file: Some(files.key_file),
+        client_ca_file: Some(files.ca_file),
     }
 }
 

@@ -7,6 +7,7 @@
 //! `shoal dev`.
 
 mod http;
+pub mod pki;
 mod process;
 mod spec;
 pub mod verify;

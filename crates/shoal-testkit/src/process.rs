@@ -28,6 +28,8 @@ pub struct NodeProcess {
     /// Extra `shoal start` flags (test hooks) and the log filter.
     flags: Vec<String>,
     log_filter: String,
+    /// How [`NodeProcess::client`] reaches the node (TLS, API key).
+    connect: shoal_client::ConnectOptions,
     child: Option<Child>,
     paused: bool,
 }
@@ -52,9 +54,16 @@ impl NodeProcess {
             admin_address,
             flags: Vec::new(),
             log_filter: "info,openraft=warn".into(),
+            connect: shoal_client::ConnectOptions::default(),
             child: None,
             paused: false,
         }
+    }
+
+    /// How clients reach the node (a node with TLS on its client API needs the CA).
+    pub fn with_connect(mut self, connect: shoal_client::ConnectOptions) -> NodeProcess {
+        self.connect = connect;
+        self
     }
 
     /// Extra flags of every start (e.g. the hidden test hooks).
@@ -245,7 +254,7 @@ impl NodeProcess {
 
     /// A client of the node.
     pub async fn client(&self) -> Result<Client> {
-        Ok(Client::connect(&self.client_address).await?)
+        Ok(Client::connect_with(&self.client_address, &self.connect).await?)
     }
 
     /// Sends a `/test/faults` query (the node must run with `--test-faults`).

@@ -34,6 +34,9 @@ pub struct NodeSpec {
     pub snapshot_threshold: Option<u64>,
     /// `cluster.discovery.gossip_interval`, when not the default.
     pub gossip_interval: Option<Duration>,
+    /// mTLS between the nodes, signed gossip and TLS for clients with these files; a
+    /// plaintext `--insecure` cluster when `None`.
+    pub tls: Option<crate::pki::NodeTls>,
 }
 
 #[derive(Serialize)]
@@ -47,6 +50,21 @@ struct Server<'a> {
     data_dir: &'a PathBuf,
     client_listen: &'a str,
     admin_listen: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<Tls<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tls<'a> {
+    cert_file: &'a PathBuf,
+    key_file: &'a PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_ca_file: Option<&'a PathBuf>,
+}
+
+#[derive(Serialize)]
+struct Gossip<'a> {
+    key_file: &'a PathBuf,
 }
 
 #[derive(Serialize)]
@@ -63,6 +81,10 @@ struct Cluster<'a> {
     data: Data,
     #[serde(skip_serializing_if = "Raft::is_default")]
     raft: Raft,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<Tls<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gossip: Option<Gossip<'a>>,
 }
 
 #[derive(Serialize)]
@@ -96,18 +118,24 @@ impl Raft {
 }
 
 impl NodeSpec {
-    /// The TOML file a node of this spec starts from. Cluster mode without TLS: these are
-    /// test and playground clusters on loopback or a private network namespace.
+    /// The TOML file a node of this spec starts from: secure with `tls`, otherwise
+    /// `insecure` (test clusters on loopback or a private network namespace).
     pub fn to_toml(&self) -> String {
+        let tls = self.tls.as_ref();
         let file = File {
             server: Server {
                 data_dir: &self.data_dir,
                 client_listen: &self.client,
                 admin_listen: &self.admin,
+                tls: tls.map(|tls| Tls {
+                    cert_file: &tls.cert_file,
+                    key_file: &tls.key_file,
+                    client_ca_file: None,
+                }),
             },
             cluster: Cluster {
                 enabled: true,
-                insecure: true,
+                insecure: tls.is_none(),
                 node_id: self.node_id,
                 node_name: &self.node_name,
                 listen_address: &self.internal,
@@ -127,6 +155,14 @@ impl NodeSpec {
                 raft: Raft {
                     snapshot_threshold: self.snapshot_threshold,
                 },
+                tls: tls.map(|tls| Tls {
+                    cert_file: &tls.cert_file,
+                    key_file: &tls.key_file,
+                    client_ca_file: Some(&tls.ca_file),
+                }),
+                gossip: tls.map(|tls| Gossip {
+                    key_file: &tls.gossip_key_file,
+                }),
             },
         };
         toml::to_string(&file).expect("a node spec always serializes")
@@ -158,6 +194,7 @@ mod tests {
             shards: 8,
             snapshot_threshold: None,
             gossip_interval: Some(Duration::from_millis(100)),
+            tls: None,
         };
         let text = spec.to_toml();
         assert!(text.contains("node_id = 3"), "{text}");
