@@ -821,7 +821,7 @@ mod tests {
             config.cluster.gossip.key_file.as_deref(),
             Some(Path::new("/certs/gossip.key"))
         );
-        assert!(config.cluster.enabled && config.cluster.insecure);
+        assert!(config.cluster.enabled);
     }
 
     #[test]
