@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 use shoal_replication::api_key::{self, ApiKeyRecord, KeyRefusal, Role};
 use shoal_replication::{Clock, Meta, ReplicationError};
 
+/// Longest wait for a key a forwarding node knew and this node has not applied yet.
+const FORWARDED_KEY_WAIT: Duration = Duration::from_secs(2);
+
 /// How stale this node's copy of the API keys may be: a revoked key is refused by every
 /// node within this (plus the meta group's replication, milliseconds).
 pub const KEY_CACHE_TTL: Duration = Duration::from_millis(200);
@@ -151,8 +154,22 @@ impl KeyCache {
     }
 
     /// The caller a forwarded key id stands for (the forwarding node verified the secret).
-    pub(crate) fn forwarded(&self, id: &str) -> Result<Caller, ReplicationError> {
-        Ok(Caller::Key(self.usable(id)?))
+    /// The forwarding node knew the key, so it is in the meta log: a key this node has not
+    /// applied yet is waited for (briefly) rather than refused.
+    pub(crate) async fn forwarded(&self, id: &str) -> Result<Caller, ReplicationError> {
+        let deadline = Instant::now() + FORWARDED_KEY_WAIT;
+        loop {
+            match self.usable(id) {
+                Err(ReplicationError::Unauthenticated(_)) if Instant::now() < deadline => {
+                    if self.current(Duration::ZERO)?.contains_key(id) {
+                        // Known but refused (revoked, expired): say so now.
+                        return Ok(Caller::Key(self.usable(id)?));
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                outcome => return Ok(Caller::Key(outcome?)),
+            }
+        }
     }
 
     fn usable(&self, id: &str) -> Result<Arc<ApiKeyRecord>, ReplicationError> {

@@ -347,11 +347,19 @@ impl pb::cluster_server::Cluster for ClusterService {
         let message = request.into_inner();
         let answer = async {
             if let Some(mut leader) = self.meta_leader(backend)? {
-                return leader
+                let created = leader
                     .create_api_key(message.clone())
                     .await
                     .map(Response::into_inner)
-                    .map_err(forwarded_error(GroupId::META));
+                    .map_err(forwarded_error(GroupId::META))?;
+                // The node the client called knows the key when the call returns.
+                let id = created
+                    .key
+                    .as_ref()
+                    .map(|k| k.id.clone())
+                    .unwrap_or_default();
+                applied_here(backend, &id).await;
+                return Ok(created);
             }
             let role = convert::role_of(message.role).map_err(to_status)?;
             if message.name.trim().is_empty() {
@@ -426,6 +434,21 @@ impl pb::cluster_server::Cluster for ClusterService {
         }
         .await;
         answer.map(Response::new)
+    }
+}
+
+/// Waits (up to 5 s) until this node's meta replica holds API key `id`.
+async fn applied_here(backend: &Backend, id: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline {
+        if backend
+            .meta
+            .api_keys()
+            .is_ok_and(|keys| keys.iter().any(|key| key.id == id))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

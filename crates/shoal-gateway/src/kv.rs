@@ -53,7 +53,7 @@ impl KvService {
 
     /// Who sent `request`: the auth layer's verdict on the client port; on the internal
     /// port (forwards), the key id the forwarding node sent, resolved here.
-    fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ReplicationError> {
+    async fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ReplicationError> {
         if self.mode == Mode::Client || !self.settings.auth {
             return Ok(crate::auth::caller_of(request));
         }
@@ -69,7 +69,7 @@ impl KvService {
                         .into(),
                 )
             })?;
-        self.backend()?.keys.forwarded(id)
+        self.backend()?.keys.forwarded(id).await
     }
 
     fn check_key(&self, key: &[u8]) -> Result<(), ReplicationError> {
@@ -367,7 +367,7 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::PutRequest>,
     ) -> Result<Response<pb::PutResponse>, Status> {
-        let caller = self.caller(&request).map_err(to_status)?;
+        let caller = self.caller(&request).await.map_err(to_status)?;
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
@@ -407,7 +407,7 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::GetRequest>,
     ) -> Result<Response<pb::GetResponse>, Status> {
-        let caller = self.caller(&request).map_err(to_status)?;
+        let caller = self.caller(&request).await.map_err(to_status)?;
         let request = request.into_inner();
         let consistency = self.consistency(request.consistency).map_err(to_status)?;
         self.run(async {
@@ -436,7 +436,7 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::DeleteRequest>,
     ) -> Result<Response<pb::DeleteResponse>, Status> {
-        let caller = self.caller(&request).map_err(to_status)?;
+        let caller = self.caller(&request).await.map_err(to_status)?;
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
@@ -467,7 +467,7 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::TouchRequest>,
     ) -> Result<Response<pb::TouchResponse>, Status> {
-        let caller = self.caller(&request).map_err(to_status)?;
+        let caller = self.caller(&request).await.map_err(to_status)?;
         let request = request.into_inner();
         self.run(async {
             self.check_key(&request.key)?;
@@ -499,7 +499,7 @@ impl pb::kv_server::Kv for KvService {
         &self,
         request: Request<pb::BatchRequest>,
     ) -> Result<Response<pb::BatchResponse>, Status> {
-        let caller = self.caller(&request).map_err(to_status)?;
+        let caller = self.caller(&request).await.map_err(to_status)?;
         let operations = request.into_inner().operations;
         let limit = self.settings.limits.max_batch_operations;
         if operations.len() > limit {

@@ -98,8 +98,11 @@ pub struct GatewaySettings {
     pub limits: Limits,
     /// Deadline of one request; past it the client gets DEADLINE_EXCEEDED.
     pub request_timeout: Duration,
-    /// Requests processed at once across all connections; more wait in line.
+    /// Requests processed at once across all connections; more are shed at once
+    /// (RESOURCE_EXHAUSTED).
     pub max_concurrent_requests: usize,
+    /// HTTP/2 streams open at once on one client connection.
+    pub max_streams_per_connection: u32,
     pub version: String,
     /// Test only (a deliberately broken node): serve linearizable reads from the local
     /// replica without a quorum round, so tests can prove `shoal verify` catches stale reads.
@@ -108,9 +111,12 @@ pub struct GatewaySettings {
     pub auth: bool,
 }
 
+/// The backend, or — while the node is still starting (its internal port already serves
+/// Raft) — a refusal that provably did nothing, so a forwarding peer retries (the node may
+/// still lead a shard from before a restart, and take over again in a moment).
 fn backend(cell: &BackendCell) -> Result<&Arc<Backend>, shoal_replication::ReplicationError> {
     cell.get().ok_or_else(|| {
-        shoal_replication::ReplicationError::Unavailable("the node is still starting".into())
+        shoal_replication::ReplicationError::NotDelivered("the node is still starting".into())
     })
 }
 
@@ -132,6 +138,10 @@ pub async fn serve(
     ));
     tonic::transport::Server::builder()
         .timeout(settings.request_timeout)
+        .max_concurrent_streams(Some(settings.max_streams_per_connection))
+        // A request that finds no free slot is refused at once (RESOURCE_EXHAUSTED), so a
+        // client holding slots cannot make everyone else wait out their deadlines.
+        .load_shed(true)
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
         ))

@@ -59,8 +59,12 @@ pub struct ServerConfig {
     /// Deadline of one client request.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
-    /// Client requests processed at once; more wait in line.
+    /// Client requests processed at once across all connections; more are refused at once
+    /// with RESOURCE_EXHAUSTED (load shedding), never queued without bound.
     pub max_concurrent_requests: usize,
+    /// HTTP/2 streams one client connection may have open at once (so one client cannot
+    /// hold every request slot).
+    pub max_streams_per_connection: u32,
     /// How often shard leaders look for expired keys to remove.
     #[serde(with = "humantime_serde")]
     pub expiry_interval: Duration,
@@ -93,6 +97,7 @@ impl Default for ServerConfig {
             admin_advertise: None,
             request_timeout: Duration::from_secs(10),
             max_concurrent_requests: 4096,
+            max_streams_per_connection: 256,
             expiry_interval: Duration::from_secs(1),
             expiry_batch: 1000,
             tls: TlsConfig::default(),
@@ -564,6 +569,12 @@ impl Config {
         }
         if self.server.max_concurrent_requests == 0 {
             return invalid("server.max_concurrent_requests", "must be positive".into());
+        }
+        if self.server.max_streams_per_connection == 0 {
+            return invalid(
+                "server.max_streams_per_connection",
+                "must be positive".into(),
+            );
         }
         if self.server.expiry_interval.is_zero() {
             return invalid("server.expiry_interval", "must be positive".into());

@@ -508,6 +508,7 @@ fn gateway_settings(config: &Config) -> GatewaySettings {
         },
         request_timeout: config.server.request_timeout,
         max_concurrent_requests: config.server.max_concurrent_requests,
+        max_streams_per_connection: config.server.max_streams_per_connection,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         unsafe_stale_reads: config.testing.unsafe_stale_reads,
         auth: config.server.auth.enabled,

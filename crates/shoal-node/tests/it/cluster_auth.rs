@@ -21,6 +21,22 @@ async fn client_with(endpoint: &str, key: Option<&str>) -> Client {
     Client::connect_with(endpoint, &options).await.unwrap()
 }
 
+/// A new key works on a node once the node applied it (on the node that made it, when the
+/// call returned; on the others, milliseconds later).
+async fn known_on(client: &Client) {
+    wait_for(
+        "the node to know the new key",
+        Duration::from_secs(10),
+        || async {
+            match client.get("any", false).await {
+                Err(error) if error.code() == Some(Code::Unauthenticated) => None,
+                _ => Some(()),
+            }
+        },
+    )
+    .await;
+}
+
 fn code<T: std::fmt::Debug>(result: Result<T, shoal_client::ClientError>) -> Option<Code> {
     result.expect_err("refused").code()
 }
@@ -136,14 +152,8 @@ async fn api_keys_with_roles_and_scopes_are_enforced_on_every_node() {
         .to_owned();
 
     // read: Get works, Put is PERMISSION_DENIED naming the role, and changes nothing.
-    // A new key works on a node once the node applied it (milliseconds after it was made).
     let read = client_with(&endpoints[1], Some(&reader.secret)).await;
-    wait_for(
-        "node 2 to know the new key",
-        Duration::from_secs(10),
-        || async { read.get("tenant-a/seed", false).await.ok() },
-    )
-    .await;
+    known_on(&read).await;
     assert_eq!(
         read.get("tenant-a/seed", false)
             .await
@@ -191,6 +201,7 @@ async fn api_keys_with_roles_and_scopes_are_enforced_on_every_node() {
     // forwarded), never outside it.
     for (i, endpoint) in endpoints.iter().enumerate() {
         let scoped = client_with(endpoint, Some(&scoped_key)).await;
+        known_on(&scoped).await;
         for k in 0..6 {
             scoped
                 .put(format!("tenant-a/{i}-{k}"), "ok", PutOptions::default())
@@ -212,6 +223,7 @@ async fn api_keys_with_roles_and_scopes_are_enforced_on_every_node() {
 
     // write: no cluster changes, no keys.
     let write = client_with(&endpoints[0], Some(&writer.secret)).await;
+    known_on(&write).await;
     write
         .put("tenant-c/w", "w", PutOptions::default())
         .await

@@ -139,3 +139,65 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
     drop(node);
     drop(silent);
 }
+
+/// Test hooks exist only behind their hidden flags: a node started without them serves no
+/// `/test/*` endpoint, and neither a config file nor the environment can turn one on (the
+/// `testing` keys are unknown keys, refused at start).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_hooks_exist_only_behind_their_flags() {
+    for key in [
+        "SHOAL_TESTING__FAULT_ENDPOINT",
+        "SHOAL_TESTING__UNSAFE_STALE_READS",
+        "SHOAL_TESTING__CLOCK_OFFSET_MS",
+    ] {
+        let value = if key.ends_with("MS") { "5000" } else { "true" };
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(crate::support::shoal_binary())
+            .args(["start", "--client-listen", "127.0.0.1:0", "--admin-listen"])
+            .args([
+                "127.0.0.1:0",
+                "--cluster-listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env(key, value)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Refused at once; a node that starts instead is stopped (and the test fails).
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let exited = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let Some(status) = exited else {
+            let _ = child.kill();
+            panic!("{key} was accepted: the node started");
+        };
+        assert!(!status.success(), "{key} was accepted");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.contains("testing"), "{key}: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::support::test_config(dir.path());
+    let (node, _client) = crate::support::start_node(config).await;
+    let admin = node.admin_address.to_string();
+    let (status, _) = shoal_testkit::admin_get(&admin, "/test/faults?heal")
+        .await
+        .unwrap();
+    assert_eq!(
+        status, 404,
+        "a node without --test-faults serves /test/faults"
+    );
+    let (status, _) = shoal_testkit::admin_get(&admin, "/healthz").await.unwrap();
+    assert_eq!(status, 200);
+    node.shutdown().await.unwrap();
+}
