@@ -499,6 +499,16 @@ impl Client {
             .into_inner())
     }
 
+    /// The latest `limit` entries of the audit history (0: all kept), oldest first.
+    pub async fn audit(&self, limit: u32) -> Result<pb::ListAuditResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .list_audit(pb::ListAuditRequest { limit })
+            .await?
+            .into_inner())
+    }
+
     /// Every API key of the cluster (never a secret).
     pub async fn api_keys(&self) -> Result<pb::ListApiKeysResponse, ClientError> {
         Ok(self

@@ -80,5 +80,6 @@ fn meta_name(command: &MetaCommand) -> String {
             )
         }
         MetaCommand::RevokeApiKey { id, .. } => format!("revoke API key {id}"),
+        MetaCommand::RecordAudit(entries) => format!("record {} audit entries", entries.len()),
     }
 }

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 use shoal_replication::api_key::{self, ApiKeyRecord, KeyRefusal, Role};
 use shoal_replication::{Clock, Meta, ReplicationError};
 
+use crate::BackendCell;
+
 /// Longest wait for a key a forwarding node knew and this node has not applied yet.
 const FORWARDED_KEY_WAIT: Duration = Duration::from_secs(2);
 
@@ -196,22 +198,99 @@ pub(crate) fn caller_of<T>(request: &tonic::Request<T>) -> Caller {
         .unwrap_or(Caller::Anyone)
 }
 
-/// The audit trail of operators' actions: one structured line (target `shoal::audit`) per
-/// admin RPC — who (the API key id), what (the RPC), how it ended — on the node called.
-fn audit(who: &str, rpc: &str, outcome: &str) {
-    tracing::info!(target: "shoal::audit", who, rpc, outcome, "audit");
+/// Where audit entries go after their log line: a bounded queue to the task that appends
+/// them to the meta group's audit history ([`run_audit`]).
+#[derive(Clone)]
+pub(crate) struct AuditSink {
+    entries: tokio::sync::mpsc::Sender<shoal_replication::meta::AuditEntry>,
+    node: shoal_shardmap::NodeId,
+    clock: Clock,
+}
+
+/// Audit entries waiting for the meta group; past this, entries are dropped (and counted).
+const AUDIT_QUEUE: usize = 1024;
+
+impl AuditSink {
+    /// The sink, and the task that drains it into the meta group until `cell`'s backend
+    /// goes away.
+    pub(crate) fn start(cell: &BackendCell, node: shoal_shardmap::NodeId) -> AuditSink {
+        let (entries, queue) = tokio::sync::mpsc::channel(AUDIT_QUEUE);
+        tokio::spawn(run_audit(Arc::downgrade(cell), queue));
+        AuditSink {
+            entries,
+            node,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The audit trail of operators' actions: one structured line (target `shoal::audit`)
+    /// per admin RPC — who (the API key id), what (the RPC), how it ended — on the node
+    /// called, and the same in the meta group's bounded history (`shoal cluster audit`).
+    fn record(&self, who: &str, rpc: &str, outcome: &str) {
+        tracing::info!(target: "shoal::audit", who, rpc, outcome, "audit");
+        let entry = shoal_replication::meta::AuditEntry {
+            at_ms: self.clock.now_ms(),
+            node: self.node,
+            who: who.to_owned(),
+            rpc: rpc.to_owned(),
+            outcome: outcome.to_owned(),
+        };
+        if self.entries.try_send(entry).is_err() {
+            metrics::counter!("shoal_audit_entries_dropped_total").increment(1);
+        }
+    }
+}
+
+/// Appends queued audit entries to the meta group, in batches, on the meta leader (here,
+/// or through its internal Control service). A batch that cannot be delivered is retried a
+/// few times, then dropped with a warning (the log lines stay).
+async fn run_audit(
+    cell: std::sync::Weak<std::sync::OnceLock<Arc<crate::Backend>>>,
+    mut queue: tokio::sync::mpsc::Receiver<shoal_replication::meta::AuditEntry>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 100 {
+            match queue.try_recv() {
+                Ok(entry) => batch.push(entry),
+                Err(_) => break,
+            }
+        }
+        let Some(backend) = cell.upgrade().and_then(|cell| cell.get().cloned()) else {
+            return;
+        };
+        let mut delivered = false;
+        for attempt in 0..5u32 {
+            if crate::control::record_audit(&backend, batch.clone())
+                .await
+                .is_ok()
+            {
+                delivered = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200) * (attempt + 1)).await;
+        }
+        if !delivered {
+            metrics::counter!("shoal_audit_entries_dropped_total").increment(batch.len() as u64);
+            tracing::warn!(
+                entries = batch.len(),
+                "could not add audit entries to the meta group's history (their log lines stay)"
+            );
+        }
+    }
 }
 
 /// The tower layer of the client port.
 #[derive(Clone)]
 pub(crate) struct AuthLayer {
     cache: Option<Arc<KeyCache>>,
+    audit: AuditSink,
 }
 
 impl AuthLayer {
     /// `cache = None`: authentication off (every request is `Caller::Anyone`).
-    pub(crate) fn new(cache: Option<Arc<KeyCache>>) -> AuthLayer {
-        AuthLayer { cache }
+    pub(crate) fn new(cache: Option<Arc<KeyCache>>, audit: AuditSink) -> AuthLayer {
+        AuthLayer { cache, audit }
     }
 }
 
@@ -222,6 +301,7 @@ impl<S> tower::Layer<S> for AuthLayer {
         AuthService {
             inner,
             cache: self.cache.clone(),
+            audit: self.audit.clone(),
         }
     }
 }
@@ -230,16 +310,29 @@ impl<S> tower::Layer<S> for AuthLayer {
 pub(crate) struct AuthService<S> {
     inner: S,
     cache: Option<Arc<KeyCache>>,
+    audit: AuditSink,
 }
 
 type HttpRequest = http::Request<tonic::body::Body>;
 type HttpResponse = http::Response<tonic::body::Body>;
 
 impl<S> AuthService<S> {
-    fn decide(&self, request: &HttpRequest) -> Result<Caller, ReplicationError> {
+    /// The caller, or why the request is refused (with the key id when the key itself was
+    /// valid, for the audit line).
+    fn decide(&self, request: &HttpRequest) -> Result<Caller, (Option<String>, ReplicationError)> {
         let Some(cache) = &self.cache else {
             return Ok(Caller::Anyone);
         };
+        let caller = Self::verify(cache, request).map_err(|error| (None, error))?;
+        let path = request.uri().path();
+        let method = path.rsplit_once('/').map_or(path, |(_, m)| m);
+        match caller.require(required_role(path), method) {
+            Ok(()) => Ok(caller),
+            Err(error) => Err((caller.key_id().map(str::to_owned), error)),
+        }
+    }
+
+    fn verify(cache: &KeyCache, request: &HttpRequest) -> Result<Caller, ReplicationError> {
         let header = request
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -255,11 +348,7 @@ impl<S> AuthService<S> {
             .ok()
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or_else(|| KeyCache::refusal(KeyRefusal::Malformed))?;
-        let caller = cache.verify(presented)?;
-        let path = request.uri().path();
-        let method = path.rsplit_once('/').map_or(path, |(_, m)| m);
-        caller.require(required_role(path), method)?;
-        Ok(caller)
+        cache.verify(presented)
     }
 }
 
@@ -287,6 +376,7 @@ where
                 if !audited {
                     return Box::pin(future);
                 }
+                let sink = self.audit.clone();
                 Box::pin(async move {
                     let response = future.await;
                     if let Ok(response) = &response {
@@ -306,14 +396,16 @@ where
                                 header("grpc-message").unwrap_or_default()
                             ),
                         };
-                        audit(&who, &path, &outcome);
+                        sink.record(&who, &path, &outcome);
                     }
                     response
                 })
             }
-            Err(refusal) => {
+            Err((who, refusal)) => {
                 if audited {
-                    audit("-", &path, &format!("refused: {refusal}"));
+                    let who = who.as_deref().unwrap_or("-");
+                    self.audit
+                        .record(who, &path, &format!("refused: {refusal}"));
                 }
                 metrics::counter!(
                     "shoal_requests_refused_total",

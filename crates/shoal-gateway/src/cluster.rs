@@ -388,6 +388,23 @@ impl pb::cluster_server::Cluster for ClusterService {
         answer.map(Response::new)
     }
 
+    async fn list_audit(
+        &self,
+        request: Request<pb::ListAuditRequest>,
+    ) -> Result<Response<pb::ListAuditResponse>, Status> {
+        let backend = self.backend()?;
+        let limit = request.into_inner().limit as usize;
+        let entries = backend.meta.audit().map_err(to_status)?;
+        let skip = if limit == 0 {
+            0
+        } else {
+            entries.len().saturating_sub(limit)
+        };
+        Ok(Response::new(pb::ListAuditResponse {
+            entries: entries[skip..].iter().map(convert::audit_view).collect(),
+        }))
+    }
+
     async fn list_api_keys(
         &self,
         _request: Request<pb::ListApiKeysRequest>,

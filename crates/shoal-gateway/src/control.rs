@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use shoal_control::{ControlError, ShardAdmin, ShardChange, ShardReport};
 use shoal_proto::internal as ipb;
 use shoal_proto::v1 as pb;
-use shoal_replication::LocalReplicas;
+use shoal_replication::meta::{AuditEntry, MetaCommand};
+use shoal_replication::{LocalReplicas, ReplicationError};
 use shoal_shardmap::{GroupId, NodeId, ShardId};
 use tonic::{Request, Response, Status};
 
@@ -53,6 +54,55 @@ impl ipb::control_server::Control for ControlService {
             .map(|report| Response::new(convert::shard_report_message(&report)))
             .map_err(control_status)
     }
+
+    async fn record_audit(
+        &self,
+        request: Request<ipb::RecordAuditRequest>,
+    ) -> Result<Response<ipb::RecordAuditResponse>, Status> {
+        let backend = crate::backend(&self.cell).map_err(to_status)?;
+        let entries = request
+            .into_inner()
+            .entries
+            .into_iter()
+            .map(convert::audit_entry)
+            .collect();
+        propose_audit(backend, entries).await?;
+        Ok(Response::new(ipb::RecordAuditResponse {}))
+    }
+}
+
+async fn propose_audit(backend: &crate::Backend, entries: Vec<AuditEntry>) -> Result<(), Status> {
+    backend
+        .meta
+        .propose(&MetaCommand::RecordAudit(entries))
+        .await
+        .map_err(to_status)?;
+    Ok(())
+}
+
+/// Appends audit entries to the meta group: here when this node leads it, else through
+/// the meta leader's internal Control service.
+pub(crate) async fn record_audit(
+    backend: &crate::Backend,
+    entries: Vec<AuditEntry>,
+) -> Result<(), Status> {
+    let group = backend.meta.group();
+    if group.is_leader() {
+        return propose_audit(backend, entries).await;
+    }
+    let leader = group.leader().ok_or_else(|| {
+        to_status(ReplicationError::Unavailable(
+            "the meta group has no leader".into(),
+        ))
+    })?;
+    let mut control = backend.peers.meta_control(leader).map_err(to_status)?;
+    let request = ipb::RecordAuditRequest {
+        entries: entries.iter().map(convert::audit_record).collect(),
+    };
+    tokio::time::timeout(SHARD_CALL_TIMEOUT, control.record_audit(request))
+        .await
+        .map_err(|_| to_status(ReplicationError::Timeout(SHARD_CALL_TIMEOUT)))??;
+    Ok(())
 }
 
 /// Shard administration on the shard's leader when that is another node, over the

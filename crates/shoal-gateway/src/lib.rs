@@ -129,7 +129,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let keys = settings.auth.then(|| backend.keys.clone());
+    let node = backend.node_id;
     let cell: BackendCell = Arc::new(OnceLock::from(backend));
+    let audit = auth::AuditSink::start(&cell, node);
     let kv = kv_service(cell.clone(), &settings, Mode::Client);
     let cluster = ClusterServer::new(cluster::ClusterService::new(
         cell,
@@ -145,7 +147,7 @@ pub async fn serve(
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
         ))
-        .layer(auth::AuthLayer::new(keys))
+        .layer(auth::AuthLayer::new(keys, audit))
         .add_service(kv)
         .add_service(cluster)
         .serve_with_incoming_shutdown(incoming, shutdown)

@@ -9,7 +9,7 @@ use shoal_control::engine::decommission::Decommission;
 use shoal_control::{ShardChange, ShardReport};
 use shoal_proto::internal as ipb;
 use shoal_proto::v1 as pb;
-use shoal_replication::meta::{ApiKeyRecord, NodeState, Role};
+use shoal_replication::meta::{ApiKeyRecord, AuditEntry, NodeState, Role};
 use shoal_replication::{PeerInfo, ReplicationError};
 use shoal_shardmap::{NodeId, ShardId};
 
@@ -290,5 +290,35 @@ pub(crate) fn api_key(key: &ApiKeyRecord) -> pb::ApiKeyInfo {
         created_at_ms: key.created_at_ms,
         expires_at_ms: key.expires_at_ms,
         revoked_at_ms: key.revoked_at_ms,
+    }
+}
+
+pub(crate) fn audit_record(entry: &AuditEntry) -> ipb::AuditRecord {
+    ipb::AuditRecord {
+        at_ms: entry.at_ms,
+        node_id: entry.node.0,
+        who: entry.who.clone(),
+        rpc: entry.rpc.clone(),
+        outcome: entry.outcome.clone(),
+    }
+}
+
+pub(crate) fn audit_entry(record: ipb::AuditRecord) -> AuditEntry {
+    AuditEntry {
+        at_ms: record.at_ms,
+        node: NodeId(record.node_id),
+        who: record.who,
+        rpc: record.rpc,
+        outcome: record.outcome,
+    }
+}
+
+pub(crate) fn audit_view(entry: &AuditEntry) -> pb::AuditEntry {
+    pb::AuditEntry {
+        at_ms: entry.at_ms,
+        node_id: entry.node.0,
+        who: entry.who.clone(),
+        rpc: entry.rpc.clone(),
+        outcome: entry.outcome.clone(),
     }
 }

@@ -108,6 +108,15 @@ impl PeerCalls {
         Ok(ControlClient::new(self.channel(node, &address)?))
     }
 
+    /// The internal Control service of `node`, found by node alone (the meta leader).
+    pub fn meta_control(
+        &self,
+        node: NodeId,
+    ) -> Result<ControlClient<PeerChannel>, ReplicationError> {
+        let address = self.address(node, None)?;
+        Ok(ControlClient::new(self.channel(node, &address)?))
+    }
+
     /// A request to send to a peer, marked as forwarded by this node.
     pub fn forwarded<T>(&self, message: T) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);

@@ -467,3 +467,28 @@ pub fn api_keys(keys: &pb::ListApiKeysResponse) -> String {
     }
     out
 }
+
+/// `shoal cluster audit`.
+pub fn audit(audit: &pb::ListAuditResponse) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<24} {:>5}  {:<18} {:<36} outcome",
+        "when (UTC)", "node", "who", "operation"
+    );
+    for entry in &audit.entries {
+        let when = humantime::format_rfc3339_millis(
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(entry.at_ms),
+        );
+        let _ = writeln!(
+            out,
+            "{:<24} {:>5}  {:<18} {:<36} {}",
+            when.to_string(),
+            entry.node_id,
+            entry.who,
+            entry.rpc.trim_start_matches("/shoal.v1."),
+            entry.outcome
+        );
+    }
+    out
+}

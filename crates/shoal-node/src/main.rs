@@ -449,6 +449,17 @@ enum ClusterCommand {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// The audit history: the latest admin operations and refused attempts at one (who,
+    /// what, when, on which node, how it ended), oldest first.
+    Audit {
+        /// At most this many of the latest entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
     /// Move the leadership of a shard (or of the meta group) to a node holding a replica.
     TransferLeader {
         /// The shard whose leadership moves.
@@ -975,6 +986,18 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
                 cli::json(&status)?
             } else {
                 cli::status(&status)
+            }
+        }
+        ClusterCommand::Audit {
+            limit,
+            endpoint,
+            output,
+        } => {
+            let audit = endpoint.connect().await?.audit(limit).await?;
+            if output.json {
+                cli::json(&audit)?
+            } else {
+                cli::audit(&audit)
             }
         }
         ClusterCommand::Members { endpoint, output } => {

@@ -22,6 +22,10 @@ const NODE_PREFIX: &[u8] = b"node/";
 const MOVE_PREFIX: &[u8] = b"move/";
 const KEY_MOVE_COUNTERS: &[u8] = b"move_counters";
 const API_KEY_PREFIX: &[u8] = b"api_key/";
+const AUDIT_PREFIX: &[u8] = b"audit/";
+const KEY_AUDIT_NEXT: &[u8] = b"audit_next";
+/// Audit entries kept; older ones are removed as new ones come.
+pub const AUDIT_KEEP: u64 = 1000;
 /// Format 2 added the zone and admin address of nodes (format 1 is read and migrated:
 /// `mod v1`).
 const FORMAT: u8 = 2;
@@ -73,6 +77,20 @@ pub enum MetaCommand {
     CreateApiKey(ApiKeyRecord),
     /// Revokes an API key: every node refuses it once it applied this.
     RevokeApiKey { id: String, at_ms: u64 },
+    /// Appends to the audit history (the latest [`AUDIT_KEEP`] entries are kept).
+    RecordAudit(Vec<AuditEntry>),
+}
+
+/// One admin operation, or a refused attempt at one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at_ms: u64,
+    /// The node the operator called.
+    pub node: NodeId,
+    /// The API key id, or what stood in for one.
+    pub who: String,
+    pub rpc: String,
+    pub outcome: String,
 }
 
 /// What an API key may do. Each role includes the ones before it.
@@ -431,6 +449,34 @@ pub fn read_nodes(data: &impl MetaRead) -> io::Result<Vec<NodeRecord>> {
         .collect()
 }
 
+/// The audit history, oldest first.
+pub fn read_audit(data: &impl MetaRead) -> io::Result<Vec<AuditEntry>> {
+    data.scan(AUDIT_PREFIX)?.iter().map(|b| decode(b)).collect()
+}
+
+fn audit_key(seq: u64) -> Vec<u8> {
+    let mut key = AUDIT_PREFIX.to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn record_audit(data: &mut impl MetaData, entries: Vec<AuditEntry>) -> io::Result<MetaResponse> {
+    let mut next: u64 = data
+        .get(KEY_AUDIT_NEXT)?
+        .map(|b| decode(&b))
+        .transpose()?
+        .unwrap_or_default();
+    for entry in entries {
+        data.put(&audit_key(next), &encode(&entry))?;
+        if let Some(old) = next.checked_sub(AUDIT_KEEP) {
+            data.remove(&audit_key(old))?;
+        }
+        next += 1;
+    }
+    data.put(KEY_AUDIT_NEXT, &encode(&next))?;
+    Ok(MetaResponse::Updated)
+}
+
 /// Every API key (revoked ones included), by id.
 pub fn read_api_keys(data: &impl MetaRead) -> io::Result<Vec<ApiKeyRecord>> {
     data.scan(API_KEY_PREFIX)?
@@ -677,6 +723,7 @@ pub fn apply_command(data: &mut impl MetaData, command: MetaCommand) -> io::Resu
         MetaCommand::PreferLeader { shard, node } => prefer_leader(data, shard, node),
         MetaCommand::CreateApiKey(key) => create_api_key(data, key),
         MetaCommand::RevokeApiKey { id, at_ms } => revoke_api_key(data, &id, at_ms),
+        MetaCommand::RecordAudit(entries) => record_audit(data, entries),
     }
 }
 
@@ -746,6 +793,11 @@ impl Meta {
 
     pub fn move_counters(&self) -> Result<MoveCounters, ReplicationError> {
         Ok(read_move_counters(&self.reader()?)?)
+    }
+
+    /// The audit history as applied on this node, oldest first.
+    pub fn audit(&self) -> Result<Vec<AuditEntry>, ReplicationError> {
+        Ok(read_audit(&self.reader()?)?)
     }
 
     /// Every API key as applied on this node.
@@ -1012,5 +1064,28 @@ mod tests {
         data.insert(node_key(NodeId(7)), stored);
         let nodes = read_nodes(&data).unwrap();
         assert!(nodes.iter().any(|n| n.id == NodeId(7) && n.name == "n7"));
+    }
+
+    #[test]
+    fn the_audit_history_keeps_the_latest_entries_in_order() {
+        let mut data = created();
+        let entry = |n: u64| AuditEntry {
+            at_ms: n,
+            node: NodeId(1),
+            who: "k".into(),
+            rpc: format!("op-{n}"),
+            outcome: "ok".into(),
+        };
+        for chunk in (0..AUDIT_KEEP + 5).collect::<Vec<_>>().chunks(7) {
+            apply_command(
+                &mut data,
+                MetaCommand::RecordAudit(chunk.iter().map(|n| entry(*n)).collect()),
+            )
+            .unwrap();
+        }
+        let kept = read_audit(&data).unwrap();
+        assert_eq!(kept.len() as u64, AUDIT_KEEP);
+        assert_eq!(kept.first().unwrap().rpc, "op-5");
+        assert_eq!(kept.last().unwrap().rpc, format!("op-{}", AUDIT_KEEP + 4));
     }
 }

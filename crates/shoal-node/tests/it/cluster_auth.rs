@@ -284,6 +284,40 @@ async fn api_keys_with_roles_and_scopes_are_enforced_on_every_node() {
     let refused = clients[2].get("tenant-c/w", false).await.unwrap_err();
     assert!(refused.to_string().contains("revoked"), "{refused}");
 
+    // The audit history: who did what, and the refused attempt.
+    let audit = wait_for("the audit history", Duration::from_secs(10), || async {
+        let entries = admin.audit(0).await.ok()?.entries;
+        let has = |rpc: &str, outcome: &str| {
+            entries
+                .iter()
+                .any(|e| e.rpc.ends_with(rpc) && e.outcome.starts_with(outcome))
+        };
+        (has("CreateApiKey", "ok")
+            && has("RevokeApiKey", "ok")
+            && has("DecommissionNode", "refused"))
+        .then_some(entries)
+    })
+    .await;
+    let refused = audit
+        .iter()
+        .find(|e| e.rpc.ends_with("DecommissionNode"))
+        .unwrap();
+    assert_eq!(refused.who, writer_id, "{refused:?}");
+    let read_only = client_with(&endpoints[1], Some(&reader.secret)).await;
+    assert_eq!(code(read_only.audit(0).await), Some(Code::PermissionDenied));
+
+    let printed = Command::new(crate::support::shoal_binary())
+        .args(["cluster", "audit", "--endpoint", &endpoints[2]])
+        .env("SHOAL_API_KEY", &admin_key)
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let printed = String::from_utf8_lossy(&printed.stdout).into_owned();
+    assert!(
+        printed.contains("Cluster/RevokeApiKey") && printed.contains(&writer_id),
+        "{printed}"
+    );
+
     // The list shows every key and no secret.
     let list = Command::new(crate::support::shoal_binary())
         .env_remove("SHOAL_API_KEY")

@@ -988,6 +988,30 @@ pub mod raft_server {
         const NAME: &'static str = SERVICE_NAME;
     }
 }
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RecordAuditRequest {
+    #[prost(message, repeated, tag = "1")]
+    pub entries: ::prost::alloc::vec::Vec<AuditRecord>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AuditRecord {
+    #[prost(uint64, tag = "1")]
+    pub at_ms: u64,
+    /// The node the operator called.
+    #[prost(uint64, tag = "2")]
+    pub node_id: u64,
+    /// The API key id ("anyone (auth off)" without auth, "-" when no valid key was shown).
+    #[prost(string, tag = "3")]
+    pub who: ::prost::alloc::string::String,
+    /// The gRPC method.
+    #[prost(string, tag = "4")]
+    pub rpc: ::prost::alloc::string::String,
+    /// "ok", "failed (code N): message", or "refused: why".
+    #[prost(string, tag = "5")]
+    pub outcome: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RecordAuditResponse {}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ChangeShardReplicasRequest {
     #[prost(uint32, tag = "1")]
@@ -1170,6 +1194,32 @@ pub mod control_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// On the meta leader: appends audit entries (admin operations seen by the sending node)
+        /// to the bounded audit history of the meta group.
+        pub async fn record_audit(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RecordAuditRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RecordAuditResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.internal.v1.Control/RecordAudit",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.internal.v1.Control", "RecordAudit"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1195,6 +1245,15 @@ pub mod control_server {
             request: tonic::Request<super::ChangeShardReplicasRequest>,
         ) -> std::result::Result<
             tonic::Response<super::ChangeShardReplicasResponse>,
+            tonic::Status,
+        >;
+        /// On the meta leader: appends audit entries (admin operations seen by the sending node)
+        /// to the bounded audit history of the meta group.
+        async fn record_audit(
+            &self,
+            request: tonic::Request<super::RecordAuditRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RecordAuditResponse>,
             tonic::Status,
         >;
     }
@@ -1304,6 +1363,51 @@ pub mod control_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ChangeShardReplicasSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.internal.v1.Control/RecordAudit" => {
+                    #[allow(non_camel_case_types)]
+                    struct RecordAuditSvc<T: Control>(pub Arc<T>);
+                    impl<
+                        T: Control,
+                    > tonic::server::UnaryService<super::RecordAuditRequest>
+                    for RecordAuditSvc<T> {
+                        type Response = super::RecordAuditResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RecordAuditRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Control>::record_audit(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RecordAuditSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
