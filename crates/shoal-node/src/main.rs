@@ -726,6 +726,28 @@ fn certs_command(command: CertsCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every connection, file and socket is a descriptor: raise the soft limit to the hard one
+/// (a soft limit of 1024, or less, is a common default that a busy node outgrows), and say
+/// what the node runs with.
+fn raise_open_file_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft);
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) => {
+            let before = before.unwrap_or(now);
+            if now < 4096 {
+                tracing::warn!(
+                    limit = now,
+                    "the open-file limit is low (under 4096) and the hard limit allows no more: \
+                     raise it (ulimit -Hn, LimitNOFILE=) for a node serving many clients"
+                );
+            } else {
+                tracing::info!(limit = now, was = before, "open-file limit");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
+    }
+}
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHOAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=error"));
@@ -737,6 +759,7 @@ fn init_logging() {
 
 async fn start(args: StartArgs) -> Result<ExitCode> {
     init_logging();
+    raise_open_file_limit();
     let overrides = Overrides {
         data_dir: args.data_dir,
         client_listen: args.client_listen,

@@ -201,3 +201,52 @@ async fn test_hooks_exist_only_behind_their_flags() {
     assert_eq!(status, 200);
     node.shutdown().await.unwrap();
 }
+
+/// The node raises its open-file soft limit to the hard limit at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_file_limit_is_raised_to_the_hard_limit() {
+    let hard = |limits: &str| -> Option<(String, String)> {
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        Some((fields[3].to_owned(), fields[4].to_owned()))
+    };
+    let (_, hard_limit) = hard(&std::fs::read_to_string("/proc/self/limits").unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
+        .arg(crate::support::shoal_binary())
+        .args(["start", "--client-listen", "127.0.0.1:0", "--admin-listen"])
+        .args([
+            "127.0.0.1:0",
+            "--cluster-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Once ready, its limits are what it runs with.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let ready = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut stdout, &mut line).unwrap_or(0) > 0 {
+            if line.contains("ready") {
+                return true;
+            }
+            line.clear();
+        }
+        false
+    });
+    let ready = tokio::time::timeout(Duration::from_secs(60), ready).await;
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(matches!(ready, Ok(Ok(true))), "the node did not start");
+    let (soft, hard) = hard(&limits).unwrap();
+    assert_eq!(soft, hard_limit, "{limits}");
+    assert_eq!(hard, hard_limit, "{limits}");
+}
