@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use shoal_replication::api_key::{self, ApiKeyRecord, KeyRefusal, Role};
 use shoal_replication::{Clock, Meta, ReplicationError};
 
@@ -98,8 +99,21 @@ pub(crate) fn required_role(path: &str) -> Role {
 pub struct KeyCache {
     meta: Meta,
     clock: Clock,
-    /// When the keys were read, and the keys by id.
-    keys: Mutex<(Option<Instant>, Keys)>,
+    /// The keys by id and when they were read: read by every request without a lock.
+    keys: ArcSwap<Snapshot>,
+    /// Held while re-reading, so concurrent requests re-read the meta state once.
+    refreshing: Mutex<()>,
+}
+
+struct Snapshot {
+    read_at: Option<Instant>,
+    keys: Keys,
+}
+
+impl Snapshot {
+    fn fresh(&self, max_age: Duration) -> bool {
+        self.read_at.is_some_and(|at| at.elapsed() < max_age)
+    }
 }
 
 type Keys = Arc<HashMap<String, Arc<ApiKeyRecord>>>;
@@ -120,24 +134,38 @@ impl KeyCache {
         KeyCache {
             meta,
             clock: Clock::system(),
-            keys: Mutex::new((None, Arc::new(HashMap::new()))),
+            keys: ArcSwap::from_pointee(Snapshot {
+                read_at: None,
+                keys: Arc::default(),
+            }),
+            refreshing: Mutex::new(()),
         }
     }
 
     /// The keys, re-read when older than `max_age`.
     fn current(&self, max_age: Duration) -> Result<Keys, ReplicationError> {
-        let mut keys = self.keys.lock().expect("key cache poisoned");
-        if keys.0.is_some_and(|at| at.elapsed() < max_age) {
-            return Ok(keys.1.clone());
+        let snapshot = self.keys.load();
+        if snapshot.fresh(max_age) {
+            return Ok(snapshot.keys.clone());
         }
-        let fresh: HashMap<String, Arc<ApiKeyRecord>> = self
-            .meta
-            .api_keys()?
-            .into_iter()
-            .map(|key| (key.id.clone(), Arc::new(key)))
-            .collect();
-        *keys = (Some(Instant::now()), Arc::new(fresh));
-        Ok(keys.1.clone())
+        let _refreshing = self.refreshing.lock().expect("key cache poisoned");
+        // Another request may have re-read them while this one waited.
+        let snapshot = self.keys.load();
+        if snapshot.fresh(max_age) {
+            return Ok(snapshot.keys.clone());
+        }
+        let keys: Keys = Arc::new(
+            self.meta
+                .api_keys()?
+                .into_iter()
+                .map(|key| (key.id.clone(), Arc::new(key)))
+                .collect(),
+        );
+        self.keys.store(Arc::new(Snapshot {
+            read_at: Some(Instant::now()),
+            keys: keys.clone(),
+        }));
+        Ok(keys)
     }
 
     fn refusal(refusal: KeyRefusal) -> ReplicationError {
@@ -366,16 +394,22 @@ where
     }
 
     fn call(&mut self, mut request: HttpRequest) -> Self::Future {
-        let path = request.uri().path().to_owned();
-        let audited = required_role(&path) == Role::Admin;
+        let audited = required_role(request.uri().path()) == Role::Admin;
+        // Owned only for the audit line of an admin RPC (not on the hot path of KV calls).
+        let path = if audited {
+            request.uri().path().to_owned()
+        } else {
+            String::new()
+        };
         match self.decide(&request) {
             Ok(caller) => {
+                if !audited {
+                    request.extensions_mut().insert(caller);
+                    return Box::pin(self.inner.call(request));
+                }
                 let who = caller.key_id().unwrap_or("anyone (auth off)").to_owned();
                 request.extensions_mut().insert(caller);
                 let future = self.inner.call(request);
-                if !audited {
-                    return Box::pin(future);
-                }
                 let sink = self.audit.clone();
                 Box::pin(async move {
                     let response = future.await;

@@ -36,29 +36,8 @@ pub struct KeySpec {
     pub expires_at_ms: Option<u64>,
 }
 
-/// A new key: the text to give the client (shown once), and the record to keep.
-pub fn new_key(spec: KeySpec, now_ms: u64) -> (String, ApiKeyRecord) {
-    let id = random_hex(8);
-    let secret = random_hex(32);
-    let text = format!("{PREFIX}{id}_{secret}");
-    let record = ApiKeyRecord {
-        id,
-        name: spec.name,
-        role: spec.role,
-        prefix: spec.prefix,
-        created_at_ms: now_ms,
-        expires_at_ms: spec.expires_at_ms,
-        revoked_at_ms: None,
-        secret_sha256: sha256(&secret),
-    };
-    (text, record)
-}
-
-/// The record of a key given as text (`SHOAL_BOOTSTRAP_ADMIN_KEY`): its id and secret as
-/// they are, the rest from `spec`. None when the text is not a key.
-pub fn record_of(text: &str, spec: KeySpec, now_ms: u64) -> Option<ApiKeyRecord> {
-    let (id, secret) = parse(text)?;
-    Some(ApiKeyRecord {
+fn record(id: &str, secret: &str, spec: KeySpec, now_ms: u64) -> ApiKeyRecord {
+    ApiKeyRecord {
         id: id.to_owned(),
         name: spec.name,
         role: spec.role,
@@ -67,7 +46,21 @@ pub fn record_of(text: &str, spec: KeySpec, now_ms: u64) -> Option<ApiKeyRecord>
         expires_at_ms: spec.expires_at_ms,
         revoked_at_ms: None,
         secret_sha256: sha256(secret),
-    })
+    }
+}
+
+/// A new key: the text to give the client (shown once), and the record to keep.
+pub fn new_key(spec: KeySpec, now_ms: u64) -> (String, ApiKeyRecord) {
+    let (id, secret) = (random_hex(8), random_hex(32));
+    let text = format!("{PREFIX}{id}_{secret}");
+    (text, record(&id, &secret, spec, now_ms))
+}
+
+/// The record of a key given as text (`SHOAL_BOOTSTRAP_ADMIN_KEY`): its id and secret as
+/// they are, the rest from `spec`. None when the text is not a key.
+pub fn record_of(text: &str, spec: KeySpec, now_ms: u64) -> Option<ApiKeyRecord> {
+    let (id, secret) = parse(text)?;
+    Some(record(id, secret, spec, now_ms))
 }
 
 /// The id and secret of a key's text.

@@ -42,10 +42,6 @@ impl ServerIo {
     pub fn info(&self) -> &ConnectionInfo {
         &self.info
     }
-
-    pub fn is_tls(&self) -> bool {
-        matches!(self.io, Either::Right(_))
-    }
 }
 
 impl tonic::transport::server::Connected for ServerIo {

@@ -37,10 +37,6 @@ impl Connector {
         self.local = local;
         self
     }
-
-    pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
-    }
 }
 
 /// A connection made by [`Connector`]: plain TCP or TLS over it.

@@ -49,6 +49,21 @@ impl TlsFiles {
             .collect()
     }
 
+    /// The certificate and key files do not go together (or rustls cannot use them).
+    fn unusable_pair(&self, error: rustls::Error) -> TlsError {
+        let name = |path: &Option<PathBuf>| {
+            path.as_deref()
+                .unwrap_or(Path::new("?"))
+                .display()
+                .to_string()
+        };
+        TlsError::Config(format!(
+            "{} and {} do not make a usable certificate and key: {error}",
+            name(&self.cert_file),
+            name(&self.key_file)
+        ))
+    }
+
     fn certs_and_key(
         &self,
     ) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, TlsError> {
@@ -104,8 +119,6 @@ fn read_roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
 pub enum PeerRequirement {
     /// Nothing (TLS for privacy and server identity only).
     None,
-    /// A certificate the CA bundle signed, or none.
-    Optional,
     /// A certificate the CA bundle signed.
     Any,
     /// A node certificate the CA bundle signed (common name [`crate::NODE_COMMON_NAME`]).
@@ -179,35 +192,17 @@ fn build_server(
                 "verifying client certificates needs a CA file (client_ca_file)".into(),
             ));
         }
-        (requirement, Some(ca)) => {
+        (_, Some(ca)) => {
             let verifier =
-                WebPkiClientVerifier::builder_with_provider(read_roots(ca)?, crate::provider());
-            let verifier = if requirement == PeerRequirement::Optional {
-                verifier.allow_unauthenticated()
-            } else {
-                verifier
-            };
-            let verifier = verifier
-                .build()
-                .map_err(|e| file_error(ca, format!("cannot verify clients with it: {e}")))?;
+                WebPkiClientVerifier::builder_with_provider(read_roots(ca)?, crate::provider())
+                    .build()
+                    .map_err(|e| file_error(ca, format!("cannot verify clients with it: {e}")))?;
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder.with_single_cert(certs, key).map_err(|e| {
-        TlsError::Config(format!(
-            "{} and {} do not make a usable certificate and key: {e}",
-            files
-                .cert_file
-                .as_deref()
-                .unwrap_or(Path::new("?"))
-                .display(),
-            files
-                .key_file
-                .as_deref()
-                .unwrap_or(Path::new("?"))
-                .display()
-        ))
-    })?;
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .map_err(|e| files.unusable_pair(e))?;
     config.alpn_protocols = alpn.to_vec();
     Ok(config)
 }
@@ -258,21 +253,9 @@ fn build_client(files: &TlsFiles) -> Result<rustls::ClientConfig, TlsError> {
         .map_err(|e| TlsError::Config(e.to_string()))?
         .with_root_certificates(read_roots(ca)?);
     let mut config = match files.certs_and_key()? {
-        Some((certs, key)) => builder.with_client_auth_cert(certs, key).map_err(|e| {
-            TlsError::Config(format!(
-                "{} and {} do not make a usable certificate and key: {e}",
-                files
-                    .cert_file
-                    .as_deref()
-                    .unwrap_or(Path::new("?"))
-                    .display(),
-                files
-                    .key_file
-                    .as_deref()
-                    .unwrap_or(Path::new("?"))
-                    .display()
-            ))
-        })?,
+        Some((certs, key)) => builder
+            .with_client_auth_cert(certs, key)
+            .map_err(|e| files.unusable_pair(e))?,
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];

@@ -6,6 +6,16 @@ use std::time::Duration;
 
 use crate::support::cluster::{ClusterShape, NodeProcess, Ports, node_config};
 
+/// `shoal start` flags putting every port of a node on an ephemeral loopback port.
+const EPHEMERAL_PORTS: [&str; 6] = [
+    "--client-listen",
+    "127.0.0.1:0",
+    "--admin-listen",
+    "127.0.0.1:0",
+    "--cluster-listen",
+    "127.0.0.1:0",
+];
+
 fn start_output(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(crate::support::shoal_binary());
@@ -14,14 +24,7 @@ fn start_output(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
         .args(args)
         .arg("--data-dir")
         .arg(dir.path())
-        .args([
-            "--client-listen",
-            "127.0.0.1:0",
-            "--admin-listen",
-            "127.0.0.1:0",
-            "--cluster-listen",
-            "127.0.0.1:0",
-        ])
+        .args(EPHEMERAL_PORTS)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {
@@ -153,13 +156,9 @@ async fn test_hooks_exist_only_behind_their_flags() {
         let value = if key.ends_with("MS") { "5000" } else { "true" };
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(crate::support::shoal_binary())
-            .args(["start", "--client-listen", "127.0.0.1:0", "--admin-listen"])
-            .args([
-                "127.0.0.1:0",
-                "--cluster-listen",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
+            .arg("start")
+            .args(EPHEMERAL_PORTS)
+            .arg("--data-dir")
             .arg(dir.path())
             .env(key, value)
             .stdout(Stdio::null())
@@ -216,13 +215,9 @@ async fn the_open_file_limit_is_raised_to_the_hard_limit() {
         .arg("-c")
         .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
         .arg(crate::support::shoal_binary())
-        .args(["start", "--client-listen", "127.0.0.1:0", "--admin-listen"])
-        .args([
-            "127.0.0.1:0",
-            "--cluster-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
+        .arg("start")
+        .args(EPHEMERAL_PORTS)
+        .arg("--data-dir")
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

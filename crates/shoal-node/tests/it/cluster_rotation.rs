@@ -5,13 +5,14 @@
 //! at the end new connections take only the new CA's certificates.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
+use crate::support::load::CheckedWorkload;
 use crate::support::wait_for;
 use shoal_client::ConnectOptions;
 use shoal_proto::internal as ipb;
-use shoal_testkit::verify::{VerifyOptions, VerifyWorkload, check_with_expiry_bound};
+use shoal_testkit::verify::VerifyOptions;
 use shoal_tls::{CertKind, TlsFiles};
 
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -72,7 +73,7 @@ async fn a_ca_rotation_under_load_fails_no_operation() {
         .unwrap();
     wait_for_healthy(&observer, Duration::from_secs(30)).await;
 
-    let mut workload = VerifyWorkload::new(VerifyOptions {
+    let load = CheckedWorkload::start(VerifyOptions {
         endpoints: endpoints.clone(),
         clients: 4,
         keys: 8,
@@ -81,18 +82,6 @@ async fn a_ca_rotation_under_load_fails_no_operation() {
         retries: 10,
         connect: tls.clone(),
         ..VerifyOptions::default()
-    })
-    .unwrap();
-    let until = Instant::now() + Duration::from_secs(300);
-    let stop = workload.stopper();
-    let sent = workload.sent();
-    let ops_sent = || sent.load(std::sync::atomic::Ordering::Relaxed);
-    let load = tokio::spawn(async move {
-        workload.run(until).await.unwrap();
-        workload
-    });
-    wait_for("the workload to run", Duration::from_secs(30), || async {
-        (ops_sent() >= 100).then_some(())
     })
     .await;
 
@@ -132,33 +121,9 @@ async fn a_ca_rotation_under_load_fails_no_operation() {
     replace(&certs.join("ca.crt"), &new_ca.cert_pem);
     wait_reloaded(&cluster, &before, 2, "every node to trust the new CA only").await;
 
-    let after = ops_sent();
-    wait_for(
-        "the workload to go on after the rotation",
-        Duration::from_secs(30),
-        || async { (ops_sent() >= after + 100).then_some(()) },
-    )
-    .await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut workload = load.await.unwrap();
-    workload
-        .final_reads(Instant::now() + Duration::from_secs(30))
-        .await
-        .unwrap();
-    let history = workload.history();
-    let report = check_with_expiry_bound(&history, Duration::from_secs(2));
-    println!(
-        "{} operations recorded, {} unsuccessful after retries; {report}",
-        history.len(),
-        workload.unsuccessful()
-    );
-    assert!(report.is_valid(), "{report}");
-    assert_eq!(
-        workload.unsuccessful(),
-        0,
-        "operations failed during the rotation"
-    );
-    workload.cleanup().await;
+    load.progress("the workload to go on after the rotation")
+        .await;
+    load.finish("during the rotation").await;
 
     // New connections: a client trusting only the new CA reaches every node; one trusting
     // only the old CA reaches none; on the internal port, a node certificate of the new CA

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use crate::support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
-use shoal_testkit::verify::{VerifyOptions, VerifyWorkload, check_with_expiry_bound};
+use crate::support::load::CheckedWorkload;
+use shoal_testkit::verify::VerifyOptions;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() {
@@ -13,7 +14,7 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
     let observer = cluster.node(1).client().await;
     wait_for_healthy(&observer, Duration::from_secs(30)).await;
     let endpoints: Vec<String> = cluster.nodes.iter().map(|n| n.client_address()).collect();
-    let mut workload = VerifyWorkload::new(VerifyOptions {
+    let load = CheckedWorkload::start(VerifyOptions {
         endpoints,
         clients: 4,
         keys: 8,
@@ -21,19 +22,6 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
         request_timeout: Duration::from_secs(10),
         retries: 10,
         ..VerifyOptions::default()
-    })
-    .unwrap();
-    // Runs until stopped (the deadline is only a bound).
-    let until = Instant::now() + Duration::from_secs(300);
-    let stop = workload.stopper();
-    let sent = workload.sent();
-    let ops_sent = || sent.load(std::sync::atomic::Ordering::Relaxed);
-    let load = tokio::spawn(async move {
-        workload.run(until).await.unwrap();
-        workload
-    });
-    crate::support::wait_for("the workload to run", Duration::from_secs(30), || async {
-        (ops_sent() >= 100).then_some(())
     })
     .await;
     let restarts = Instant::now();
@@ -46,31 +34,7 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
         wait_for_healthy(&cluster.node(id).client().await, Duration::from_secs(30)).await;
     }
     println!("rolling restart of 3 nodes took {:?}", restarts.elapsed());
-    let after = ops_sent();
-    crate::support::wait_for(
-        "the workload to go on after the restarts",
-        Duration::from_secs(30),
-        || async { (ops_sent() >= after + 100).then_some(()) },
-    )
-    .await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut workload = load.await.unwrap();
-    workload
-        .final_reads(Instant::now() + Duration::from_secs(30))
-        .await
-        .unwrap();
-    let history = workload.history();
-    let report = check_with_expiry_bound(&history, Duration::from_secs(2));
-    println!(
-        "{} operations recorded, {} unsuccessful after retries; {report}",
-        history.len(),
-        workload.unsuccessful()
-    );
-    assert!(report.is_valid(), "{report}");
-    assert_eq!(
-        workload.unsuccessful(),
-        0,
-        "operations failed despite retries"
-    );
-    workload.cleanup().await;
+    load.progress("the workload to go on after the restarts")
+        .await;
+    load.finish("despite retries").await;
 }

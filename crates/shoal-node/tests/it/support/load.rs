@@ -135,3 +135,62 @@ pub async fn assert_all_acked_present(client: &Client, report: &LoadReport) {
         assert_eq!(read.value, value.as_bytes(), "{key}");
     }
 }
+
+/// The checked `verify` workload running in the background while a test changes the
+/// cluster: started, waited on until it has made progress, then stopped, read back,
+/// checked and cleaned up — requiring a linearizable history and no failed operation.
+pub struct CheckedWorkload {
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<shoal_testkit::verify::VerifyWorkload>,
+}
+
+impl CheckedWorkload {
+    /// Starts the workload (bounded: it stops by itself after 5 minutes) and waits until
+    /// it has sent 100 operations.
+    pub async fn start(options: shoal_testkit::verify::VerifyOptions) -> CheckedWorkload {
+        let mut workload = shoal_testkit::verify::VerifyWorkload::new(options).unwrap();
+        let until = std::time::Instant::now() + Duration::from_secs(300);
+        let load = CheckedWorkload {
+            stop: workload.stopper(),
+            sent: workload.sent(),
+            task: tokio::spawn(async move {
+                workload.run(until).await.unwrap();
+                workload
+            }),
+        };
+        load.progress("the workload to run").await;
+        load
+    }
+
+    /// Waits until the workload has sent 100 more operations.
+    pub async fn progress(&self, what: &str) {
+        let after = self.sent.load(Ordering::Relaxed);
+        super::wait_for(what, Duration::from_secs(30), || async {
+            (self.sent.load(Ordering::Relaxed) >= after + 100).then_some(())
+        })
+        .await;
+    }
+
+    /// Stops it, reads every key back, and requires a linearizable history with no
+    /// operation failed after its retries (`during` says what went on, for the message).
+    pub async fn finish(self, during: &str) {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut workload = self.task.await.unwrap();
+        workload
+            .final_reads(std::time::Instant::now() + Duration::from_secs(30))
+            .await
+            .unwrap();
+        let history = workload.history();
+        let report =
+            shoal_testkit::verify::check_with_expiry_bound(&history, Duration::from_secs(2));
+        println!(
+            "{} operations recorded, {} unsuccessful after retries; {report}",
+            history.len(),
+            workload.unsuccessful()
+        );
+        assert!(report.is_valid(), "{report}");
+        assert_eq!(workload.unsuccessful(), 0, "operations failed {during}");
+        workload.cleanup().await;
+    }
+}
