@@ -2,6 +2,7 @@
 //! benchmark: [`Client`] talks to one node (which forwards to shard leaders as needed);
 //! [`SmartClient`] knows the shard map and goes straight to each shard's leader.
 
+mod admin;
 mod batch;
 mod smart;
 mod wait;
@@ -14,6 +15,7 @@ use shoal_proto::v1::kv_client::KvClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
+pub use admin::admin_get;
 pub use batch::{BatchOp, BatchOutcome};
 pub use shoal_proto::v1::{
     ApiKeyInfo, ApiKeyRole, CreateApiKeyResponse, DrainNodeResponse, GetShardMapResponse,
@@ -212,6 +214,53 @@ impl ConnectOptions {
         self.tls.is_some()
     }
 
+    /// TLS trusting exactly the server certificate in `cert_file` (no CA, no name check):
+    /// how a probe beside a node reaches it with the node's own configuration.
+    pub fn trusting_certificate(
+        cert_file: impl Into<std::path::PathBuf>,
+    ) -> Result<ConnectOptions, ClientError> {
+        let tls = shoal_tls::ClientTls::pinned(cert_file.into()).map_err(|error| {
+            ClientError::Connect {
+                endpoint: "-".into(),
+                reason: error.to_string(),
+            }
+        })?;
+        Ok(ConnectOptions {
+            tls: Some(tls),
+            api_key: None,
+        })
+    }
+
+    /// The `host:port` of `endpoint`, whose scheme (when it has one) must agree with these
+    /// options: never a silent plaintext connection where TLS was asked for, or back.
+    pub(crate) fn address_of<'a>(&self, endpoint: &'a str) -> Result<&'a str, ClientError> {
+        let connect_error = |reason: String| ClientError::Connect {
+            endpoint: endpoint.to_owned(),
+            reason,
+        };
+        Ok(match endpoint.split_once("://") {
+            None => endpoint,
+            Some(("https", address)) if self.is_tls() => address,
+            Some(("http", address)) if !self.is_tls() => address,
+            Some(("https", _)) => {
+                return Err(connect_error(
+                    "https:// needs the CA certificate that signed the server's (--ca-file or \
+                     SHOAL_CA_FILE)"
+                        .into(),
+                ));
+            }
+            Some(("http", _)) => {
+                return Err(connect_error(
+                    "http:// is plaintext, but TLS files were given: use https:// (or no scheme)"
+                        .into(),
+                ));
+            }
+            Some((scheme, _)) => {
+                return Err(connect_error(format!("unknown scheme {scheme}://")));
+            }
+        })
+    }
+
     /// Sends `key` (`shoal_<id>_<secret>`, as `shoal auth key create` printed it) with every
     /// request.
     pub fn with_api_key(mut self, key: &str) -> Result<ConnectOptions, ClientError> {
@@ -244,27 +293,7 @@ impl Client {
             endpoint: endpoint.to_owned(),
             reason,
         };
-        let address = match endpoint.split_once("://") {
-            None => endpoint,
-            Some(("https", address)) if options.is_tls() => address,
-            Some(("http", address)) if !options.is_tls() => address,
-            Some(("https", _)) => {
-                return Err(connect_error(
-                    "https:// needs the CA certificate that signed the server's (--ca-file or \
-                     SHOAL_CA_FILE)"
-                        .into(),
-                ));
-            }
-            Some(("http", _)) => {
-                return Err(connect_error(
-                    "http:// is plaintext, but TLS files were given: use https:// (or no scheme)"
-                        .into(),
-                ));
-            }
-            Some((scheme, _)) => {
-                return Err(connect_error(format!("unknown scheme {scheme}://")));
-            }
-        };
+        let address = options.address_of(endpoint)?;
         // TLS is the connector's business; the URI only names the host and port.
         let connector = shoal_tls::Connector::new(options.tls.clone());
         let channel = Endpoint::from_shared(format!("http://{address}"))

@@ -20,7 +20,10 @@ pub use machine::{NullMachine, StateMachine};
 pub use pipe::PipeError;
 pub use storage::{GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
 pub use transfer::{TransferProgress, Transfers};
-pub use transport::{Fault, Faults, ForwardHandler, PeerChannel, Peers, Transport};
+pub use transport::{
+    DEFAULT_MAX_MESSAGE_BYTES, Fault, Faults, ForwardHandler, PeerChannel, Peers, Transport,
+    max_message_bytes_for,
+};
 pub use types::NodeId;
 
 #[doc(hidden)]

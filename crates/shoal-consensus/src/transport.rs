@@ -44,6 +44,20 @@ type Raft = openraft::Raft<TypeConfig, MachineStore>;
 
 /// Bytes of snapshot data per streamed chunk.
 const SNAPSHOT_CHUNK: usize = 1 << 20;
+/// The largest message a node accepts from a peer (and sends) unless the node sets its own
+/// with [`Peers::set_max_message_bytes`]: room for a frame of appends carrying one largest
+/// entry (a 16 MiB batch) next to others.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 40 << 20;
+/// An append request above this many encoded bytes is cut to a prefix of its entries that
+/// fits (at least one entry): openraft sends the rest in the next one.
+const APPEND_BUDGET_BYTES: usize = 4 << 20;
+
+/// The largest message peers exchange for entries of at most `largest_entry` bytes: a frame
+/// ([`crate::pipe`], 4 MiB plus one item) whose item is an append of one such entry, with
+/// room to spare.
+pub fn max_message_bytes_for(largest_entry: usize) -> usize {
+    2 * largest_entry + (8 << 20)
+}
 /// Longest a connection attempt to a peer may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -131,6 +145,9 @@ pub struct Peers {
     source: RwLock<Option<std::net::IpAddr>>,
     /// mTLS to peers (their internal ports); plaintext when `None` (`--insecure`).
     tls: RwLock<Option<Arc<shoal_tls::ClientTls>>>,
+    /// The largest message sent to or accepted from a peer; [`DEFAULT_MAX_MESSAGE_BYTES`]
+    /// when 0.
+    max_message: std::sync::atomic::AtomicUsize,
     faults: Arc<Faults>,
 }
 
@@ -138,6 +155,20 @@ impl Peers {
     /// Makes new connections leave from `address` (a local address of this host).
     pub fn set_source_address(&self, address: std::net::IpAddr) {
         *self.source.write().expect("peer source poisoned") = Some(address);
+    }
+
+    /// The largest message sent to or accepted from a peer (set before the internal port
+    /// serves and before the first connection).
+    pub fn set_max_message_bytes(&self, bytes: usize) {
+        self.max_message
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn max_message_bytes(&self) -> usize {
+        match self.max_message.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => DEFAULT_MAX_MESSAGE_BYTES,
+            bytes => bytes,
+        }
     }
 
     /// Dials peers over mTLS with `tls` (set before the first connection).
@@ -169,6 +200,7 @@ impl Peers {
             channel: self
                 .endpoint(node, address)?
                 .connect_with_connector_lazy(self.connector()),
+            max_message: self.max_message_bytes(),
         };
         let pipe = PipeClient::spawn(me, node, connector);
         pipes.insert(node, (address.to_owned(), pipe.clone()));
@@ -304,13 +336,14 @@ impl tower::Service<http::Request<tonic::body::Body>> for PeerChannel {
 /// Opens the pipe's stream on its own connection to the peer.
 struct GrpcConnector {
     channel: Channel,
+    max_message: usize,
 }
 
 impl Connector for GrpcConnector {
     fn connect(&mut self) -> futures::future::BoxFuture<'static, Result<Wire, PipeError>> {
         let mut client = pb::raft_client::RaftClient::new(self.channel.clone())
-            .max_decoding_message_size(256 << 20)
-            .max_encoding_message_size(256 << 20);
+            .max_decoding_message_size(self.max_message)
+            .max_encoding_message_size(self.max_message);
         Box::pin(async move {
             let (frames, outgoing) = tokio::sync::mpsc::channel::<pb::PeerFrame>(64);
             let response = client
@@ -535,11 +568,12 @@ impl Transport {
 
     /// The gRPC service peers send this node's groups their messages through.
     pub fn service(self: &Arc<Self>) -> pb::raft_server::RaftServer<RaftService> {
+        let max_message = self.peers.max_message_bytes();
         pb::raft_server::RaftServer::new(RaftService {
             transport: self.clone(),
         })
-        .max_decoding_message_size(256 << 20)
-        .max_encoding_message_size(256 << 20)
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message)
     }
 }
 
@@ -561,6 +595,31 @@ impl RaftNetworkFactory<TypeConfig> for GroupNetwork {
             transport: self.transport.clone(),
         }
     }
+}
+
+/// `rpc` encoded, or when that is more than `budget` bytes, `rpc` with a prefix of its
+/// entries that fits (never fewer than one entry: a single large entry goes alone) and its
+/// encoding. True when it was cut. Only requests over the budget pay for a second encoding.
+fn within_budget(
+    mut rpc: AppendEntriesRequest<TypeConfig>,
+    budget: usize,
+) -> Result<(AppendEntriesRequest<TypeConfig>, Vec<u8>, bool), Unreachable<TypeConfig>> {
+    let encoded = encode(&rpc).map_err(|error| unreachable(error.to_string()))?;
+    if rpc.entries.len() <= 1 || encoded.len() <= budget {
+        return Ok((rpc, encoded, false));
+    }
+    let mut total = 0;
+    let mut keep = 0;
+    for entry in &rpc.entries {
+        total += encode(entry).map_or(usize::MAX / 2, |bytes| bytes.len());
+        if keep > 0 && total > budget {
+            break;
+        }
+        keep += 1;
+    }
+    rpc.entries.truncate(keep);
+    let encoded = encode(&rpc).map_err(|error| unreachable(error.to_string()))?;
+    Ok((rpc, encoded, true))
 }
 
 /// One group's link to one peer.
@@ -585,9 +644,10 @@ impl PeerLink {
             .peers
             .channel(self.target, &self.address)
             .map_err(|error| unreachable(error.to_string()))?;
+        let max_message = self.transport.peers.max_message_bytes();
         Ok(pb::raft_client::RaftClient::new(channel)
-            .max_decoding_message_size(256 << 20)
-            .max_encoding_message_size(256 << 20))
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message))
     }
 
     fn request<T: Serialize>(
@@ -618,6 +678,26 @@ impl PeerLink {
         F: FnOnce(pb::raft_client::RaftClient<PeerChannel>, pb::RaftRequest) -> Fut,
         Fut: Future<Output = Result<Response<pb::RaftReply>, Status>>,
     {
+        let payload = encode(message).map_err(|error| unreachable(error.to_string()))?;
+        self.call_encoded(message, payload, option, kind, unary)
+            .await
+    }
+
+    /// [`PeerLink::call`] with the message already encoded as `payload`.
+    async fn call_encoded<Req, Resp, F, Fut>(
+        &self,
+        message: &Req,
+        payload: Vec<u8>,
+        option: &RPCOption,
+        kind: pb::PeerKind,
+        unary: F,
+    ) -> Result<Resp, Unreachable<TypeConfig>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        F: FnOnce(pb::raft_client::RaftClient<PeerChannel>, pb::RaftRequest) -> Fut,
+        Fut: Future<Output = Result<Response<pb::RaftReply>, Status>>,
+    {
         match self.transport.faults().get(self.target) {
             Some(Fault::Drop) => {
                 return Err(unreachable(format!(
@@ -628,7 +708,6 @@ impl PeerLink {
             Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
             None => {}
         }
-        let payload = encode(message).map_err(|error| unreachable(error.to_string()))?;
         let pipe = self
             .transport
             .peers
@@ -707,14 +786,25 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.call(
-            &rpc,
-            &option,
-            pb::PeerKind::Append,
-            |mut client, request| async move { client.append_entries(request).await },
-        )
-        .await
-        .map_err(RPCError::Unreachable)
+        let (rpc, payload, cut) =
+            within_budget(rpc, APPEND_BUDGET_BYTES).map_err(RPCError::Unreachable)?;
+        let response: AppendEntriesResponse<TypeConfig> = self
+            .call_encoded(
+                &rpc,
+                payload,
+                &option,
+                pb::PeerKind::Append,
+                |mut client, request| async move { client.append_entries(request).await },
+            )
+            .await
+            .map_err(RPCError::Unreachable)?;
+        Ok(match (response, cut) {
+            // The peer holds what was sent; openraft sends the rest next.
+            (AppendEntriesResponse::Success, true) => {
+                AppendEntriesResponse::PartialSuccess(rpc.entries.last().map(|e| e.log_id))
+            }
+            (response, _) => response,
+        })
     }
 
     async fn vote(
@@ -1292,5 +1382,59 @@ impl RaftService {
             .storage
             .partial_snapshot_path(GroupId(request.group_id), &snapshot_id);
         Ok(std::fs::metadata(&path).map_or(0, |m| m.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openraft::entry::RaftEntry;
+    use openraft::vote::RaftLeaderId;
+
+    use super::*;
+    use crate::types::{Command, Entry, LogId};
+
+    fn entries(sizes: &[usize]) -> Vec<Entry> {
+        let leader = openraft::alias::LeaderIdOf::<TypeConfig>::new(1, NodeId(1)).to_committed();
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(index, size)| {
+                Entry::new_normal(
+                    LogId::new(leader.clone(), index as u64 + 1),
+                    Command(vec![7; *size]),
+                )
+            })
+            .collect()
+    }
+
+    fn request(sizes: &[usize]) -> AppendEntriesRequest<TypeConfig> {
+        AppendEntriesRequest {
+            vote: Vote::new(1, NodeId(1)),
+            prev_log_id: None,
+            entries: entries(sizes),
+            leader_commit: None,
+        }
+    }
+
+    #[test]
+    fn an_append_over_the_budget_keeps_the_prefix_that_fits_and_never_less_than_one_entry() {
+        // Under the budget: untouched, encoded once.
+        let (rpc, payload, cut) = within_budget(request(&[100, 100, 100]), 4096).unwrap();
+        assert!(!cut);
+        assert_eq!(rpc.entries.len(), 3);
+        assert_eq!(payload, encode(&rpc).unwrap());
+        // Over: the first entries whose encoding fits, and the payload is that request's.
+        let (rpc, payload, cut) = within_budget(request(&[1000, 1000, 1000, 1000]), 2500).unwrap();
+        assert!(cut);
+        assert_eq!(rpc.entries.len(), 2);
+        assert_eq!(rpc.entries[1].log_id.index, 2);
+        assert_eq!(payload, encode(&rpc).unwrap());
+        // One entry larger than the budget goes alone.
+        let (rpc, _, cut) = within_budget(request(&[10_000, 10]), 2500).unwrap();
+        assert!(cut);
+        assert_eq!(rpc.entries.len(), 1);
+        let (rpc, _, cut) = within_budget(request(&[10_000]), 2500).unwrap();
+        assert!(!cut);
+        assert_eq!(rpc.entries.len(), 1);
     }
 }

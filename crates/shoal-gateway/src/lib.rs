@@ -40,7 +40,7 @@ pub use auth::KeyCache;
 pub use control::GrpcShards;
 pub use forward::forward_handler;
 pub use peer::{PeerCalls, TransportProbe};
-pub use status::{control_status, to_status};
+pub use status::{TooLargeLayer, control_status, to_status, too_large_layer};
 
 /// What the edge serves from once the node has started: its identity, the meta group, the
 /// replicas it hosts, the way to its peers, the control plane, and storage (for status).
@@ -120,6 +120,10 @@ fn backend(cell: &BackendCell) -> Result<&Arc<Backend>, shoal_replication::Repli
     })
 }
 
+/// How often the client port pings an idle connection, and how long it waits for the answer.
+const CLIENT_KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+const CLIENT_KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves the client API on `listener` until `shutdown` completes, then finishes the
 /// requests in flight and returns.
 pub async fn serve(
@@ -141,12 +145,17 @@ pub async fn serve(
     tonic::transport::Server::builder()
         .timeout(settings.request_timeout)
         .max_concurrent_streams(Some(settings.max_streams_per_connection))
+        // A connection whose client stopped answering pings (gone, or never an HTTP/2
+        // client at all) is closed instead of held forever.
+        .http2_keepalive_interval(Some(CLIENT_KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(CLIENT_KEEPALIVE_TIMEOUT))
         // A request that finds no free slot is refused at once (RESOURCE_EXHAUSTED), so a
         // client holding slots cannot make everyone else wait out their deadlines.
         .load_shed(true)
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
         ))
+        .layer(status::too_large_layer())
         .layer(auth::AuthLayer::new(keys, audit))
         .add_service(kv)
         .add_service(cluster)

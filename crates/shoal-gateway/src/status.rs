@@ -140,10 +140,59 @@ pub(crate) fn undecodable(reason: String) -> Status {
     Status::invalid_argument(format!("undecodable forwarded request: {reason}"))
 }
 
+/// tonic refuses a message over a service's decoding limit with OUT_OF_RANGE ("decoded
+/// message length too large: found N bytes, the limit is: M bytes"); the caller is told
+/// RESOURCE_EXHAUSTED instead, the code gRPC gives a message larger than the server
+/// accepts, with tonic's words (they name both sizes).
+fn too_large_is_resource_exhausted(
+    mut response: http::Response<tonic::body::Body>,
+) -> http::Response<tonic::body::Body> {
+    let headers = response.headers_mut();
+    let code = |code: Code| (code as i32).to_string();
+    let too_large = headers
+        .get("grpc-status")
+        .is_some_and(|found| found.as_bytes() == code(Code::OutOfRange).as_bytes())
+        && headers.get("grpc-message").is_some_and(|message| {
+            message
+                .as_bytes()
+                .starts_with(b"Error,%20decoded%20message%20length%20too%20large")
+        });
+    if too_large && let Ok(value) = http::HeaderValue::from_str(&code(Code::ResourceExhausted)) {
+        headers.insert("grpc-status", value);
+    }
+    response
+}
+
+/// The layer that applies [`too_large_is_resource_exhausted`] to a server's answers.
+pub type TooLargeLayer = tower::util::MapResponseLayer<
+    fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>,
+>;
+
+pub fn too_large_layer() -> TooLargeLayer {
+    tower::util::MapResponseLayer::new(too_large_is_resource_exhausted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use shoal_shardmap::ShardId;
+
+    #[test]
+    fn a_message_over_the_decoding_limit_is_resource_exhausted_and_nothing_else_changes() {
+        let answer = |status: Status| {
+            let response = status.into_http::<tonic::body::Body>();
+            let response = too_large_is_resource_exhausted(response);
+            Status::from_header_map(response.headers()).expect("a status")
+        };
+        let too_large = answer(Status::out_of_range(
+            "Error, decoded message length too large: found 9 bytes, the limit is: 4 bytes",
+        ));
+        assert_eq!(too_large.code(), Code::ResourceExhausted);
+        assert!(too_large.message().contains("the limit is: 4 bytes"));
+        let other = answer(Status::out_of_range("a range of another kind"));
+        assert_eq!(other.code(), Code::OutOfRange);
+        assert_eq!(answer(Status::not_found("k")).code(), Code::NotFound);
+    }
 
     #[test]
     fn every_code_has_a_status() {

@@ -1,22 +1,31 @@
 //! Admin HTTP endpoints: `/healthz` (the process is alive), `/readyz` (the node serves
 //! requests), `/metrics` (Prometheus text format). With the hidden `--test-faults` flag,
 //! also `/test/faults` for chaos runs (see [`apply_fault_query`]).
+//!
+//! HTTPS with the client API's certificate when `server.tls` is set (no client
+//! certificates: probes and scrapers have none). The connections keep to the port's
+//! limits (`shoal_tls::AcceptLimits`), and a request's headers must arrive within
+//! [`HEADER_READ_TIMEOUT`] (slowloris).
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use futures::StreamExt;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_exporter_prometheus::PrometheusHandle;
 use shoal_consensus::{Fault, Transport};
 use shoal_shardmap::NodeId;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+/// A request's headers must arrive within this (also the longest a kept-alive connection
+/// waits idle for its next request).
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 static PROMETHEUS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -154,7 +163,7 @@ async fn handle(
 
 /// Serves the admin endpoints until `cancel` fires.
 pub async fn serve(
-    listener: TcpListener,
+    mut incoming: shoal_tls::Incoming,
     ready: Arc<Readiness>,
     faults: Option<Arc<Transport>>,
     cancel: CancellationToken,
@@ -163,14 +172,20 @@ pub async fn serve(
     loop {
         let accepted = tokio::select! {
             () = cancel.cancelled() => return,
-            accepted = listener.accept() => accepted,
+            accepted = incoming.next() => accepted,
         };
-        let Ok((stream, _)) = accepted else { continue };
+        let stream = match accepted {
+            None => return,
+            Some(Ok(stream)) => stream,
+            Some(Err(_)) => continue,
+        };
         let ready = ready.clone();
         let faults = faults.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(request, ready.clone(), faults.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });

@@ -65,15 +65,36 @@ pub struct ServerConfig {
     /// HTTP/2 streams one client connection may have open at once (so one client cannot
     /// hold every request slot).
     pub max_streams_per_connection: u32,
+    /// Connections each port (client, admin, internal) holds at once; more are closed as
+    /// soon as they are accepted.
+    pub max_connections: usize,
+    /// Connections each port holds at once from one IP address.
+    pub max_connections_per_ip: usize,
+    /// A new connection on any port must finish its TLS handshake and send its first bytes
+    /// within this, or it is closed (idle and slowloris connections).
+    #[serde(with = "humantime_serde")]
+    pub handshake_timeout: Duration,
     /// How often shard leaders look for expired keys to remove.
     #[serde(with = "humantime_serde")]
     pub expiry_interval: Duration,
     /// Most keys removed by one expiry entry.
     pub expiry_batch: usize,
-    /// TLS on the client API: `cert_file` and `key_file` turn it on; `client_ca_file`
-    /// also asks clients for a certificate signed by that CA.
+    /// TLS on the client API and the admin port: `cert_file` and `key_file` turn it on;
+    /// `client_ca_file` also asks API clients for a certificate signed by that CA (the
+    /// admin port asks none: probes and scrapers have none).
     pub tls: TlsConfig,
     pub auth: AuthConfig,
+}
+
+impl ServerConfig {
+    /// The connection limits of every port.
+    pub fn accept_limits(&self) -> shoal_tls::AcceptLimits {
+        shoal_tls::AcceptLimits {
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            first_bytes_timeout: self.handshake_timeout,
+        }
+    }
 }
 
 /// API keys (`server.auth.*`).
@@ -98,6 +119,9 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(10),
             max_concurrent_requests: 4096,
             max_streams_per_connection: 256,
+            max_connections: 10_000,
+            max_connections_per_ip: 1_000,
+            handshake_timeout: Duration::from_secs(10),
             expiry_interval: Duration::from_secs(1),
             expiry_batch: 1000,
             tls: TlsConfig::default(),
@@ -575,6 +599,15 @@ impl Config {
                 "server.max_streams_per_connection",
                 "must be positive".into(),
             );
+        }
+        if self.server.max_connections == 0 {
+            return invalid("server.max_connections", "must be positive".into());
+        }
+        if self.server.max_connections_per_ip == 0 {
+            return invalid("server.max_connections_per_ip", "must be positive".into());
+        }
+        if self.server.handshake_timeout.is_zero() {
+            return invalid("server.handshake_timeout", "must be positive".into());
         }
         if self.server.expiry_interval.is_zero() {
             return invalid("server.expiry_interval", "must be positive".into());

@@ -104,6 +104,13 @@ pub async fn run(options: DevOptions) -> Result<()> {
         crate::certs::generate_gossip_key(&certs, true)?;
     }
     let exe = std::env::current_exe().context("finding the shoal binary")?;
+    // How this process reaches the nodes' admin ports (HTTPS when secure).
+    let connect = if options.insecure {
+        shoal_client::ConnectOptions::plaintext()
+    } else {
+        shoal_client::ConnectOptions::tls(certs.join("ca.crt"), None)?
+    };
+    let admin_scheme = if options.insecure { "http" } else { "https" };
     let mut nodes = Vec::new();
     for id in 1..=options.nodes {
         let (config, path) = node_config(&dir, id, &options)?;
@@ -118,7 +125,8 @@ pub async fn run(options: DevOptions) -> Result<()> {
         // The user's own log filter, when set; nothing else of the caller's SHOAL_* leaks.
         .with_log_filter(
             &std::env::var("SHOAL_LOG").unwrap_or_else(|_| "info,openraft=warn".into()),
-        );
+        )
+        .with_connect(connect.clone());
         node.start()
             .with_context(|| format!("starting node {id}"))?;
         nodes.push(node);
@@ -149,7 +157,7 @@ pub async fn run(options: DevOptions) -> Result<()> {
     );
     for node in &nodes {
         println!(
-            "  node {}: client {}  admin http://{}  log {}",
+            "  node {}: client {}  admin {admin_scheme}://{}  log {}",
             node.id,
             node.client_address(),
             node.admin_address(),

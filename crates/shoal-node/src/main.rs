@@ -57,6 +57,30 @@ enum Command {
     /// recorded and checked for linearizability; prints PASS or FAIL with the first anomaly.
     /// Touches only keys under its own random prefix and deletes them afterwards.
     Verify(VerifyArgs),
+    /// Probe a node's admin port (a container HEALTHCHECK, a script): exits 0 when the node
+    /// says it is ready (`/readyz`; `--live`: alive, `/healthz`), 1 otherwise.
+    Health(HealthArgs),
+}
+
+#[derive(Args)]
+struct HealthArgs {
+    /// The node's configuration file, as given to `shoal start` (SHOAL_* variables apply
+    /// the same way): the probe asks the admin address it names, over HTTPS when
+    /// server.tls is set, trusting exactly the node's own certificate.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ask this admin address instead (`host:port`; `https://host:port` with --ca-file).
+    #[arg(long, conflicts_with = "config")]
+    admin: Option<String>,
+    /// The CA certificate that signed the node's (with --admin, over HTTPS).
+    #[arg(long, env = "SHOAL_CA_FILE", requires = "admin")]
+    ca_file: Option<PathBuf>,
+    /// Ask whether the process is alive (`/healthz`) rather than ready (`/readyz`).
+    #[arg(long)]
+    live: bool,
+    /// Give up after this long.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "3s")]
+    timeout: Duration,
 }
 
 #[derive(Subcommand)]
@@ -544,6 +568,8 @@ fn main() -> ExitCode {
                 "transport error",
                 "connection reset",
                 "operation was canceled",
+                // HTTP/1.1 (the admin port) spoken to a TLS port
+                "invalid HTTP version",
             ]
             .iter()
             .any(|symptom| text.contains(symptom));
@@ -581,6 +607,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Health(args) => health(args).await,
         Command::Verify(args) => {
             let options = shoal_testkit::verify::VerifyOptions {
                 endpoints: args.endpoints,
@@ -757,6 +784,49 @@ fn init_logging() {
         .init();
 }
 
+async fn health(args: HealthArgs) -> Result<ExitCode> {
+    let (endpoint, options) = match &args.admin {
+        Some(admin) => {
+            let options = match &args.ca_file {
+                Some(ca) => ConnectOptions::tls(ca, None)?,
+                None => ConnectOptions::plaintext(),
+            };
+            (admin.clone(), options)
+        }
+        None => {
+            let config = Config::load(args.config.as_deref(), &Overrides::default())?;
+            let mut address = config.server.admin_listen;
+            // A node listening on every address answers on loopback.
+            if address.ip().is_unspecified() {
+                address.set_ip(if address.is_ipv4() {
+                    std::net::Ipv4Addr::LOCALHOST.into()
+                } else {
+                    std::net::Ipv6Addr::LOCALHOST.into()
+                });
+            }
+            let options = match &config.server.tls.cert_file {
+                Some(cert) if config.server.tls.is_set() => {
+                    ConnectOptions::trusting_certificate(cert)?
+                }
+                _ => ConnectOptions::plaintext(),
+            };
+            (address.to_string(), options)
+        }
+    };
+    let path = if args.live { "/healthz" } else { "/readyz" };
+    let (status, body) = shoal_client::admin_get(&endpoint, path, &options, args.timeout)
+        .await
+        .with_context(|| format!("asking {endpoint}{path}"))?;
+    let said = body.trim();
+    if status == 200 {
+        println!("{said}");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{endpoint}{path}: {status}: {said}");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 async fn start(args: StartArgs) -> Result<ExitCode> {
     init_logging();
     raise_open_file_limit();
@@ -773,6 +843,11 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         },
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;
+    let admin_scheme = if config.server.tls.is_set() {
+        "https"
+    } else {
+        "http"
+    };
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing the SIGTERM handler")?;
     // A clustered node may wait a long time for its peers: stopping must work meanwhile.
@@ -788,7 +863,7 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         }
     };
     println!(
-        "shoal node {} ready: client API {}, admin http://{}",
+        "shoal node {} ready: client API {}, admin {admin_scheme}://{}",
         node.node_id, node.client_address, node.admin_address
     );
     tokio::select! {

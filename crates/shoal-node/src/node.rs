@@ -190,7 +190,12 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     tls.watch(&cancel);
     serve_admin(
         &config,
-        listeners.admin,
+        shoal_tls::incoming(
+            listeners.admin,
+            tls.admin.clone(),
+            "admin",
+            config.server.accept_limits(),
+        ),
         &readiness,
         &transport,
         &cancel,
@@ -201,7 +206,12 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     let internal_cancel = CancellationToken::new();
     let internal_tasks = TaskTracker::new();
     serve_internal_port(
-        shoal_tls::incoming(listeners.internal, tls.internal.clone(), "internal"),
+        shoal_tls::incoming(
+            listeners.internal,
+            tls.internal.clone(),
+            "internal",
+            config.server.accept_limits(),
+        ),
         &transport,
         &cell,
         &gateway,
@@ -254,7 +264,12 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         ));
     }
     serve_clients(
-        shoal_tls::incoming(listeners.client, tls.client.clone(), "client"),
+        shoal_tls::incoming(
+            listeners.client,
+            tls.client.clone(),
+            "client",
+            config.server.accept_limits(),
+        ),
         &backend,
         &config,
         gateway,
@@ -310,6 +325,9 @@ struct NodeTls {
     peers: Option<Arc<shoal_tls::ClientTls>>,
     /// The client API (client certificates when `server.tls.client_ca_file` is set).
     client: Option<Arc<shoal_tls::ServerTls>>,
+    /// The admin port: the client API's certificate, no client certificates (probes and
+    /// scrapers cannot present one).
+    admin: Option<Arc<shoal_tls::ServerTls>>,
 }
 
 /// How often the certificate files are checked for changes (SIGHUP reloads at once).
@@ -331,23 +349,29 @@ impl NodeTls {
             (None, None)
         };
         let server = &config.server.tls;
-        let client = if server.is_set() {
+        let (client, admin) = if server.is_set() {
             let requirement = if server.client_ca_file.is_some() {
                 shoal_tls::PeerRequirement::Any
             } else {
                 shoal_tls::PeerRequirement::None
             };
-            Some(
-                shoal_tls::ServerTls::load(server.files(), requirement, &[b"h2"])
-                    .context("server.tls")?,
+            let client = shoal_tls::ServerTls::load(server.files(), requirement, &[b"h2"])
+                .context("server.tls")?;
+            let admin = shoal_tls::ServerTls::load(
+                server.files(),
+                shoal_tls::PeerRequirement::None,
+                &[b"http/1.1"],
             )
+            .context("server.tls (admin port)")?;
+            (Some(client), Some(admin))
         } else {
-            None
+            (None, None)
         };
         Ok(NodeTls {
             internal,
             peers,
             client,
+            admin,
         })
     }
 
@@ -361,6 +385,9 @@ impl NodeTls {
         }
         if let Some(client) = &self.client {
             configs.push(("server.tls (client API)", client.clone()));
+        }
+        if let Some(admin) = &self.admin {
+            configs.push(("server.tls (admin port)", admin.clone()));
         }
         shoal_tls::watch(configs, TLS_RELOAD_INTERVAL, cancel.clone());
     }
@@ -460,6 +487,15 @@ fn start_transport(
     tls: &NodeTls,
 ) -> Result<Arc<Transport>> {
     let transport = Transport::new(node_id, storage.clone());
+    // The largest Raft entry is a whole KV.Batch, or one Put of the largest key and value.
+    let limits = &config.limits;
+    let largest_entry = limits
+        .max_batch_bytes
+        .max(limits.max_key_bytes + limits.max_value_bytes)
+        + (64 << 10);
+    transport
+        .peers()
+        .set_max_message_bytes(shoal_consensus::max_message_bytes_for(largest_entry));
     if let Some(peers) = &tls.peers {
         transport.peers().set_tls(peers.clone());
     }
@@ -477,7 +513,7 @@ fn start_transport(
 /// Admin HTTP first: /healthz answers while the node starts, /readyz says what it waits for.
 fn serve_admin(
     config: &Config,
-    listener: TcpListener,
+    incoming: shoal_tls::Incoming,
     readiness: &Arc<Readiness>,
     transport: &Arc<Transport>,
     cancel: &CancellationToken,
@@ -488,7 +524,7 @@ fn serve_admin(
         transport.clone()
     });
     tasks.spawn(admin::serve(
-        listener,
+        incoming,
         readiness.clone(),
         fault_hook,
         cancel.clone(),
@@ -543,6 +579,7 @@ fn serve_internal_port(
         .http2_keepalive_timeout(Some(Duration::from_secs(5)))
         .initial_stream_window_size(Some(4 << 20))
         .initial_connection_window_size(Some(8 << 20))
+        .layer(shoal_gateway::too_large_layer())
         .add_service(transport.service())
         .add_service(shoal_gateway::internal_kv(cell.clone(), gateway))
         .add_service(shoal_gateway::internal_cluster(cell.clone(), gateway))

@@ -12,6 +12,6 @@ mod process;
 mod spec;
 pub mod verify;
 
-pub use http::admin_get;
+pub use http::{admin_get, admin_get_with};
 pub use process::NodeProcess;
 pub use spec::NodeSpec;

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use backon::{BackoffBuilder, ConstantBuilder};
 use shoal_client::Client;
 
-use crate::http::admin_get;
+use crate::http::admin_get_with;
 
 /// A `shoal start` process of one node.
 #[derive(Debug)]
@@ -96,6 +96,25 @@ impl NodeProcess {
 
     pub fn is_running(&self) -> bool {
         self.child.is_some()
+    }
+
+    /// The process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The resident set size of the running process (Linux `/proc`), in bytes.
+    pub fn rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib * 1024)
     }
 
     pub fn paused(&self) -> bool {
@@ -220,7 +239,7 @@ impl NodeProcess {
 
     /// `/readyz` answers 200.
     pub async fn is_ready(&self) -> bool {
-        admin_get(&self.admin_address, "/readyz")
+        self.admin_get("/readyz")
             .await
             .is_ok_and(|(status, _)| status == 200)
     }
@@ -235,7 +254,7 @@ impl NodeProcess {
             .build();
         loop {
             self.check_exited()?;
-            let said = match admin_get(&self.admin_address, "/readyz").await {
+            let said = match self.admin_get("/readyz").await {
                 Ok((200, _)) => return Ok(()),
                 Ok((_, body)) => body.trim().to_owned(),
                 Err(error) => error.to_string(),
@@ -252,6 +271,11 @@ impl NodeProcess {
         }
     }
 
+    /// `GET path` on the node's admin port (HTTPS when the node's client API has TLS).
+    pub async fn admin_get(&self, path: &str) -> Result<(u16, String)> {
+        admin_get_with(&self.admin_address, path, &self.connect).await
+    }
+
     /// A client of the node.
     pub async fn client(&self) -> Result<Client> {
         Ok(Client::connect_with(&self.client_address, &self.connect).await?)
@@ -259,8 +283,7 @@ impl NodeProcess {
 
     /// Sends a `/test/faults` query (the node must run with `--test-faults`).
     pub async fn faults(&self, query: &str) -> Result<()> {
-        let (status, body) =
-            admin_get(&self.admin_address, &format!("/test/faults?{query}")).await?;
+        let (status, body) = self.admin_get(&format!("/test/faults?{query}")).await?;
         if status != 200 {
             bail!("node {}: /test/faults?{query}: {status} {body}", self.id);
         }

@@ -1,13 +1,21 @@
 //! The server side: a TCP listener turned into a stream of connections for tonic (or
-//! hyper) — plain, or TLS with the handshakes done here, concurrently and each within
-//! [`HANDSHAKE_TIMEOUT`], so one slow or silent client never holds up the others.
+//! hyper) — plain, or TLS with the handshakes done here, concurrently and each within the
+//! handshake timeout, so one slow or silent client never holds up the others.
+//!
+//! Every listener keeps to its [`AcceptLimits`]: connections beyond the total or the
+//! per-address limit are closed as soon as they are accepted, and a connection that does
+//! not finish its handshake and send its first bytes in time is closed (slowloris), each
+//! counted in `shoal_connections_refused_total{port,reason}`; `shoal_connections_open{port}`
+//! shows the connections held.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,10 +24,112 @@ use tokio_util::either::Either;
 
 use crate::files::{PeerRequirement, ServerTls};
 
-/// A connection that has not finished its TLS handshake by then is closed.
+/// The default of [`AcceptLimits::first_bytes_timeout`].
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in progress at once; further connections wait to start theirs.
 const MAX_HANDSHAKES: usize = 256;
+
+/// What one listener lets its clients hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptLimits {
+    /// Connections open at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Connections open at once from one IP address.
+    pub max_connections_per_ip: usize,
+    /// A new connection must finish its TLS handshake and send its first bytes (the HTTP/2
+    /// preface, an HTTP request line) within this, or it is closed.
+    pub first_bytes_timeout: Duration,
+}
+
+impl Default for AcceptLimits {
+    fn default() -> Self {
+        AcceptLimits {
+            max_connections: 10_000,
+            max_connections_per_ip: 1_000,
+            first_bytes_timeout: HANDSHAKE_TIMEOUT,
+        }
+    }
+}
+
+/// The connections one listener holds, in total and per remote address.
+#[derive(Debug)]
+struct Held {
+    port: &'static str,
+    limits: AcceptLimits,
+    total: AtomicUsize,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// When a refusal was last logged (ms since `started`): at most one line per second.
+    last_warned: AtomicU64,
+    started: Instant,
+}
+
+impl Held {
+    /// A slot for a connection from `ip`, or why there is none.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, &'static str> {
+        if self.total.fetch_add(1, Ordering::SeqCst) >= self.limits.max_connections {
+            self.total.fetch_sub(1, Ordering::SeqCst);
+            return Err("max_connections");
+        }
+        let mut per_ip = self.per_ip.lock().expect("connection table poisoned");
+        let count = per_ip.entry(ip).or_default();
+        if *count >= self.limits.max_connections_per_ip {
+            drop(per_ip);
+            self.total.fetch_sub(1, Ordering::SeqCst);
+            return Err("max_connections_per_ip");
+        }
+        *count += 1;
+        metrics::gauge!("shoal_connections_open", "port" => self.port).increment(1.0);
+        Ok(Slot {
+            held: self.clone(),
+            ip,
+        })
+    }
+
+    fn refused(&self, remote: SocketAddr, reason: &'static str) {
+        metrics::counter!("shoal_connections_refused_total", "port" => self.port, "reason" => reason)
+            .increment(1);
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.last_warned.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= 1000
+            && self
+                .last_warned
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                port = self.port,
+                %remote,
+                reason,
+                max_connections = self.limits.max_connections,
+                max_connections_per_ip = self.limits.max_connections_per_ip,
+                "closed a connection over the limit (logged at most once a second; \
+                 shoal_connections_refused_total counts them all)"
+            );
+        }
+    }
+}
+
+/// One connection's place in its listener's count, given back when it closes.
+#[derive(Debug)]
+struct Slot {
+    held: Arc<Held>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut per_ip = self.held.per_ip.lock().expect("connection table poisoned");
+        if let Some(count) = per_ip.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+        drop(per_ip);
+        self.held.total.fetch_sub(1, Ordering::SeqCst);
+        metrics::gauge!("shoal_connections_open", "port" => self.held.port).decrement(1.0);
+    }
+}
 
 /// Who is on the other end of a connection, for the request handlers (a request
 /// extension through tonic's `Connected`).
@@ -36,6 +146,9 @@ pub struct ConnectionInfo {
 pub struct ServerIo {
     io: Either<TcpStream, Box<tokio_rustls::server::TlsStream<TcpStream>>>,
     info: ConnectionInfo,
+    /// Until the first bytes arrive: when the connection is given up as silent.
+    silent_until: Option<Pin<Box<tokio::time::Sleep>>>,
+    _slot: Slot,
 }
 
 impl ServerIo {
@@ -58,7 +171,34 @@ impl AsyncRead for ServerIo {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let this = &mut *self;
+        let before = buf.filled().len();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) if buf.filled().len() > before => {
+                this.silent_until = None;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                let silent = this
+                    .silent_until
+                    .as_mut()
+                    .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
+                if !silent {
+                    return Poll::Pending;
+                }
+                metrics::counter!(
+                    "shoal_connections_refused_total",
+                    "port" => this._slot.held.port,
+                    "reason" => "silent"
+                )
+                .increment(1);
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client sent nothing in time; connection closed",
+                )))
+            }
+            other => other,
+        }
     }
 }
 
@@ -105,18 +245,28 @@ pub fn incoming(
     listener: TcpListener,
     tls: Option<Arc<ServerTls>>,
     port: &'static str,
+    limits: AcceptLimits,
 ) -> Incoming {
     let (connections, stream) = mpsc::channel(64);
-    tokio::spawn(accept_loop(listener, tls, port, connections));
+    let held = Arc::new(Held {
+        port,
+        limits,
+        total: AtomicUsize::new(0),
+        per_ip: Mutex::new(HashMap::new()),
+        last_warned: AtomicU64::new(0),
+        started: Instant::now(),
+    });
+    tokio::spawn(accept_loop(listener, tls, held, connections));
     tokio_stream::wrappers::ReceiverStream::new(stream)
 }
 
 async fn accept_loop(
     listener: TcpListener,
     tls: Option<Arc<ServerTls>>,
-    port: &'static str,
+    held: Arc<Held>,
     connections: mpsc::Sender<io::Result<ServerIo>>,
 ) {
+    let port = held.port;
     let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
     let mut pause = Duration::from_millis(5);
     loop {
@@ -141,15 +291,26 @@ async fn accept_loop(
                 continue;
             }
         };
+        let slot = match held.take(remote.ip()) {
+            Ok(slot) => slot,
+            Err(reason) => {
+                drop(stream);
+                held.refused(remote, reason);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let info = ConnectionInfo {
             remote: Some(remote),
             peer_name: None,
         };
+        let timeout = held.limits.first_bytes_timeout;
         let Some(tls) = &tls else {
             let plain = ServerIo {
                 io: Either::Left(stream),
                 info,
+                silent_until: Some(Box::pin(tokio::time::sleep(timeout))),
+                _slot: slot,
             };
             if connections.send(Ok(plain)).await.is_err() {
                 return;
@@ -162,8 +323,11 @@ async fn accept_loop(
         let (tls, connections) = (tls.clone(), connections.clone());
         tokio::spawn(async move {
             let _permit = permit;
-            match handshake(stream, info, &tls).await {
+            let started = std::time::Instant::now();
+            match handshake(stream, info, &tls, slot, timeout).await {
                 Ok(io) => {
+                    metrics::histogram!("shoal_tls_handshake_seconds", "port" => port)
+                        .record(started.elapsed());
                     let _ = connections.send(Ok(io)).await;
                 }
                 Err(why) => {
@@ -180,11 +344,14 @@ async fn handshake(
     stream: TcpStream,
     mut info: ConnectionInfo,
     tls: &ServerTls,
+    slot: Slot,
+    timeout: Duration,
 ) -> Result<ServerIo, String> {
+    let started = tokio::time::Instant::now();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.config());
-    let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream))
+    let stream = tokio::time::timeout(timeout, acceptor.accept(stream))
         .await
-        .map_err(|_| format!("no TLS handshake within {HANDSHAKE_TIMEOUT:?}"))?
+        .map_err(|_| format!("no TLS handshake within {timeout:?}"))?
         .map_err(|error| format!("TLS handshake failed: {error}"))?;
     let (_, session) = stream.get_ref();
     info.peer_name = session
@@ -204,6 +371,9 @@ async fn handshake(
     Ok(ServerIo {
         io: Either::Right(Box::new(stream)),
         info,
+        // The handshake and the first bytes after it share one deadline.
+        silent_until: Some(Box::pin(tokio::time::sleep_until(started + timeout))),
+        _slot: slot,
     })
 }
 

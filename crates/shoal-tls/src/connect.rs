@@ -58,7 +58,8 @@ impl tower::Service<http::Uri> for Connector {
 }
 
 impl Connector {
-    async fn connect(self, uri: http::Uri) -> io::Result<ClientIo> {
+    /// Dials the URI's host and port (plainly or over TLS, as this connector says).
+    pub async fn connect(self, uri: http::Uri) -> io::Result<ClientIo> {
         let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidInput, why);
         let host = uri
             .host()

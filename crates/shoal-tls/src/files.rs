@@ -207,21 +207,60 @@ fn build_server(
     Ok(config)
 }
 
+/// How a client decides that it talks to the right server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    /// The server's certificate is signed by the CA of `ca_file` and names the host dialled.
+    Ca,
+    /// The server presents exactly the certificate of `ca_file` (a node's own certificate:
+    /// what `shoal health` trusts when it probes the node it runs beside).
+    Pinned,
+}
+
 /// A client's TLS configuration (the CA it trusts, and its own certificate when it has
 /// one), reloadable.
 #[derive(Debug)]
 pub struct ClientTls {
     files: TlsFiles,
+    trust: Trust,
+    alpn: Vec<Vec<u8>>,
     current: ArcSwap<rustls::ClientConfig>,
 }
 
 impl ClientTls {
     /// Reads the files: `ca_file` is required (the server is verified against it);
-    /// `cert_file` and `key_file` together, for client-certificate authentication.
+    /// `cert_file` and `key_file` together, for client-certificate authentication. Speaks
+    /// HTTP/2 (gRPC).
     pub fn load(files: TlsFiles) -> Result<Arc<ClientTls>, TlsError> {
-        let config = build_client(&files)?;
+        Self::build(files, Trust::Ca, vec![b"h2".to_vec()])
+    }
+
+    /// Trusts exactly the server whose certificate is the first one in `cert_file` (no CA,
+    /// no name check: for probing a node with its own configuration).
+    pub fn pinned(cert_file: PathBuf) -> Result<Arc<ClientTls>, TlsError> {
+        let files = TlsFiles {
+            cert_file: None,
+            key_file: None,
+            ca_file: Some(cert_file),
+        };
+        Self::build(files, Trust::Pinned, vec![b"h2".to_vec()])
+    }
+
+    /// The same trust and files, speaking HTTP/1.1 (the admin port).
+    pub fn for_http1(&self) -> Result<Arc<ClientTls>, TlsError> {
+        Self::build(self.files.clone(), self.trust, vec![b"http/1.1".to_vec()])
+    }
+
+    fn build(
+        files: TlsFiles,
+        trust: Trust,
+        alpn: Vec<Vec<u8>>,
+    ) -> Result<Arc<ClientTls>, TlsError> {
+        let config = build_client(&files, trust, &alpn)?;
         Ok(Arc::new(ClientTls {
             files,
+            trust,
+            alpn,
             current: ArcSwap::from_pointee(config),
         }))
     }
@@ -236,13 +275,17 @@ impl ClientTls {
 
     /// Reads the files again (see [`ServerTls::reload`]).
     pub fn reload(&self) -> Result<(), TlsError> {
-        let config = build_client(&self.files)?;
+        let config = build_client(&self.files, self.trust, &self.alpn)?;
         self.current.store(Arc::new(config));
         Ok(())
     }
 }
 
-fn build_client(files: &TlsFiles) -> Result<rustls::ClientConfig, TlsError> {
+fn build_client(
+    files: &TlsFiles,
+    trust: Trust,
+    alpn: &[Vec<u8>],
+) -> Result<rustls::ClientConfig, TlsError> {
     let ca = files.ca_file.as_ref().ok_or_else(|| {
         TlsError::Config(
             "a TLS client needs the CA certificate that signed the server's (ca_file)".into(),
@@ -250,14 +293,86 @@ fn build_client(files: &TlsFiles) -> Result<rustls::ClientConfig, TlsError> {
     })?;
     let builder = rustls::ClientConfig::builder_with_provider(crate::provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::Config(e.to_string()))?
-        .with_root_certificates(read_roots(ca)?);
+        .map_err(|e| TlsError::Config(e.to_string()))?;
+    let builder = match trust {
+        Trust::Ca => builder.with_root_certificates(read_roots(ca)?),
+        Trust::Pinned => {
+            let expected = read_certs(ca)?.swap_remove(0);
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedServer {
+                    expected,
+                    provider: crate::provider(),
+                }))
+        }
+    };
     let mut config = match files.certs_and_key()? {
         Some((certs, key)) => builder
             .with_client_auth_cert(certs, key)
             .map_err(|e| files.unusable_pair(e))?,
         None => builder.with_no_client_auth(),
     };
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = alpn.to_vec();
     Ok(config)
+}
+
+/// Accepts the one server certificate it was given (and the handshake signatures made
+/// with its key), nothing else.
+#[derive(Debug)]
+struct PinnedServer {
+    expected: CertificateDer<'static>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.expected.as_ref() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(
+                "the server presented another certificate than the one trusted".into(),
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }

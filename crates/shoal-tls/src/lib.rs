@@ -19,7 +19,7 @@ mod connect;
 mod files;
 mod reload;
 
-pub use accept::{ConnectionInfo, HANDSHAKE_TIMEOUT, Incoming, ServerIo, incoming};
+pub use accept::{AcceptLimits, ConnectionInfo, HANDSHAKE_TIMEOUT, Incoming, ServerIo, incoming};
 pub use certs::{
     CertKind, GeneratedCert, generate_ca, generate_signed, write_pem_pair, write_private,
 };

@@ -57,7 +57,7 @@ impl Pki {
 async fn serve(tls: Arc<ServerTls>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let mut connections = incoming(listener, Some(tls), "test");
+    let mut connections = incoming(listener, Some(tls), "test", AcceptLimits::default());
     tokio::spawn(async move {
         while let Some(Ok(mut io)) = connections.next().await {
             let name = io.info().peer_name.clone().unwrap_or_else(|| "-".into());
@@ -292,4 +292,154 @@ fn bad_files_are_named_in_the_error() {
     };
     let error = ServerTls::load(missing, PeerRequirement::None, &[b"h2"]).unwrap_err();
     assert!(error.to_string().contains("absent.crt"), "{error}");
+}
+
+/// A plaintext listener with `limits` that echoes what each connection sends.
+async fn serve_echo(limits: AcceptLimits) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut connections = incoming(listener, None, "test", limits);
+    tokio::spawn(async move {
+        while let Some(Ok(mut io)) = connections.next().await {
+            tokio::spawn(async move {
+                let mut byte = [0u8; 1];
+                while let Ok(1) = io.read(&mut byte).await {
+                    if io.write_all(&byte).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
+
+/// A connection from `source` (a loopback address) to `address`.
+async fn connect_from(
+    source: std::net::IpAddr,
+    address: std::net::SocketAddr,
+) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    socket.connect(address).await.unwrap()
+}
+
+/// Sends one byte and reads it back (within 5 s): the server serves this connection.
+async fn echoes(stream: &mut tokio::net::TcpStream) -> bool {
+    let exchange = async {
+        stream.write_all(b"x").await?;
+        let mut byte = [0u8; 1];
+        stream.read_exact(&mut byte).await?;
+        std::io::Result::Ok(byte == *b"x")
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), exchange).await,
+        Ok(Ok(true))
+    )
+}
+
+/// The server closed the connection (EOF or reset) within `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(within, stream.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_while_a_talking_one_is_kept() {
+    let limits = AcceptLimits {
+        first_bytes_timeout: Duration::from_millis(300),
+        ..AcceptLimits::default()
+    };
+    let address = serve_echo(limits).await;
+    let loopback = std::net::Ipv4Addr::LOCALHOST.into();
+    let mut silent = connect_from(loopback, address).await;
+    let mut talking = connect_from(loopback, address).await;
+    assert!(echoes(&mut talking).await);
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(5)).await,
+        "a silent connection was held past the first-bytes timeout"
+    );
+    // Once it has spoken, a connection may be quiet for as long as it likes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(echoes(&mut talking).await);
+}
+
+#[tokio::test]
+async fn connections_over_the_per_address_limit_are_closed_and_others_are_served() {
+    let limits = AcceptLimits {
+        max_connections_per_ip: 3,
+        ..AcceptLimits::default()
+    };
+    let address = serve_echo(limits).await;
+    let greedy: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut stream = connect_from(greedy, address).await;
+        assert!(echoes(&mut stream).await);
+        held.push(stream);
+    }
+    let mut extra = connect_from(greedy, address).await;
+    assert!(
+        closed_within(&mut extra, Duration::from_secs(5)).await,
+        "a fourth connection from one address was kept"
+    );
+    // Another address is not affected.
+    let mut other = connect_from(std::net::Ipv4Addr::LOCALHOST.into(), address).await;
+    assert!(echoes(&mut other).await);
+    // A closed connection gives its place back.
+    drop(held.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut again = connect_from(greedy, address).await;
+        if echoes(&mut again).await {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the freed place was never given back"
+        );
+    }
+}
+
+#[tokio::test]
+async fn connections_over_the_total_limit_are_closed() {
+    let limits = AcceptLimits {
+        max_connections: 2,
+        ..AcceptLimits::default()
+    };
+    let address = serve_echo(limits).await;
+    let loopback = std::net::Ipv4Addr::LOCALHOST.into();
+    let mut first = connect_from(loopback, address).await;
+    let mut second = connect_from("127.0.0.3".parse().unwrap(), address).await;
+    assert!(echoes(&mut first).await && echoes(&mut second).await);
+    let mut third = connect_from("127.0.0.4".parse().unwrap(), address).await;
+    assert!(closed_within(&mut third, Duration::from_secs(5)).await);
+}
+
+#[tokio::test]
+async fn a_pinned_client_trusts_exactly_one_server_certificate() {
+    let pki = Pki::new();
+    // The certificate names another address than the one dialled: pinning ignores names.
+    let files = pki.node("server", "10.9.9.9");
+    let server = ServerTls::load(files.clone(), PeerRequirement::None, &[b"h2"]).unwrap();
+    let address = serve(server).await;
+    let pinned = ClientTls::pinned(files.cert_file.clone().unwrap()).unwrap();
+    assert_eq!(
+        ask(&mut Connector::new(Some(pinned.clone())), address)
+            .await
+            .unwrap(),
+        "-"
+    );
+    // Another certificate of the same CA, for the very address dialled, is refused.
+    let sibling = pki.node("sibling", "127.0.0.1");
+    let other = ServerTls::load(sibling, PeerRequirement::None, &[b"h2"]).unwrap();
+    let other_address = serve(other).await;
+    assert!(
+        ask(&mut Connector::new(Some(pinned)), other_address)
+            .await
+            .is_err()
+    );
 }

@@ -120,6 +120,9 @@ pub enum Workload {
     /// Every request writes `--batch` distinct keys in one call (shoal `KV.Batch`, etcd
     /// `Txn`); throughput counts keys, latency is per call.
     Batch,
+    /// Every request opens a new connection (TCP, and the TLS handshake with --ca-file)
+    /// and sends one stale Get on it: the cost of connecting, latency per connection.
+    Connect,
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +240,20 @@ pub async fn run(options: &BenchOptions) -> Result<BenchReport> {
                         (client.put_many(pairs).await, count as u64)
                     }
                     Workload::Put => (client.put(k, value.clone()).await, 1),
+                    Workload::Connect => {
+                        let fresh = Connection::open(
+                            options.target,
+                            &options.endpoint,
+                            worker,
+                            &options.connect,
+                        )
+                        .await;
+                        let result = match fresh {
+                            Ok(fresh) => fresh.get(k, true).await,
+                            Err(error) => Err(error),
+                        };
+                        (result, 1)
+                    }
                     Workload::Mixed if (sequence >> 8).is_multiple_of(10) => {
                         (client.put(k, value.clone()).await, 1)
                     }

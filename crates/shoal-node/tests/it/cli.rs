@@ -190,3 +190,50 @@ impl Drop for ShoalProcess {
         let _ = self.child.wait();
     }
 }
+
+/// `shoal health` (the container HEALTHCHECK) as a user runs it: `(exit code, stdout,
+/// stderr)`, with none of this process's SHOAL_* variables.
+fn health(args: &[&str]) -> (i32, String, String) {
+    let mut command = Command::new(shoal_binary());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SHOAL_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command
+        .arg("health")
+        .args(args)
+        .output()
+        .expect("run shoal");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shoal_health_probes_a_secure_node_with_its_own_config_or_a_ca() {
+    let (cluster, _) = crate::support::cluster::ProcessCluster::single_secure_node(|_| {}).await;
+    let node = &cluster.nodes[0];
+    let config = cluster.dir.path().join("node-1.toml");
+    let admin = node.ports.admin.to_string();
+    let ca = cluster.dir.path().join("certs/ca.crt");
+
+    // With the node's own config: HTTPS, trusting exactly the node's certificate.
+    let (code, out, err) = health(&["--config", config.to_str().unwrap()]);
+    assert_eq!((code, out.trim()), (0, "ready"), "{err}");
+    let (code, out, err) = health(&["--config", config.to_str().unwrap(), "--live"]);
+    assert_eq!((code, out.trim()), (0, "ok"), "{err}");
+    // With an address and the CA.
+    let https = format!("https://{admin}");
+    let (code, _, err) = health(&["--admin", &https, "--ca-file", ca.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // Plaintext to an HTTPS port, and a port nobody serves: exit 1, saying why.
+    let (code, _, err) = health(&["--admin", &admin]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&admin), "{err}");
+    let (code, _, err) = health(&["--admin", "127.0.0.1:1", "--timeout", "1s"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+}

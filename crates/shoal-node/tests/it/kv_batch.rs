@@ -118,10 +118,7 @@ async fn a_batch_spans_shards_answers_each_operation_and_its_writes_are_durable(
 
     // The forwards (node 1 leads only some shards) went on the node-pair streams, none
     // as calls of their own.
-    let (_, metrics) =
-        shoal_testkit::admin_get(&cluster.nodes[0].ports.admin.to_string(), "/metrics")
-            .await
-            .expect("metrics");
+    let (_, metrics) = cluster.nodes[0].admin_get("/metrics").await;
     let forwarded = |via: &str| -> u64 {
         metrics
             .lines()

@@ -1,10 +1,18 @@
-//! Hostile or careless clients cannot starve the others: one connection may hold at most
-//! `server.max_streams_per_connection` streams (here, streams whose request body never
-//! ends), and a fresh client is served meanwhile, within its normal latency.
+//! Hostile or careless clients cannot starve the others, each case bounded in count and
+//! time: one connection may hold at most `server.max_streams_per_connection` streams (here,
+//! streams whose request body never ends); connections that never send a byte are closed
+//! on every port, and one address holds at most `server.max_connections_per_ip` of them;
+//! a message larger than the internal port accepts is refused at its header, so memory
+//! does not grow with what a peer claims to send. Meanwhile a fresh client is served
+//! within its normal latency, and the node's resident memory stays under a stated bound.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use shoal_client::PutOptions;
+use shoal_client::{ConnectOptions, PutOptions};
+use tokio::io::AsyncReadExt;
+
+use crate::support::cluster::ProcessCluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_connection_with_stuck_streams_does_not_starve_other_clients() {
@@ -52,4 +60,205 @@ async fn one_connection_with_stuck_streams_does_not_starve_other_clients() {
     assert_eq!(found.unwrap().value, b"v");
     drop(held);
     node.shutdown().await.unwrap();
+}
+
+/// A single node with TLS on every port, `customize` applied, and the key `k` written.
+async fn secure_node(
+    customize: impl Fn(&mut shoal_node::config::Config),
+) -> (ProcessCluster, ConnectOptions) {
+    let (cluster, tls) = ProcessCluster::single_secure_node(customize).await;
+    let client = shoal_client::Client::connect_with(&cluster.nodes[0].client_address(), &tls)
+        .await
+        .unwrap();
+    client.put("k", "v", PutOptions::default()).await.unwrap();
+    (cluster, tls)
+}
+
+/// A fresh TLS client reads the key within 2 s, and the admin port says the node is ready.
+async fn still_serves(address: &str, admin: SocketAddr, tls: &ConnectOptions) {
+    let served = async {
+        let client = shoal_client::Client::connect_with(address, tls).await?;
+        client.get("k", false).await
+    };
+    let found = tokio::time::timeout(Duration::from_secs(2), served)
+        .await
+        .expect("a fresh client was not served within 2 s")
+        .unwrap();
+    assert_eq!(found.unwrap().value, b"v");
+    let (status, _) = shoal_testkit::admin_get_with(&admin.to_string(), "/readyz", tls)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+}
+
+/// A TCP connection to `address` from `source` (a loopback address).
+async fn connect_from(source: std::net::IpAddr, address: SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    socket.connect(address).await.unwrap()
+}
+
+/// The server has closed `stream` (EOF or reset) within `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(within, stream.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_are_closed_on_every_port_and_one_address_holds_only_its_share() {
+    const SILENT_PER_PORT: usize = 120;
+    const PER_IP: usize = 80;
+    let (cluster, tls) = secure_node(|config| {
+        config.server.handshake_timeout = Duration::from_secs(2);
+        config.server.max_connections_per_ip = PER_IP;
+    })
+    .await;
+    let node = &cluster.nodes[0];
+    let ports = [node.ports.client, node.ports.admin, node.ports.internal];
+    let baseline = node.rss_bytes();
+    // 120 connections to each port from 127.0.0.2 that never send a byte: the first 80 are
+    // held until the handshake timeout, the other 40 are closed at once.
+    let greedy: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let mut silent = Vec::new();
+    for port in ports {
+        for _ in 0..SILENT_PER_PORT {
+            silent.push((port, connect_from(greedy, port).await));
+        }
+    }
+    // Everyone else is served meanwhile, on every port.
+    still_serves(&node.client_address(), node.ports.admin, &tls).await;
+    let rss = node.rss_bytes();
+    assert!(
+        rss < baseline + (64 << 20),
+        "{} silent connections grew the node from {baseline} to {rss} bytes",
+        silent.len()
+    );
+    // Each is closed by the node: those over the per-address limit at once, the rest when
+    // the handshake timeout (2 s) passes.
+    for (port, stream) in &mut silent {
+        assert!(
+            closed_within(stream, Duration::from_secs(10)).await,
+            "a silent connection to {port} was still open after 10 s"
+        );
+    }
+    for port in ["client", "admin", "internal"] {
+        let over = node
+            .metric(&format!(
+                "shoal_connections_refused_total{{port=\"{port}\",reason=\"max_connections_per_ip\"}}"
+            ))
+            .await;
+        assert!(
+            over >= (SILENT_PER_PORT - PER_IP) as u64,
+            "{port}: {over} refused over the per-address limit"
+        );
+        // Silent ones on TLS ports fail their handshake in time; the metric of the
+        // handshake failures counts them.
+        let silent = node
+            .metric(&format!(
+                "shoal_tls_handshake_failures_total{{port=\"{port}\"}}"
+            ))
+            .await;
+        assert!(
+            silent >= PER_IP as u64,
+            "{port}: {silent} handshakes timed out"
+        );
+    }
+    still_serves(&node.client_address(), node.ports.admin, &tls).await;
+}
+
+/// Opens a stream on `sender` to `path` whose gRPC message claims `claimed` bytes, sends
+/// `sent` of them, and returns the gRPC status code and message the server answers with.
+async fn oversized_call(
+    mut sender: h2::client::SendRequest<bytes::Bytes>,
+    authority: &str,
+    path: &str,
+    claimed: u32,
+    sent: usize,
+) -> (String, String) {
+    let request = http::Request::post(format!("https://{authority}{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    sender = sender.ready().await.unwrap();
+    let (response, mut body) = sender.send_request(request, false).unwrap();
+    let mut message = vec![0u8; 5 + sent];
+    message[1..5].copy_from_slice(&claimed.to_be_bytes());
+    // The peer may stop reading (and reset the stream) once it has refused the message.
+    let _ = body.send_data(message.into(), false);
+    let response = response.await.unwrap();
+    let header = |map: &http::HeaderMap, name: &str| {
+        map.get(name)
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+    };
+    if let Some(code) = header(response.headers(), "grpc-status") {
+        let message = header(response.headers(), "grpc-message").unwrap_or_default();
+        return (code, message);
+    }
+    let mut received = response.into_body();
+    while let Some(chunk) = received.data().await {
+        if chunk.is_err() {
+            break;
+        }
+    }
+    let trailers = received.trailers().await.unwrap().unwrap_or_default();
+    (
+        header(&trailers, "grpc-status").unwrap_or_default(),
+        header(&trailers, "grpc-message").unwrap_or_default(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_larger_than_the_internal_port_takes_is_refused_at_its_header() {
+    let (cluster, tls) = secure_node(|_| {}).await;
+    let node = &cluster.nodes[0];
+    let certs = cluster.dir.path().join("certs");
+    // A peer with a node certificate of the cluster: only nodes get this far (strangers
+    // and clients are refused at the handshake, before anything is decoded).
+    let peer = shoal_tls::ClientTls::load(shoal_tls::TlsFiles {
+        cert_file: Some(certs.join("node-1.crt")),
+        key_file: Some(certs.join("node-1.key")),
+        ca_file: Some(certs.join("ca.crt")),
+    })
+    .unwrap();
+    let internal = node.ports.internal;
+    let io = shoal_tls::Connector::new(Some(peer))
+        .connect(format!("http://{internal}").parse().unwrap())
+        .await
+        .unwrap();
+    let (sender, connection) = h2::client::handshake(io).await.unwrap();
+    tokio::spawn(connection);
+    let baseline = node.rss_bytes();
+    // Eight streams at once, each claiming a 240 MiB append and sending 2 MiB of it.
+    let authority = internal.to_string();
+    let calls = (0..8).map(|_| {
+        oversized_call(
+            sender.clone(),
+            &authority,
+            "/shoal.internal.v1.Raft/AppendEntries",
+            240 << 20,
+            2 << 20,
+        )
+    });
+    let answers = tokio::time::timeout(Duration::from_secs(20), futures::future::join_all(calls))
+        .await
+        .expect("the oversized messages were not refused within 20 s");
+    for (code, message) in &answers {
+        // RESOURCE_EXHAUSTED, naming the size claimed and the limit.
+        let message = message.replace("%20", " ");
+        assert_eq!(code, "8", "{message}");
+        assert!(
+            message.contains("too large") && message.contains(&(240u32 << 20).to_string()),
+            "{message}"
+        );
+    }
+    let rss = node.rss_bytes();
+    assert!(
+        rss < baseline + (64 << 20),
+        "8 claimed 240 MiB messages grew the node from {baseline} to {rss} bytes"
+    );
+    still_serves(&node.client_address(), node.ports.admin, &tls).await;
 }

@@ -27,6 +27,14 @@ impl NodeProcess {
         let config_path = dir.join(format!("node-{id}.toml"));
         std::fs::write(&config_path, toml::to_string(config).unwrap()).unwrap();
         let log_path = dir.join(format!("node-{id}.log"));
+        // A node with TLS on its client API has it on its admin port too; its certificate
+        // is signed by the cluster's CA.
+        let connect = match &config.cluster.tls.client_ca_file {
+            Some(ca) if config.server.tls.is_set() => {
+                shoal_client::ConnectOptions::tls(ca, None).expect("the cluster's CA")
+            }
+            _ => shoal_client::ConnectOptions::plaintext(),
+        };
         let process = shoal_testkit::NodeProcess::new(
             &super::shoal_binary(),
             id,
@@ -34,7 +42,8 @@ impl NodeProcess {
             log_path.clone(),
             ports.client.to_string(),
             ports.admin.to_string(),
-        );
+        )
+        .with_connect(connect);
         let mut node = NodeProcess {
             id,
             ports,
@@ -66,6 +75,11 @@ impl NodeProcess {
         Client::connect(&self.client_address()).await.unwrap()
     }
 
+    /// The process's resident set size in bytes (0 when it does not run).
+    pub fn rss_bytes(&self) -> u64 {
+        self.process.rss_bytes().unwrap_or(0)
+    }
+
     /// SIGKILL: no chance to flush or say goodbye.
     pub fn kill(&mut self) {
         self.process.kill();
@@ -86,12 +100,15 @@ impl NodeProcess {
         self.process.log_tail(lines)
     }
 
+    /// `GET path` on the node's admin port (HTTPS when the node has TLS for clients).
+    pub async fn admin_get(&self, path: &str) -> (u16, String) {
+        self.process.admin_get(path).await.expect("admin port")
+    }
+
     /// The value of one series on the node's `/metrics` (`name{labels}` exactly as
     /// exported); 0 when it is not there yet.
     pub async fn metric(&self, series: &str) -> u64 {
-        let (_, metrics) = shoal_testkit::admin_get(&self.ports.admin.to_string(), "/metrics")
-            .await
-            .expect("metrics");
+        let (_, metrics) = self.admin_get("/metrics").await;
         metrics
             .lines()
             .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
@@ -154,6 +171,29 @@ impl ProcessCluster {
             node.wait_ready(Duration::from_secs(90)).await;
         }
         cluster
+    }
+
+    /// One node with TLS on every port (mTLS on the internal port; TLS on the client API
+    /// and the admin port with its node certificate), `customize` applied; and how clients
+    /// reach it (trusting the cluster's CA).
+    pub async fn single_secure_node(
+        customize: impl Fn(&mut Config),
+    ) -> (ProcessCluster, shoal_client::ConnectOptions) {
+        let shape = ClusterShape {
+            expect_nodes: 1,
+            replication_factor: 1,
+            shards: 2,
+            ..ClusterShape::default()
+        };
+        let cluster = ProcessCluster::start_with(1, shape, |_, _, config| {
+            config.server.tls = config.cluster.tls.clone();
+            config.server.tls.client_ca_file = None;
+            customize(config);
+        })
+        .await;
+        let ca = cluster.dir.path().join("certs/ca.crt");
+        let tls = shoal_client::ConnectOptions::tls(&ca, None).unwrap();
+        (cluster, tls)
     }
 
     /// Starts one more node that joins through the existing nodes' gossip addresses.
