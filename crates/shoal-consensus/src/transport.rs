@@ -1400,7 +1400,7 @@ mod tests {
             .enumerate()
             .map(|(index, size)| {
                 Entry::new_normal(
-                    LogId::new(leader.clone(), index as u64 + 1),
+                    LogId::new(leader, index as u64 + 1),
                     Command(vec![7; *size]),
                 )
             })

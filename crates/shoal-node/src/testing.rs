@@ -94,9 +94,14 @@ pub fn node_config(
     config.server.admin_listen = ports.admin;
     config.server.expiry_interval = Duration::from_millis(200);
     config.cluster.enabled = true;
-    // mTLS between the nodes, as in production (one plaintext `--insecure` test remains).
+    // mTLS between the nodes and TLS for clients (the API and the admin port, with the
+    // node's certificate), as in production (one plaintext `--insecure` test remains).
     let certs = dir.parent().unwrap_or(dir).join("certs");
     config.cluster.tls = node_tls(&certs, id, ports.internal.ip());
+    config.server.tls = crate::config::TlsConfig {
+        client_ca_file: None,
+        ..config.cluster.tls.clone()
+    };
     config.cluster.gossip.key_file = Some(certs.join("gossip.key"));
     config.cluster.node_id = Some(id);
     config.cluster.node_name = Some(format!("node-{id}"));
@@ -124,6 +129,13 @@ pub fn node_tls(certs: &Path, id: u64, host: std::net::IpAddr) -> crate::config:
         key_file: Some(files.key_file),
         client_ca_file: Some(files.ca_file),
     }
+}
+
+/// How a test client reaches the nodes of the test cluster in `cluster_dir` (TLS, trusting
+/// the cluster's CA, as [`node_config`] sets the nodes up).
+pub fn client_options(cluster_dir: &Path) -> shoal_client::ConnectOptions {
+    shoal_client::ConnectOptions::tls(cluster_dir.join("certs/ca.crt"), None)
+        .expect("the test cluster's CA")
 }
 
 /// A key that lands in `shard` of a cluster with `shards` uniform shards.
@@ -223,9 +235,17 @@ impl InProcessCluster {
     }
 
     pub async fn client(&self, id: u64) -> Client {
-        Client::connect(&self.node(id).client_address.to_string())
-            .await
-            .unwrap()
+        Client::connect_with(
+            &self.node(id).client_address.to_string(),
+            &self.connect_options(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// How clients reach the nodes (TLS, trusting the cluster's CA).
+    pub fn connect_options(&self) -> shoal_client::ConnectOptions {
+        client_options(self.dir.path())
     }
 
     /// Cuts every message between `id` and the other nodes: Raft traffic, forwarded

@@ -48,6 +48,8 @@ async fn api_keys_with_roles_and_scopes_are_enforced_on_every_node() {
         ..ClusterShape::default()
     };
     let cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
+        // Keys over plaintext here (TLS for clients with auth: dev_playground, chaos).
+        config.server.tls = Default::default();
         config.server.auth.enabled = true;
     })
     .await;

@@ -97,14 +97,19 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
         &ClusterShape::default(),
     );
     let node = NodeProcess::spawn(dir.path(), &config, 1, ports);
-    let url = format!("http://{}/readyz", ports.admin);
+    // The admin port serves HTTPS (TLS for clients is on by default in the harness).
+    let url = format!("https://{}/readyz", ports.admin);
+    let ca = dir.path().join("certs/ca.crt");
     let body = crate::support::wait_for(
         "/readyz to explain the wait",
         Duration::from_secs(30),
         || {
             let url = url.clone();
+            let ca = ca.clone();
             async move {
                 let output = Command::new("curl")
+                    .arg("--cacert")
+                    .arg(&ca)
                     .args(["-s", "-w", " %{http_code}", &url])
                     .output()
                     .ok()?;

@@ -8,11 +8,9 @@ use std::time::Duration;
 use crate::support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_healthy};
 use shoal_client::{Client, PutOptions};
 
-fn shoal(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(crate::support::shoal_binary())
-        .args(args)
-        .output()
-        .expect("run shoal");
+/// Runs the CLI `cli` (the cluster's, [`ProcessCluster::cli`]) with `args`.
+fn shoal(mut cli: Command, args: &[&str]) -> (bool, String, String) {
+    let output = cli.args(args).output().expect("run shoal");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -48,15 +46,18 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     .await;
 
     // Drain node 2 through the CLI, which waits until it leads nothing.
-    let (ok, stdout, stderr) = shoal(&[
-        "node",
-        "drain",
-        "2",
-        "--endpoint",
-        &endpoint,
-        "--timeout",
-        "60s",
-    ]);
+    let (ok, stdout, stderr) = shoal(
+        cluster.cli(),
+        &[
+            "node",
+            "drain",
+            "2",
+            "--endpoint",
+            &endpoint,
+            "--timeout",
+            "60s",
+        ],
+    );
     assert!(ok, "drain failed: {stdout}{stderr}");
     assert!(stdout.contains("node 2 is draining"), "{stdout}");
     assert!(stdout.contains("leads nothing"), "{stdout}");
@@ -93,7 +94,10 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     }
 
     // Undrain: its preferred leaderships come back.
-    let (ok, stdout, stderr) = shoal(&["node", "undrain", "2", "--endpoint", &endpoint]);
+    let (ok, stdout, stderr) = shoal(
+        cluster.cli(),
+        &["node", "undrain", "2", "--endpoint", &endpoint],
+    );
     assert!(ok, "undrain failed: {stdout}{stderr}");
     assert!(stdout.contains("node 2 is active"), "{stdout}");
     crate::support::wait_for("node 2 to lead again", Duration::from_secs(30), || async {
@@ -102,7 +106,10 @@ async fn drain_moves_leaderships_away_and_undrain_and_restarts_bring_them_back()
     .await;
 
     // Unknown nodes are refused, naming the problem.
-    let (ok, _, stderr) = shoal(&["node", "drain", "9", "--endpoint", &endpoint, "--no-wait"]);
+    let (ok, _, stderr) = shoal(
+        cluster.cli(),
+        &["node", "drain", "9", "--endpoint", &endpoint, "--no-wait"],
+    );
     assert!(!ok);
     assert!(stderr.contains("node 9 is not registered"), "{stderr}");
 

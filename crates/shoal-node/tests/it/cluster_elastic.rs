@@ -15,11 +15,9 @@ use crate::support::wait_for;
 use shoal_client::{Client, PutOptions};
 use shoal_proto::v1::GetShardMapResponse;
 
-fn shoal(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(crate::support::shoal_binary())
-        .args(args)
-        .output()
-        .unwrap()
+/// Runs the CLI `cli` (the cluster's, [`ProcessCluster::cli`]) with `args`.
+fn shoal(mut cli: std::process::Command, args: &[&str]) -> std::process::Output {
+    cli.args(args).output().unwrap()
 }
 
 fn replicas_per_node(map: &GetShardMapResponse) -> BTreeMap<u64, usize> {
@@ -63,13 +61,17 @@ async fn a_fourth_node_takes_a_quarter_of_replicas_and_leaderships_under_load() 
 
     // Three nodes cannot lose one with replication factor 3: decommission is refused.
     let endpoint = cluster.node(1).client_address();
-    let refused = shoal(&["node", "decommission", "3", "--endpoint", &endpoint]);
+    let refused = shoal(
+        cluster.cli(),
+        &["node", "decommission", "3", "--endpoint", &endpoint],
+    );
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("cannot decommission node 3"), "{stderr}");
 
     let load = WriteLoad::start(
         endpoints(&mut cluster, &[1, 2, 3]),
+        cluster.connect_options(),
         "scale-out",
         Duration::from_millis(5),
         50_000,
@@ -132,15 +134,22 @@ async fn a_drained_then_decommissioned_node_ends_with_nothing() {
     wait_for_healthy(&client, Duration::from_secs(30)).await;
     let load = WriteLoad::start(
         endpoints(&mut cluster, &[1, 2, 3]),
+        cluster.connect_options(),
         "decommission",
         Duration::from_millis(5),
         50_000,
     );
     let endpoint = cluster.node(1).client_address();
-    let drained = shoal(&["node", "drain", "4", "--endpoint", &endpoint]);
+    let drained = shoal(
+        cluster.cli(),
+        &["node", "drain", "4", "--endpoint", &endpoint],
+    );
     assert!(drained.status.success(), "{drained:?}");
     let started = std::time::Instant::now();
-    let decommissioned = shoal(&["node", "decommission", "4", "--endpoint", &endpoint]);
+    let decommissioned = shoal(
+        cluster.cli(),
+        &["node", "decommission", "4", "--endpoint", &endpoint],
+    );
     let stdout = String::from_utf8_lossy(&decommissioned.stdout);
     let stderr = String::from_utf8_lossy(&decommissioned.stderr);
     assert!(decommissioned.status.success(), "{stdout}\n{stderr}");
@@ -199,6 +208,7 @@ async fn a_permanently_failed_node_is_replaced_after_replace_after() {
     assert!(status.nodes.iter().any(|n| n.node_id == 2 && n.meta_voter));
     let load = WriteLoad::start(
         endpoints(&mut cluster, &[1, 3, 4]),
+        cluster.connect_options(),
         "replace",
         Duration::from_millis(5),
         50_000,

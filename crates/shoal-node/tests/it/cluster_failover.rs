@@ -89,6 +89,7 @@ async fn sigkill_of_the_busiest_leader_fails_over_loses_nothing_and_the_node_cat
         *leads_now.entry(shard.leader_id).or_default() += 1;
     }
     let (&victim, &led) = leads_now.iter().max_by_key(|(_, n)| **n).unwrap();
+    let connect = cluster.connect_options();
     let survivors: Vec<Client> = cluster
         .nodes
         .iter()
@@ -96,7 +97,10 @@ async fn sigkill_of_the_busiest_leader_fails_over_loses_nothing_and_the_node_cat
         .map(|n| n.client_address())
         .collect::<Vec<_>>()
         .into_iter()
-        .map(|address| async move { Client::connect(&address).await.unwrap() })
+        .map(|address| {
+            let connect = connect.clone();
+            async move { Client::connect_with(&address, &connect).await.unwrap() }
+        })
         .collect::<futures::future::JoinAll<_>>()
         .await;
     let before_kill = acked.lock().await.len();

@@ -61,7 +61,9 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
 
     // The smart client goes straight to leaders and gets the same answers.
     let endpoints: Vec<String> = cluster.nodes.iter().map(|n| n.client_address()).collect();
-    let smart = SmartClient::connect(&endpoints).await.unwrap();
+    let smart = SmartClient::connect_with(&endpoints, &cluster.connect_options())
+        .await
+        .unwrap();
     let version = smart
         .put("smart-key", "smart", PutOptions::default())
         .await
@@ -117,8 +119,10 @@ async fn three_processes_form_a_cluster_route_converge_transfer_and_admit_a_four
 
     // The rebalance plan gives the new node about a quarter of the 48 replicas.
     let endpoint = cluster.node(1).client_address();
+    let ca = cluster.dir.path().join("certs/ca.crt");
     let shoal = |args: &[&str]| {
         std::process::Command::new(crate::support::shoal_binary())
+            .env("SHOAL_CA_FILE", &ca)
             .args(args)
             .output()
             .unwrap()

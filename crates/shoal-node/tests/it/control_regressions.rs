@@ -241,10 +241,21 @@ async fn control_commands_that_would_break_a_shard_are_refused_naming_why() {
         "{status:?}"
     );
     // The public port no longer offers it.
-    let public = format!("http://{}", cluster.node(1).client_address);
-    let mut cluster_api = shoal_proto::v1::cluster_client::ClusterClient::connect(public)
-        .await
-        .unwrap();
+    let tls = shoal_tls::ClientTls::load(shoal_tls::TlsFiles {
+        cert_file: None,
+        key_file: None,
+        ca_file: Some(cluster.dir.path().join("certs/ca.crt")),
+    })
+    .unwrap();
+    let public = tonic::transport::Endpoint::from_shared(format!(
+        "http://{}",
+        cluster.node(1).client_address
+    ))
+    .unwrap()
+    .connect_with_connector(shoal_tls::Connector::new(Some(tls)))
+    .await
+    .unwrap();
+    let mut cluster_api = shoal_proto::v1::cluster_client::ClusterClient::new(public);
     #[allow(deprecated)]
     let status = cluster_api
         .change_shard_replicas(shoal_proto::v1::ChangeShardReplicasRequest {

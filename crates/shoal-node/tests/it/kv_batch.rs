@@ -4,7 +4,6 @@
 //! whole call with a clear error, forwards travel on the node-pair streams, and `shoal kv batch` reads a file and prints one line
 //! per operation.
 
-use std::process::Command;
 use std::time::Duration;
 
 use crate::support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
@@ -148,7 +147,8 @@ async fn a_batch_spans_shards_answers_each_operation_and_its_writes_are_durable(
          {\"get\": \"cli-1\"}\n{\"put\": \"cli-1\", \"value\": \"two\", \"if_version\": 0}\n",
     )
     .unwrap();
-    let output = Command::new(crate::support::shoal_binary())
+    let output = cluster
+        .cli()
         .args(["kv", "batch", "--file"])
         .arg(&file)
         .args(["--endpoint", &cluster.nodes[1].client_address()])

@@ -21,6 +21,7 @@ async fn rolling_restart_under_load_fails_no_operation_and_stays_linearizable() 
         think_time: Duration::from_millis(5),
         request_timeout: Duration::from_secs(10),
         retries: 10,
+        connect: cluster.connect_options(),
         ..VerifyOptions::default()
     })
     .await;

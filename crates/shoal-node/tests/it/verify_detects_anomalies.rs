@@ -48,6 +48,7 @@ async fn verify_reports_stale_reads_from_a_node_that_skips_the_quorum_round() {
         endpoints,
         clients: 4,
         keys: 4,
+        connect: cluster.connect_options(),
         ..VerifyOptions::default()
     })
     .unwrap();

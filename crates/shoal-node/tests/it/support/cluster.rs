@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use shoal_client::{Client, StatusResponse};
 use shoal_node::config::Config;
-pub use shoal_node::testing::{ClusterShape, InProcessCluster, Ports, key_in_shard, node_config};
+pub use shoal_node::testing::{
+    ClusterShape, InProcessCluster, Ports, client_options, key_in_shard, node_config,
+};
 
 /// A real `shoal start --config …` process of a test cluster (the shared
 /// `shoal_testkit::NodeProcess`, with the test's ports and files).
@@ -71,8 +73,9 @@ impl NodeProcess {
         self.ports.client.to_string()
     }
 
+    /// A client of the node (TLS when the node has it for clients, as by default).
     pub async fn client(&self) -> Client {
-        Client::connect(&self.client_address()).await.unwrap()
+        self.process.client().await.expect("client connects")
     }
 
     /// The process's resident set size in bytes (0 when it does not run).
@@ -185,15 +188,27 @@ impl ProcessCluster {
             shards: 2,
             ..ClusterShape::default()
         };
-        let cluster = ProcessCluster::start_with(1, shape, |_, _, config| {
-            config.server.tls = config.cluster.tls.clone();
-            config.server.tls.client_ca_file = None;
-            customize(config);
-        })
-        .await;
-        let ca = cluster.dir.path().join("certs/ca.crt");
-        let tls = shoal_client::ConnectOptions::tls(&ca, None).unwrap();
+        let cluster = ProcessCluster::start_with(1, shape, |_, _, config| customize(config)).await;
+        let tls = cluster.connect_options();
         (cluster, tls)
+    }
+
+    /// How clients reach the nodes (TLS, trusting the cluster's CA).
+    pub fn connect_options(&self) -> shoal_client::ConnectOptions {
+        client_options(self.dir.path())
+    }
+
+    /// The `shoal` CLI as a user of this cluster runs it: `SHOAL_CA_FILE` names the
+    /// cluster's CA, and no other `SHOAL_*` variable of this process leaks in.
+    pub fn cli(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(super::shoal_binary());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("SHOAL_") {
+                command.env_remove(name);
+            }
+        }
+        command.env("SHOAL_CA_FILE", self.dir.path().join("certs/ca.crt"));
+        command
     }
 
     /// Starts one more node that joins through the existing nodes' gossip addresses.

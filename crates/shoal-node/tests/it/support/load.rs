@@ -30,10 +30,11 @@ pub struct WriteLoad {
 const RETRY_FOR: Duration = Duration::from_secs(15);
 
 impl WriteLoad {
-    /// Starts writing `prefix-N` keys through `endpoints`, `pause` apart (bounded: at most
+    /// Starts writing `prefix-N` keys through `endpoints` (reached as `connect` says), `pause` apart (bounded: at most
     /// `max_writes`).
     pub fn start(
         endpoints: Vec<String>,
+        connect: shoal_client::ConnectOptions,
         prefix: &str,
         pause: Duration,
         max_writes: u64,
@@ -59,7 +60,7 @@ impl WriteLoad {
                     while started.elapsed() < RETRY_FOR {
                         let at = next % endpoints.len();
                         if clients[at].is_none() {
-                            clients[at] = Client::connect(&endpoints[at]).await.ok();
+                            clients[at] = Client::connect_with(&endpoints[at], &connect).await.ok();
                         }
                         let outcome = match &clients[at] {
                             Some(client) => tokio::time::timeout(
