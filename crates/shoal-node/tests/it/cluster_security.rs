@@ -323,3 +323,38 @@ async fn the_client_api_over_tls_works_through_every_node_and_refuses_plaintext(
     };
     assert!(!served, "a server of another CA was trusted");
 }
+
+/// The one plaintext cluster of the suite: `cluster.insecure` (what `--insecure` sets), no
+/// certificates and no gossip key anywhere, still forms, replicates and forwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insecure_cluster_runs_in_plaintext_when_asked_to() {
+    let shape = ClusterShape {
+        shards: 4,
+        ..ClusterShape::default()
+    };
+    let cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
+        config.cluster.insecure = true;
+        config.cluster.tls = Default::default();
+        config.cluster.gossip.key_file = None;
+        config.server.tls = Default::default();
+    })
+    .await;
+    let endpoints: Vec<String> = cluster.nodes.iter().map(|n| n.client_address()).collect();
+    let first = shoal_client::Client::connect(&endpoints[0]).await.unwrap();
+    wait_for_healthy(&first, Duration::from_secs(30)).await;
+    for (i, endpoint) in endpoints.iter().enumerate() {
+        let client = shoal_client::Client::connect(endpoint).await.unwrap();
+        client
+            .put(format!("plain-{i}"), "v", PutOptions::default())
+            .await
+            .unwrap();
+    }
+    let last = shoal_client::Client::connect(&endpoints[2]).await.unwrap();
+    for i in 0..endpoints.len() {
+        let found = last.get(format!("plain-{i}"), false).await.unwrap();
+        assert_eq!(found.unwrap().value, b"v");
+    }
+    // The admin port speaks plain HTTP too.
+    let (status, _) = cluster.nodes[1].admin_get("/readyz").await;
+    assert_eq!(status, 200);
+}
