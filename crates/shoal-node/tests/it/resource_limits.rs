@@ -1,10 +1,12 @@
 //! Hostile or careless clients cannot starve the others, each case bounded in count and
-//! time: one connection may hold at most `server.max_streams_per_connection` streams (here,
-//! streams whose request body never ends); connections that never send a byte are closed
-//! on every port, and one address holds at most `server.max_connections_per_ip` of them;
-//! a message larger than the internal port accepts is refused at its header, so memory
-//! does not grow with what a peer claims to send. Meanwhile a fresh client is served
-//! within its normal latency, and the node's resident memory stays under a stated bound.
+//! time, against a real node: one connection may hold at most
+//! `server.max_streams_per_connection` streams (here, streams whose request body never
+//! ends); connections that never send a byte are closed on every port, and one address
+//! holds at most `server.max_connections_per_ip` of them; a message larger than the
+//! internal port accepts is refused at its header, so memory does not grow with what a
+//! peer claims to send; a full descriptor table neither spins the accept loop nor stops
+//! the node for good. Meanwhile a fresh client is served within its normal latency, and the
+//! node's resident memory grows by less than 64 MiB.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,17 +18,25 @@ use crate::support::cluster::ProcessCluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_connection_with_stuck_streams_does_not_starve_other_clients() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::test_config(dir.path());
-    config.server.max_streams_per_connection = 64;
-    let (node, client) = crate::support::start_node(config).await;
-    client.put("k", "v", PutOptions::default()).await.unwrap();
-    let address = node.client_address;
+    let (cluster, tls) = secure_node(|config| config.server.max_streams_per_connection = 64).await;
+    let node = &cluster.nodes[0];
+    let address = node.ports.client;
+    let baseline = node.rss_bytes();
 
-    // One raw HTTP/2 connection opening as many Get streams as it may, never finishing a
-    // request body.
-    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
-    let (sender, connection) = h2::client::handshake(tcp).await.unwrap();
+    // One raw HTTP/2 connection (over TLS, as any client) opening as many Get streams as it
+    // may, never finishing a request body.
+    let ca = cluster.dir.path().join("certs/ca.crt");
+    let client_tls = shoal_tls::ClientTls::load(shoal_tls::TlsFiles {
+        cert_file: None,
+        key_file: None,
+        ca_file: Some(ca),
+    })
+    .unwrap();
+    let io = shoal_tls::Connector::new(Some(client_tls))
+        .connect(format!("http://{address}").parse().unwrap())
+        .await
+        .unwrap();
+    let (sender, connection) = h2::client::handshake(io).await.unwrap();
     tokio::spawn(connection);
     // The server announces its limit in its SETTINGS (h2 keeps to it from then on; a peer
     // that does not is refused the extra streams by the server's own h2).
@@ -41,7 +51,7 @@ async fn one_connection_with_stuck_streams_does_not_starve_other_clients() {
     let mut held = Vec::new();
     for _ in 0..100 {
         let mut ready = sender.clone().ready().await.unwrap();
-        let request = http::Request::post(format!("http://{address}/shoal.v1.KV/Get"))
+        let request = http::Request::post(format!("https://{address}/shoal.v1.KV/Get"))
             .header("content-type", "application/grpc")
             .header("te", "trailers")
             .body(())
@@ -49,17 +59,108 @@ async fn one_connection_with_stuck_streams_does_not_starve_other_clients() {
         held.push(ready.send_request(request, false).unwrap());
     }
 
-    // Everyone else is served, promptly.
-    let fresh = shoal_client::Client::connect(&address.to_string())
-        .await
-        .unwrap();
-    let found = tokio::time::timeout(Duration::from_secs(5), fresh.get("k", false))
-        .await
-        .expect("a fresh client waited behind the stuck streams")
-        .unwrap();
-    assert_eq!(found.unwrap().value, b"v");
+    // Everyone else is served, promptly, and the held streams cost next to nothing.
+    still_serves(&node.client_address(), node.ports.admin, &tls).await;
+    let rss = node.rss_bytes();
+    assert!(
+        rss < baseline + (64 << 20),
+        "64 stuck streams grew the node from {baseline} to {rss} bytes"
+    );
     drop(held);
-    node.shutdown().await.unwrap();
+}
+
+/// utime + stime of process `pid`, in clock ticks (`/proc/<pid>/stat`).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    field(11) + field(12)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_descriptor_table_neither_spins_the_accept_loop_nor_stops_the_node_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = crate::support::cluster::Ports::reserve();
+    // Soft and hard limit 256: the node cannot raise it, and 400 connections exhaust it.
+    let mut child = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" \"$@\"")
+        .arg(crate::support::shoal_binary())
+        .arg("start")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--client-listen")
+        .arg(ports.client.to_string())
+        .arg("--admin-listen")
+        .arg(ports.admin.to_string())
+        .arg("--cluster-listen")
+        .arg(ports.internal.to_string())
+        .env_remove("SHOAL_LOG")
+        .env("SHOAL_SERVER__HANDSHAKE_TIMEOUT", "2s")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("node.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let admin = ports.admin.to_string();
+    let healthy = || async {
+        matches!(
+            shoal_testkit::admin_get(&admin, "/readyz").await,
+            Ok((200, _))
+        )
+        .then_some(())
+    };
+    crate::support::wait_for("the node to start", Duration::from_secs(60), healthy).await;
+
+    // 400 connections that never send a byte.
+    let mut silent = Vec::new();
+    for _ in 0..400 {
+        match tokio::net::TcpStream::connect(ports.client).await {
+            Ok(stream) => silent.push(stream),
+            Err(_) => break,
+        }
+    }
+    // While the table is full the accept loop backs off instead of spinning: the node uses
+    // well under half a core.
+    let ticks_per_second = 100;
+    let before = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = cpu_ticks(pid) - before;
+    assert!(
+        used < ticks_per_second,
+        "the node burned {used} ticks in 2 s with its descriptors exhausted"
+    );
+    // The silent connections are closed after the handshake timeout, and the node answers
+    // again (the admin port, then a fresh client) without a restart.
+    crate::support::wait_for(
+        "the admin port to answer again",
+        Duration::from_secs(30),
+        healthy,
+    )
+    .await;
+    let client = shoal_client::Client::connect(&ports.client.to_string())
+        .await
+        .unwrap();
+    client.put("after", "v", PutOptions::default()).await.unwrap();
+    assert!(
+        silent.len() >= 200,
+        "only {} connections were opened",
+        silent.len()
+    );
+    drop(silent);
+    let _ = child.kill();
+    let _ = child.wait();
+    // The table really was full (accept failed, and the node said so).
+    let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
+    assert!(
+        log.contains("accepting a connection failed"),
+        "the descriptor table never filled up:\n{log}"
+    );
 }
 
 /// A single node with TLS on every port, `customize` applied, and the key `k` written.
