@@ -200,7 +200,13 @@ impl ConnectOptions {
             key_file,
             ca_file: Some(ca_file.into()),
         };
-        let tls = shoal_tls::ClientTls::load(files).map_err(|error| ClientError::Connect {
+        Self::with_tls(shoal_tls::ClientTls::load(files))
+    }
+
+    fn with_tls(
+        tls: Result<std::sync::Arc<shoal_tls::ClientTls>, shoal_tls::TlsError>,
+    ) -> Result<ConnectOptions, ClientError> {
+        let tls = tls.map_err(|error| ClientError::Connect {
             endpoint: "-".into(),
             reason: error.to_string(),
         })?;
@@ -219,16 +225,7 @@ impl ConnectOptions {
     pub fn trusting_certificate(
         cert_file: impl Into<std::path::PathBuf>,
     ) -> Result<ConnectOptions, ClientError> {
-        let tls = shoal_tls::ClientTls::pinned(cert_file.into()).map_err(|error| {
-            ClientError::Connect {
-                endpoint: "-".into(),
-                reason: error.to_string(),
-            }
-        })?;
-        Ok(ConnectOptions {
-            tls: Some(tls),
-            api_key: None,
-        })
+        Self::with_tls(shoal_tls::ClientTls::pinned(cert_file.into()))
     }
 
     /// The `host:port` of `endpoint`, whose scheme (when it has one) must agree with these

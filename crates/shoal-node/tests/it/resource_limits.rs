@@ -77,7 +77,12 @@ fn cpu_ticks(pid: u32) -> u64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
     field(11) + field(12)
 }
@@ -146,7 +151,10 @@ async fn a_full_descriptor_table_neither_spins_the_accept_loop_nor_stops_the_nod
     let client = shoal_client::Client::connect(&ports.client.to_string())
         .await
         .unwrap();
-    client.put("after", "v", PutOptions::default()).await.unwrap();
+    client
+        .put("after", "v", PutOptions::default())
+        .await
+        .unwrap();
     assert!(
         silent.len() >= 200,
         "only {} connections were opened",
