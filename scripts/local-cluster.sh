@@ -37,7 +37,8 @@ for i in 1 2 3; do
   pids+=($!)
 done
 for i in 1 2 3; do
-  until curl -sf "http://127.0.0.1:9${i}43/readyz" >/dev/null; do
+  # The admin ports serve HTTPS (server.tls): `shoal health` asks with each node's config.
+  until "$SHOAL" health --config "deploy/examples/node$i.toml" >/dev/null 2>&1; do
     if ! kill -0 "${pids[$((i - 1))]}" 2>/dev/null; then
       echo "node $i exited; see local-cluster/node-$i.log" >&2
       stop
@@ -48,7 +49,7 @@ for i in 1 2 3; do
 done
 echo "3 nodes ready:"
 for i in 1 2 3; do
-  echo "  node $i: client 127.0.0.1:5${i}44  admin http://127.0.0.1:9${i}43  log local-cluster/node-$i.log"
+  echo "  node $i: client 127.0.0.1:5${i}44  admin https://127.0.0.1:9${i}43  log local-cluster/node-$i.log"
 done
 echo "try: export SHOAL_CA_FILE=$PWD/local-cluster/certs/ca.crt"
 echo "     $SHOAL kv put hello world --endpoint 127.0.0.1:5144"

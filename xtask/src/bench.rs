@@ -481,8 +481,20 @@ fn start(shoal: &Path, system: System) -> Result<Servers> {
         System::Etcd => vec![(12379, "/health"), (22379, "/health"), (32379, "/health")],
     };
     let deadline = Instant::now() + Duration::from_secs(60);
+    let ready = |port: u16, path: &str| match system {
+        // The secure cluster's admin ports serve HTTPS: ask with `shoal health`.
+        System::ShoalSecure => clean(&mut Command::new(shoal))
+            .args(["health", "--admin", &format!("https://127.0.0.1:{port}")])
+            .arg("--ca-file")
+            .arg(data.join("certs/ca.crt"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success()),
+        System::Shoal | System::Etcd => http_status(port, path) == Some(200),
+    };
     for (port, path) in health {
-        while http_status(port, path) != Some(200) {
+        while !ready(port, path) {
             if Instant::now() > deadline {
                 bail!("{system:?} on port {port} never became healthy");
             }
