@@ -18,6 +18,7 @@ fn grpc_code(code: ErrorCode) -> Code {
         ErrorCode::Internal => Code::Internal,
         ErrorCode::Unauthenticated => Code::Unauthenticated,
         ErrorCode::PermissionDenied => Code::PermissionDenied,
+        ErrorCode::DataLoss => Code::DataLoss,
     }
 }
 
@@ -97,6 +98,7 @@ pub(crate) fn from_status(status: Status, group: GroupId) -> ReplicationError {
         Code::DeadlineExceeded => ErrorCode::Timeout,
         Code::Unauthenticated => ErrorCode::Unauthenticated,
         Code::PermissionDenied => ErrorCode::PermissionDenied,
+        Code::DataLoss => ErrorCode::DataLoss,
         Code::Unavailable | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
             ErrorCode::Unavailable
         }

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     Unauthenticated,
     /// Valid credentials that do not allow this.
     PermissionDenied,
+    /// Stored data is damaged (it failed its checksum) and is not served.
+    DataLoss,
 }
 
 /// A failed KV or cluster operation.
@@ -73,6 +75,10 @@ pub enum ReplicationError {
     /// The API key does not allow this; the message names what is missing.
     #[error("{0}")]
     PermissionDenied(String),
+    /// A stored record failed its checksum: it is not served. The message names the file,
+    /// the shard and the record, and what to do.
+    #[error("data loss: {0}")]
+    DataLoss(String),
     /// The answer of the peer a request was forwarded to, kept as it was.
     #[error("{message}")]
     Remote { code: ErrorCode, message: String },
@@ -106,6 +112,7 @@ impl ReplicationError {
             ReplicationError::Internal(_) => ErrorCode::Internal,
             ReplicationError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ReplicationError::PermissionDenied(_) => ErrorCode::PermissionDenied,
+            ReplicationError::DataLoss(_) => ErrorCode::DataLoss,
             ReplicationError::Remote { code, .. } => *code,
         }
     }
@@ -128,9 +135,10 @@ impl From<ConsensusError> for ReplicationError {
             ConsensusError::Unavailable { reason, .. } => {
                 ReplicationError::Unavailable(format!("{name}: {reason}"))
             }
-            ConsensusError::Storage { source, .. } => {
-                ReplicationError::Internal(format!("{name}: storage: {source}"))
-            }
+            ConsensusError::Storage { source, .. } => match shoal_consensus::Corrupt::of(&source) {
+                Some(corrupt) => ReplicationError::DataLoss(corrupt.to_string()),
+                None => ReplicationError::Internal(format!("{name}: storage: {source}")),
+            },
             ConsensusError::Fatal { reason, .. } => {
                 ReplicationError::Unavailable(format!("{name} stopped: {reason}"))
             }
@@ -140,6 +148,9 @@ impl From<ConsensusError> for ReplicationError {
 
 impl From<std::io::Error> for ReplicationError {
     fn from(error: std::io::Error) -> Self {
-        ReplicationError::Internal(error.to_string())
+        match shoal_consensus::Corrupt::of(&error) {
+            Some(corrupt) => ReplicationError::DataLoss(corrupt.to_string()),
+            None => ReplicationError::Internal(error.to_string()),
+        }
     }
 }

@@ -16,6 +16,7 @@ use openraft::entry::RaftEntry;
 use openraft::storage::{IOFlushed, LogState, RaftLogReader, RaftLogStorage};
 use redb::ReadableDatabase;
 
+use super::seal::{self, Place};
 use super::writer::WriteOp;
 use super::{LOG, RAFT_COMMITTED, RAFT_PURGED, RAFT_STATE, RAFT_VOTE, Storage, decode, encode};
 use crate::types::{Entry, LogId, TypeConfig, Vote};
@@ -122,7 +123,16 @@ impl RaftLogReader<TypeConfig> for LogStore {
             .map_err(io::Error::other)?
         {
             let (key, value) = item.map_err(io::Error::other)?;
-            entries.insert(key.value().1, decode(value.value())?);
+            let index = key.value().1;
+            let place = Place::Log {
+                group: self.group,
+                index,
+            };
+            let sealed_only = self.storage.log_sealed_only();
+            entries.insert(
+                index,
+                decode(seal::open(place, value.value(), sealed_only)?)?,
+            );
         }
         // Entries still in flight are newer than anything committed at the same index.
         entries.extend(in_flight);
@@ -160,7 +170,15 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                     .transpose()
                     .map_err(io::Error::other)?;
                 match last {
-                    Some((_, value)) => Some(decode::<Entry>(value.value())?.log_id()),
+                    Some((key, value)) => {
+                        let place = Place::Log {
+                            group: self.group,
+                            index: key.value().1,
+                        };
+                        let payload =
+                            seal::open(place, value.value(), self.storage.log_sealed_only())?;
+                        Some(decode::<Entry>(payload)?.log_id())
+                    }
                     None => last_purged_log_id,
                 }
             }
@@ -218,7 +236,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             let mut in_flight = self.in_flight.lock().expect("log cache poisoned");
             for entry in entries {
                 let log_id = entry.log_id();
-                encoded.push((log_id.index, encode(&entry)?));
+                let place = Place::Log {
+                    group: self.group,
+                    index: log_id.index,
+                };
+                encoded.push((log_id.index, seal::seal(place, &encode(&entry)?)));
                 in_flight.insert(log_id.index, entry);
                 appended.push(log_id);
             }

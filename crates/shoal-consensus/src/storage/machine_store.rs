@@ -16,6 +16,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use super::overlay::{Change, GroupOverlay, GroupWriter};
+use super::seal::{self, Place};
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
 use super::writer::WriteOp;
 use super::{
@@ -133,7 +134,14 @@ impl MachineStore {
                     for change in written.iter() {
                         let key = (group, change.space, change.key.as_slice());
                         match &change.value {
-                            Some(value) => tables.data.insert(key, value.as_ref()),
+                            Some(value) => {
+                                let place = Place::Data {
+                                    group,
+                                    space: change.space,
+                                    key: &change.key,
+                                };
+                                tables.data.insert(key, seal::seal(place, value).as_slice())
+                            }
                             None => tables.data.remove(key),
                         }
                         .map_err(io::Error::other)?;
@@ -169,6 +177,7 @@ impl Storage {
         let group = group.0;
         self.state_writer().run(false, Box::new(|_| Ok(()))).await?;
         let storage = self.clone();
+        let sealed_only = self.state_sealed_only();
         tokio::task::spawn_blocking(move || {
             let txn = storage
                 .state_database()
@@ -189,11 +198,13 @@ impl Storage {
             {
                 let (key, value) = item.map_err(io::Error::other)?;
                 let (_, space, key) = key.value();
+                let place = Place::Data { group, space, key };
+                let value = seal::open(place, value.value(), sealed_only)?;
                 hasher.update(&[space]);
                 hasher.update(&(key.len() as u32).to_le_bytes());
                 hasher.update(key);
-                hasher.update(&(value.value().len() as u32).to_le_bytes());
-                hasher.update(value.value());
+                hasher.update(&(value.len() as u32).to_le_bytes());
+                hasher.update(value);
             }
             Ok((applied.map_or(0, |log_id| log_id.index), hasher.digest()))
         })
@@ -379,9 +390,17 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
                     })
                     .map_err(io::Error::other)?;
                 for (space, key, value) in &contents.records {
+                    let place = Place::Data {
+                        group,
+                        space: *space,
+                        key,
+                    };
                     tables
                         .data
-                        .insert((group, *space, key.as_slice()), value.as_slice())
+                        .insert(
+                            (group, *space, key.as_slice()),
+                            seal::seal(place, value).as_slice(),
+                        )
                         .map_err(io::Error::other)?;
                 }
                 tables
@@ -458,13 +477,15 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
             let mut writer =
                 SnapshotWriter::create(&storage.snapshot_dir().join(&file_name), &meta)?;
             let data = txn.open_table(DATA).map_err(io::Error::other)?;
+            let sealed_only = storage.state_sealed_only();
             for item in data
                 .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
                 .map_err(io::Error::other)?
             {
                 let (key, value) = item.map_err(io::Error::other)?;
                 let (_, space, key) = key.value();
-                writer.record(space, key, value.value())?;
+                let place = Place::Data { group, space, key };
+                writer.record(space, key, seal::open(place, value.value(), sealed_only)?)?;
             }
             writer.finish()?;
             Ok::<_, io::Error>((meta, file_name))

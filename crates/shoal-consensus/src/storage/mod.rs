@@ -24,6 +24,7 @@
 mod log_store;
 mod machine_store;
 pub mod overlay;
+mod seal;
 mod snapshot;
 mod writer;
 
@@ -35,11 +36,12 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use redb::TableDefinition;
+use redb::{ReadableTable, TableDefinition};
 
 pub use log_store::LogStore;
 pub use machine_store::MachineStore;
 pub use overlay::{GroupOverlay, GroupReader, GroupWriter};
+pub use seal::Corrupt;
 pub use snapshot::SnapshotFile;
 use writer::{TableSet, WriterHandle, WriterPolicy, WriterStats};
 
@@ -64,6 +66,11 @@ pub(crate) const RAFT_PURGED: u8 = 3;
 pub(crate) const MACHINE_APPLIED: u8 = 1;
 pub(crate) const MACHINE_MEMBERSHIP: u8 = 2;
 pub(crate) const MACHINE_SNAPSHOT: u8 = 3;
+
+/// What the records of a file are like: `"records"` → [`RECORDS_SEALED`] in a file made by a
+/// build that seals every record (see [`seal`]); absent in files made before.
+const FORMAT: TableDefinition<&str, u64> = TableDefinition::new("storage_format");
+const RECORDS_SEALED: u64 = 2;
 
 /// Version marker written before every encoded value, so formats can evolve.
 pub(crate) const FORMAT_VERSION: u8 = 1;
@@ -159,6 +166,8 @@ pub struct StorageCounters {
 struct Database {
     database: Arc<redb::Database>,
     path: PathBuf,
+    /// Every record is sealed (the file was made by a build that seals them).
+    sealed_only: bool,
 }
 
 impl Database {
@@ -192,11 +201,36 @@ impl Database {
         // Create every table up front so readers never meet a missing table.
         let mut txn = database.begin_write().map_err(io::Error::other)?;
         txn.set_quick_repair(quick_repair);
+        let fresh = txn
+            .list_tables()
+            .map_err(io::Error::other)?
+            .next()
+            .is_none();
         S::open(&txn)?;
+        let sealed_only = {
+            let mut format = txn.open_table(FORMAT).map_err(io::Error::other)?;
+            if fresh {
+                format
+                    .insert("records", RECORDS_SEALED)
+                    .map_err(io::Error::other)?;
+            }
+            format
+                .get("records")
+                .map_err(io::Error::other)?
+                .is_some_and(|value| value.value() >= RECORDS_SEALED)
+        };
         txn.commit().map_err(io::Error::other)?;
+        if !sealed_only {
+            tracing::info!(
+                file = %path.display(),
+                "this file was made before records were sealed: records written from now on \
+                 are checked, older ones are read as they are"
+            );
+        }
         Ok(Database {
             database: Arc::new(database),
             path,
+            sealed_only,
         })
     }
 
@@ -293,6 +327,16 @@ impl Storage {
 
     pub(crate) fn log_database(&self) -> &redb::Database {
         &self.inner.log.database
+    }
+
+    /// Every record of `log.redb` is sealed (see [`seal`]).
+    pub(crate) fn log_sealed_only(&self) -> bool {
+        self.inner.log.sealed_only
+    }
+
+    /// Every record of `state.redb` is sealed.
+    pub(crate) fn state_sealed_only(&self) -> bool {
+        self.inner.state.sealed_only
     }
 
     pub(crate) fn state_database(&self) -> &Arc<redb::Database> {
@@ -481,7 +525,12 @@ impl Storage {
     /// A read-only view of one group's state-machine data (applied state, no quorum round).
     pub fn reader(&self, group: GroupId) -> GroupReader {
         let group = group.0;
-        GroupReader::new(group, self.overlay(group), self.state_database().clone())
+        GroupReader::new(
+            group,
+            self.overlay(group),
+            self.state_database().clone(),
+            self.state_sealed_only(),
+        )
     }
 }
 

@@ -17,6 +17,7 @@ use bytes::Bytes;
 use redb::ReadableDatabase;
 
 use super::DATA;
+use super::seal::{self, Place};
 use crate::types::{LogId, StoredMembership};
 
 /// A key's pending value: the change set that wrote it and the value (`None`: removed).
@@ -150,6 +151,8 @@ pub struct GroupReader {
     group: u64,
     overlay: Arc<GroupOverlay>,
     database: Arc<redb::Database>,
+    /// Every stored value is sealed (see `seal`).
+    sealed_only: bool,
     /// The database view in use and the overlay generation it was opened at.
     view: std::cell::RefCell<Option<(u64, DataTable)>>,
 }
@@ -167,11 +170,13 @@ impl GroupReader {
         group: u64,
         overlay: Arc<GroupOverlay>,
         database: Arc<redb::Database>,
+        sealed_only: bool,
     ) -> GroupReader {
         GroupReader {
             group,
             overlay,
             database,
+            sealed_only,
             view: std::cell::RefCell::new(None),
         }
     }
@@ -206,10 +211,20 @@ impl GroupReader {
             self.refresh_view(&state)?;
         }
         self.with_view(|table| {
-            Ok(table
+            let Some(stored) = table
                 .get((self.group, space, key))
                 .map_err(io::Error::other)?
-                .map(|v| v.value().to_vec()))
+            else {
+                return Ok(None);
+            };
+            let place = Place::Data {
+                group: self.group,
+                space,
+                key,
+            };
+            Ok(Some(
+                seal::open(place, stored.value(), self.sealed_only)?.to_vec(),
+            ))
         })
     }
 
@@ -284,7 +299,10 @@ impl GroupReader {
                     match stored.next() {
                         Some(item) => {
                             let (key, value) = item.map_err(io::Error::other)?;
-                            out.push((key.value().2.to_vec(), value.value().to_vec()));
+                            let key = key.value().2;
+                            let place = Place::Data { group, space, key };
+                            let value = seal::open(place, value.value(), self.sealed_only)?;
+                            out.push((key.to_vec(), value.to_vec()));
                         }
                         None => break,
                     }
@@ -389,9 +407,17 @@ mod tests {
                 false,
                 Box::new(move |tables| {
                     for (key, value) in &rows {
+                        let place = Place::Data {
+                            group: GROUP,
+                            space: 0,
+                            key,
+                        };
                         tables
                             .data
-                            .insert((GROUP, 0u8, key.as_slice()), value.as_slice())
+                            .insert(
+                                (GROUP, 0u8, key.as_slice()),
+                                seal::seal(place, value).as_slice(),
+                            )
                             .map_err(io::Error::other)?;
                     }
                     Ok(())

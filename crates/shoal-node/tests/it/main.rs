@@ -18,6 +18,7 @@ mod cluster_security;
 mod cluster_shutdown;
 mod compatibility;
 mod control_regressions;
+mod data_integrity;
 mod dev_playground;
 mod durability;
 mod expiry_order;

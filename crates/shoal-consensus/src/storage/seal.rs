@@ -1,0 +1,197 @@
+//! Checksums on every stored record: a log entry in `log.redb` and a state-machine value in
+//! `state.redb` are stored sealed — `[SEALED][checksum: 4 bytes LE][payload]` — and opened
+//! (verified) on every read, on replay, when a snapshot is built and when a digest is taken.
+//! The checksum is the low 32 bits of xxh3-64 over where the record lives (its group and
+//! index, or its group, space and key) and its payload, so a record that moved (a damaged
+//! key) fails as surely as one whose bytes changed. A mismatch is never served: the read
+//! fails with a [`Corrupt`] error naming the file, the group and the record.
+//!
+//! Files made before sealing (no format mark, see [`super::Database`]) also hold unsealed
+//! records; those are read as they are. A file made by this build holds sealed records
+//! only, and an unsealed one there is damage too.
+
+use std::io;
+
+use xxhash_rust::xxh3::Xxh3;
+
+/// The first byte of a sealed record. Unsealed records (of files made before sealing) start
+/// with their format version, 1.
+const SEALED: u8 = 0xC5;
+/// Marker and checksum.
+const HEADER: usize = 5;
+
+/// Where a record lives (what its checksum binds it to).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// Log entry `index` of `group` (`log.redb`).
+    Log { group: u64, index: u64 },
+    /// Value of `key` in `space` of `group`'s state machine (`state.redb`).
+    Data {
+        group: u64,
+        space: u8,
+        key: &'a [u8],
+    },
+}
+
+impl Place<'_> {
+    fn checksum(&self, payload: &[u8]) -> u32 {
+        let mut hasher = Xxh3::new();
+        match self {
+            Place::Log { group, index } => {
+                hasher.update(&[0]);
+                hasher.update(&group.to_le_bytes());
+                hasher.update(&index.to_le_bytes());
+            }
+            Place::Data { group, space, key } => {
+                hasher.update(&[1]);
+                hasher.update(&group.to_le_bytes());
+                hasher.update(&[*space]);
+                hasher.update(&(key.len() as u32).to_le_bytes());
+                hasher.update(key);
+            }
+        }
+        hasher.update(payload);
+        hasher.digest() as u32
+    }
+
+    fn file(&self) -> &'static str {
+        match self {
+            Place::Log { .. } => super::LOG_FILE,
+            Place::Data { .. } => super::STATE_FILE,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Place::Log { group, index } => {
+                format!("log entry {index} of {}", shoal_shardmap::GroupId(*group))
+            }
+            Place::Data { group, space, key } => format!(
+                "the value of key {:?} (space {space}) in {}",
+                String::from_utf8_lossy(key),
+                shoal_shardmap::GroupId(*group)
+            ),
+        }
+    }
+}
+
+/// A stored record whose bytes are not what was written.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{what} in {file} fails its checksum ({why}): the file is damaged and the record is not \
+     served; rebuild this replica from a healthy one (start the node with an empty data dir \
+     and the cluster re-replicates), or restore from a backup on a single node"
+)]
+pub struct Corrupt {
+    /// The file (`log.redb`, `state.redb`).
+    pub file: &'static str,
+    /// The group the record belongs to.
+    pub group: u64,
+    /// The record, in words.
+    pub what: String,
+    why: &'static str,
+}
+
+impl Corrupt {
+    /// The [`Corrupt`] inside an I/O error, if that is what it is.
+    pub fn of(error: &io::Error) -> Option<&Corrupt> {
+        error.get_ref()?.downcast_ref::<Corrupt>()
+    }
+}
+
+/// `payload` sealed for `place`.
+pub(crate) fn seal(place: Place<'_>, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.push(SEALED);
+    out.extend_from_slice(&place.checksum(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The payload of the record stored at `place`, verified; `sealed_only`: the file holds
+/// sealed records only (made by this build).
+pub(crate) fn open<'a>(
+    place: Place<'_>,
+    stored: &'a [u8],
+    sealed_only: bool,
+) -> io::Result<&'a [u8]> {
+    let failed = |why: &'static str| {
+        let corrupt = Corrupt {
+            file: place.file(),
+            group: match place {
+                Place::Log { group, .. } | Place::Data { group, .. } => group,
+            },
+            what: place.describe(),
+            why,
+        };
+        metrics::counter!("shoal_storage_checksum_failures_total", "file" => corrupt.file)
+            .increment(1);
+        tracing::error!(file = corrupt.file, group = corrupt.group, "{corrupt}");
+        io::Error::new(io::ErrorKind::InvalidData, corrupt)
+    };
+    match stored.first() {
+        Some(&SEALED) if stored.len() >= HEADER => {
+            let (header, payload) = stored.split_at(HEADER);
+            let expected = u32::from_le_bytes(header[1..HEADER].try_into().expect("4 bytes"));
+            if place.checksum(payload) == expected {
+                Ok(payload)
+            } else {
+                Err(failed("checksum mismatch"))
+            }
+        }
+        Some(&SEALED) => Err(failed("too short for its checksum")),
+        Some(_) if !sealed_only => Ok(stored),
+        _ => Err(failed("not sealed")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_record_opens_only_unchanged_and_in_its_place() {
+        let place = Place::Data {
+            group: 3,
+            space: 0,
+            key: b"user:1",
+        };
+        let sealed = seal(place, b"ada");
+        assert_eq!(open(place, &sealed, true).unwrap(), b"ada");
+        // Every single flipped bit is caught.
+        for byte in 0..sealed.len() {
+            for bit in 0..8 {
+                let mut damaged = sealed.clone();
+                damaged[byte] ^= 1 << bit;
+                let error = open(place, &damaged, true).unwrap_err();
+                assert!(Corrupt::of(&error).is_some(), "byte {byte} bit {bit}");
+            }
+        }
+        // The same bytes under another key, or another group, are not that record.
+        let elsewhere = Place::Data {
+            group: 3,
+            space: 0,
+            key: b"user:2",
+        };
+        assert!(open(elsewhere, &sealed, true).is_err());
+        let log = Place::Log { group: 3, index: 7 };
+        let entry = seal(log, b"entry");
+        assert!(open(Place::Log { group: 3, index: 8 }, &entry, true).is_err());
+        assert!(open(Place::Log { group: 4, index: 7 }, &entry, true).is_err());
+        let message = open(Place::Log { group: 3, index: 8 }, &entry, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("log entry 8") && message.contains("log.redb"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unsealed_records_are_read_only_from_files_made_before_sealing() {
+        let place = Place::Log { group: 1, index: 1 };
+        assert_eq!(open(place, &[1, 2, 3], false).unwrap(), &[1, 2, 3]);
+        assert!(open(place, &[1, 2, 3], true).is_err());
+        assert!(open(place, &[], true).is_err());
+    }
+}
