@@ -130,6 +130,24 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
         body.contains(&nobody.to_string()),
         "names the seeds: {body}"
     );
+    // The probe of a container HEALTHCHECK says the same, and fails.
+    let mut probe = Command::new(crate::support::shoal_binary());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SHOAL_") {
+            probe.env_remove(name);
+        }
+    }
+    let probe = probe
+        .args(["health", "--config"])
+        .arg(dir.path().join("node-1.toml"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&probe.stdout);
+    assert_eq!(probe.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("503") && said.contains("more node(s) to create the cluster"),
+        "{said}"
+    );
     let log = crate::support::wait_for(
         "the log to say what the node waits for",
         Duration::from_secs(30),
