@@ -148,7 +148,7 @@ pub struct ServerIo {
     info: ConnectionInfo,
     /// Until the first bytes arrive: when the connection is given up as silent.
     silent_until: Option<Pin<Box<tokio::time::Sleep>>>,
-    _slot: Slot,
+    slot: Slot,
 }
 
 impl ServerIo {
@@ -188,7 +188,7 @@ impl AsyncRead for ServerIo {
                 }
                 metrics::counter!(
                     "shoal_connections_refused_total",
-                    "port" => this._slot.held.port,
+                    "port" => this.slot.held.port,
                     "reason" => "silent"
                 )
                 .increment(1);
@@ -310,7 +310,7 @@ async fn accept_loop(
                 io: Either::Left(stream),
                 info,
                 silent_until: Some(Box::pin(tokio::time::sleep(timeout))),
-                _slot: slot,
+                slot,
             };
             if connections.send(Ok(plain)).await.is_err() {
                 return;
@@ -373,7 +373,7 @@ async fn handshake(
         info,
         // The handshake and the first bytes after it share one deadline.
         silent_until: Some(Box::pin(tokio::time::sleep_until(started + timeout))),
-        _slot: slot,
+        slot,
     })
 }
 

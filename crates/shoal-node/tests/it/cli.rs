@@ -194,13 +194,7 @@ impl Drop for ShoalProcess {
 /// `shoal health` (the container HEALTHCHECK) as a user runs it: `(exit code, stdout,
 /// stderr)`, with none of this process's SHOAL_* variables.
 fn health(args: &[&str]) -> (i32, String, String) {
-    let mut command = Command::new(shoal_binary());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SHOAL_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
+    let output = crate::support::shoal_command()
         .arg("health")
         .args(args)
         .output()

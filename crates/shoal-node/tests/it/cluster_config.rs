@@ -131,13 +131,7 @@ async fn seeds_that_never_answer_leave_the_node_not_ready_saying_why() {
         "names the seeds: {body}"
     );
     // The probe of a container HEALTHCHECK says the same, and fails.
-    let mut probe = Command::new(crate::support::shoal_binary());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SHOAL_") {
-            probe.env_remove(name);
-        }
-    }
-    let probe = probe
+    let probe = crate::support::shoal_command()
         .args(["health", "--config"])
         .arg(dir.path().join("node-1.toml"))
         .output()

@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::cluster::{NodeProcess, Ports};
-use crate::support::test_config;
+use crate::support::cluster::NodeProcess;
 use shoal_client::{Code, PutOptions};
 
 /// A value no other bytes of the files hold, so its copies can be found and damaged.
@@ -35,12 +34,7 @@ fn damage(file: &Path, needle: &[u8]) -> usize {
 }
 
 fn single_node(dir: &Path) -> NodeProcess {
-    let ports = Ports::reserve();
-    let mut config = test_config(&dir.join("data"));
-    config.server.client_listen = ports.client;
-    config.server.admin_listen = ports.admin;
-    config.cluster.listen_address = ports.internal;
-    NodeProcess::spawn(dir, &config, 1, ports)
+    NodeProcess::spawn_single(dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::cluster::{NodeProcess, Ports};
-use crate::support::test_config;
+use crate::support::cluster::NodeProcess;
 use shoal_client::PutOptions;
 use tokio::sync::Mutex;
 
@@ -15,12 +14,7 @@ const WRITERS: usize = 32;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let ports = Ports::reserve();
-    let mut config = test_config(&dir.path().join("data"));
-    config.server.client_listen = ports.client;
-    config.server.admin_listen = ports.admin;
-    config.cluster.listen_address = ports.internal;
-    let mut process = NodeProcess::spawn(dir.path(), &config, 1, ports);
+    let mut process = NodeProcess::spawn_single(dir.path());
     process.wait_ready(Duration::from_secs(60)).await;
     let client = process.client().await;
 

@@ -56,6 +56,16 @@ impl NodeProcess {
         node
     }
 
+    /// A single node (no cluster) in `dir`, every port reserved, started (without waiting).
+    pub fn spawn_single(dir: &Path) -> NodeProcess {
+        let ports = Ports::reserve();
+        let mut config = super::test_config(&dir.join("data"));
+        config.server.client_listen = ports.client;
+        config.server.admin_listen = ports.admin;
+        config.cluster.listen_address = ports.internal;
+        NodeProcess::spawn(dir, &config, 1, ports)
+    }
+
     /// (Re)starts the process with its config.
     pub fn start(&mut self) {
         self.process.start().expect("spawn shoal");
@@ -201,12 +211,7 @@ impl ProcessCluster {
     /// The `shoal` CLI as a user of this cluster runs it: `SHOAL_CA_FILE` names the
     /// cluster's CA, and no other `SHOAL_*` variable of this process leaks in.
     pub fn cli(&self) -> std::process::Command {
-        let mut command = std::process::Command::new(super::shoal_binary());
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("SHOAL_") {
-                command.env_remove(name);
-            }
-        }
+        let mut command = super::shoal_command();
         command.env("SHOAL_CA_FILE", self.dir.path().join("certs/ca.crt"));
         command
     }

@@ -22,6 +22,18 @@ pub fn shoal_binary() -> std::path::PathBuf {
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_shoal").into())
 }
 
+/// The `shoal` CLI as a user runs it: none of this process's `SHOAL_*` variables (shoal
+/// reads every one of them as configuration).
+pub fn shoal_command() -> std::process::Command {
+    let mut command = std::process::Command::new(shoal_binary());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SHOAL_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// A config for a test node in `dir` with every port ephemeral.
 pub fn test_config(dir: &Path) -> Config {
     let mut config = Config::default();
