@@ -24,6 +24,10 @@ pub enum ConsensusError {
     /// The group's Raft state machine stopped for good; the node must restart.
     #[error("{group} stopped: {reason}")]
     Fatal { group: GroupId, reason: String },
+    /// This node's replica of the group is damaged (quarantined): it does not run until it
+    /// is rebuilt from a healthy replica.
+    #[error("this node's replica of {group} is damaged and does not run: {reason}")]
+    Damaged { group: GroupId, reason: String },
 }
 
 impl ConsensusError {
@@ -32,7 +36,8 @@ impl ConsensusError {
             ConsensusError::NotLeader { group, .. }
             | ConsensusError::Unavailable { group, .. }
             | ConsensusError::Storage { group, .. }
-            | ConsensusError::Fatal { group, .. } => *group,
+            | ConsensusError::Fatal { group, .. }
+            | ConsensusError::Damaged { group, .. } => *group,
         }
     }
 }

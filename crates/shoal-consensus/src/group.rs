@@ -139,8 +139,12 @@ pub struct GroupStatus {
     pub last_log_index: u64,
     pub snapshot_index: u64,
     pub purged_index: u64,
+    /// Every voter (in a joint configuration, of both halves).
     pub voters: Vec<NodeId>,
     pub learners: Vec<NodeId>,
+    /// In a joint configuration (a change of voters half done — its leader changed before
+    /// it finished), the voters it changes to; None in a plain configuration.
+    pub joint_goal: Option<Vec<NodeId>>,
     /// On the leader: the last log index each other member has matched (None: unknown).
     pub matched: BTreeMap<NodeId, Option<u64>>,
 }
@@ -180,6 +184,15 @@ impl RaftGroup {
         settings: &RaftSettings,
     ) -> Result<RaftGroup, ConsensusError> {
         let node_id = transport.node_id();
+        let damaged = |storage: &Storage| {
+            storage
+                .quarantined()
+                .remove(&group)
+                .map(|reason| ConsensusError::Damaged { group, reason })
+        };
+        if let Some(refused) = damaged(&storage) {
+            return Err(refused);
+        }
         let config = Arc::new(settings.openraft_config(group)?);
         let log_store = LogStore::new(storage.clone(), group);
         let machine_store = MachineStore::new(storage.clone(), group, machine);
@@ -191,9 +204,12 @@ impl RaftGroup {
             machine_store,
         )
         .await
-        .map_err(|fatal| ConsensusError::Fatal {
-            group,
-            reason: fatal.to_string(),
+        .map_err(|fatal| {
+            // A record that failed its checksum on the way up quarantined the group.
+            damaged(&storage).unwrap_or(ConsensusError::Fatal {
+                group,
+                reason: fatal.to_string(),
+            })
         })?;
         raft.set_metrics_recorder(Some(Arc::new(BatchRecorder)))
             .await
@@ -630,6 +646,12 @@ impl RaftGroup {
                 .membership()
                 .learner_ids()
                 .collect(),
+            joint_goal: {
+                let configs = metrics.membership_config.membership().get_joint_config();
+                (configs.len() > 1)
+                    .then(|| configs.last().map(|c| c.iter().copied().collect()))
+                    .flatten()
+            },
             matched: metrics
                 .replication
                 .as_ref()

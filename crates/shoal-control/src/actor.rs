@@ -511,6 +511,7 @@ fn current_info(context: &ControlContext, state: &MetaState, ready: bool) -> Nod
         leading_shards: leading,
         shard_map_epoch: context.ports.host.routing_epoch(),
         cluster_id: state.identity.as_ref().map(|i| i.cluster_id.clone()),
+        damaged_shards: context.ports.host.damaged().into_keys().collect(),
         ..context.identity.info()
     }
 }
@@ -539,7 +540,14 @@ async fn hosting_round(context: &ControlContext) -> Result<Report, String> {
         .into_iter()
         .map(|(shard, group)| (shard, group.leader == Some(me)))
         .collect();
-    let changes = reconcile(&map, &state.moves, me, &held);
+    let damaged = host.damaged();
+    let changes = reconcile(
+        &map,
+        &state.moves,
+        me,
+        &held,
+        &damaged.keys().copied().collect(),
+    );
     let wanted = crate::engine::hosting::wanted_replicas(&map, &state.moves, me);
     let kept: Vec<String> = held
         .iter()
@@ -547,6 +555,9 @@ async fn hosting_round(context: &ControlContext) -> Result<Report, String> {
         .map(|(shard, _)| {
             format!("shard {shard} moved away but its replica here still leads: kept until it steps down")
         })
+        .chain(damaged.iter().map(|(shard, why)| {
+            format!("this node's replica of shard {shard} is damaged and waits to be rebuilt: {why}")
+        }))
         .collect();
     if changes.is_empty() && host.routing_epoch() == map.epoch {
         return Ok(Report {

@@ -16,6 +16,10 @@ pub enum ShardChange {
     SetVoters(BTreeSet<NodeId>),
     /// Remove a member that is not a voter.
     RemoveMember(NodeId),
+    /// Remove `node`, a voter or learner whose replica is damaged (quarantined on its node),
+    /// from the group: the one change that lowers the number of voters, because that
+    /// replica no longer counts. Its node may then delete it and be added back empty.
+    EvictDamaged(NodeId),
 }
 
 /// One thing to do.
@@ -46,6 +50,9 @@ impl Command {
                 }
                 ShardChange::SetVoters(voters) => format!("shard {shard}: voters {voters:?}"),
                 ShardChange::RemoveMember(node) => format!("shard {shard}: remove node {node}"),
+                ShardChange::EvictDamaged(node) => {
+                    format!("shard {shard}: evict the damaged replica of node {node}")
+                }
             },
             Command::TransferLeader { group, to } => format!("{group}: leadership to node {to}"),
             Command::AddMetaLearner { node, .. } => {

@@ -45,6 +45,7 @@ impl NodeIdentity {
             leading_shards: Vec::new(),
             shard_map_epoch: 0,
             cluster_id: None,
+            damaged_shards: Vec::new(),
         }
     }
 }

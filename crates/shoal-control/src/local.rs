@@ -179,8 +179,9 @@ impl ReplicaFactory {
     }
 
     /// At start: every replica this node should run under `map` and the moves in flight
-    /// (`registry`: node → internal address). Under the cluster's first map the first
-    /// replica of each shard creates its group.
+    /// (`registry`: node → internal address), but the damaged ones (quarantined before, or
+    /// found damaged while starting): they stay down, and gossip says so. Under the
+    /// cluster's first map the first replica of each shard creates its group.
     pub async fn start_hosted(
         &self,
         map: &ShardMap,
@@ -211,9 +212,19 @@ impl ReplicaFactory {
                 } else {
                     None
                 };
-                self.start(entry, voters.as_ref()).await
+                match self.start(entry, voters.as_ref()).await {
+                    Err(error) if self.storage.is_quarantined(GroupId::for_shard(entry.id)) => {
+                        tracing::error!(shard = %entry.id, %error, "not starting a damaged replica");
+                        Ok(None)
+                    }
+                    started => started.map(Some),
+                }
             });
-        futures::future::try_join_all(starts).await
+        Ok(futures::future::try_join_all(starts)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 }
 
@@ -241,12 +252,53 @@ impl ReplicaHost for LocalReplicaHost {
             .collect()
     }
 
+    fn damaged(&self) -> BTreeMap<ShardId, String> {
+        self.factory
+            .storage
+            .quarantined()
+            .into_iter()
+            .filter_map(|(group, reason)| group.shard().map(|shard| (shard, reason)))
+            .collect()
+    }
+
     fn routing_epoch(&self) -> u64 {
         self.replicas.shard_map().epoch
     }
 
     async fn reconcile(&self, map: ShardMap, changes: HostingChanges) -> Result<(), ControlError> {
         let mut replicas = self.replicas.view().replicas.clone();
+        let stopped: Vec<ShardReplica> = changes
+            .stop
+            .iter()
+            .filter_map(|shard| replicas.remove(shard))
+            .collect();
+        if !stopped.is_empty() {
+            // Route around them first, then stop them: they neither vote nor serve.
+            self.replicas.set_view(RoutingView {
+                shard_map: self.replicas.view().shard_map.clone(),
+                replicas: replicas.clone(),
+            });
+        }
+        for replica in stopped {
+            tracing::error!(shard = %replica.id(), "stopping a damaged replica: it neither votes nor serves until it is rebuilt from a healthy one");
+            replica.group().shutdown().await;
+        }
+        for shard in &changes.rebuild {
+            let Some(entry) = map.entry(*shard) else {
+                continue;
+            };
+            tracing::warn!(shard = %shard, "deleting a damaged replica evicted from its group, to rebuild it from a healthy one");
+            self.factory
+                .storage
+                .delete_group(GroupId::for_shard(*shard))
+                .await
+                .map_err(|error| {
+                    ControlError::Internal(format!(
+                        "deleting the damaged replica of shard {shard}: {error}"
+                    ))
+                })?;
+            replicas.insert(*shard, self.factory.start(entry, None).await?);
+        }
         for shard in &changes.start {
             let Some(entry) = map.entry(*shard) else {
                 continue;
@@ -266,6 +318,22 @@ impl ReplicaHost for LocalReplicaHost {
         for replica in removed {
             tracing::info!(shard = %replica.id(), "deleting a replica moved away from this node");
             replica.group().shutdown_and_delete().await?;
+        }
+        // Damaged replicas moved away (they do not run): only their data is left.
+        for shard in &changes.delete {
+            let group = GroupId::for_shard(*shard);
+            if self.factory.storage.is_quarantined(group) {
+                tracing::info!(shard = %shard, "deleting a damaged replica moved away from this node");
+                self.factory
+                    .storage
+                    .delete_group(group)
+                    .await
+                    .map_err(|error| {
+                        ControlError::Internal(format!(
+                            "deleting the damaged replica of shard {shard}: {error}"
+                        ))
+                    })?;
+            }
         }
         Ok(())
     }
@@ -376,7 +444,8 @@ impl LocalShards {
             }
             ShardChange::SetVoters(wanted) => {
                 debug_assert!(
-                    wanted.len() >= group.voters.len(),
+                    wanted.len() >= group.voters.len()
+                        || group.joint_goal.as_ref() == Some(&wanted),
                     "a shard never has fewer voters after a change (validated above)"
                 );
                 if wanted != group.voters {
@@ -387,6 +456,22 @@ impl LocalShards {
             ShardChange::RemoveMember(node) => {
                 if group.is_member(node) {
                     tracing::info!(shard = %shard, node_id = %node, "removing a member");
+                    raft.remove_learner(node).await?;
+                }
+            }
+            ShardChange::EvictDamaged(node) => {
+                if group.is_voter(node) {
+                    let staying: BTreeSet<NodeId> = group
+                        .voters
+                        .iter()
+                        .copied()
+                        .filter(|v| *v != node)
+                        .collect();
+                    tracing::warn!(shard = %shard, node_id = %node, voters = ?staying, "evicting a damaged replica from the voters");
+                    raft.change_voters(staying).await?;
+                }
+                if raft.members().contains_key(&node) {
+                    tracing::warn!(shard = %shard, node_id = %node, "removing a damaged replica");
                     raft.remove_learner(node).await?;
                 }
             }

@@ -69,12 +69,19 @@ pub trait Gossip: Send + Sync + 'static {
 /// The replicas this node hosts.
 #[async_trait]
 pub trait ReplicaHost: Send + Sync + 'static {
-    /// The replicas hosted here, each with its group as this node sees it.
+    /// The replicas running here, each with its group as this node sees it.
     fn hosted(&self) -> BTreeMap<ShardId, GroupView>;
+    /// The replicas here found damaged (quarantined), with why: they must not run; their
+    /// data stays until they are rebuilt.
+    fn damaged(&self) -> BTreeMap<ShardId, String> {
+        BTreeMap::new()
+    }
     /// The epoch of the map the routing view follows.
     fn routing_epoch(&self) -> u64;
-    /// Starts the replicas `changes` names (empty; their leaders fill them), then routes
-    /// with `map` and the new set, then stops and deletes the replicas it names.
+    /// Stops the damaged replicas `changes` names (keeping their data), deletes the damaged
+    /// ones it names to rebuild, starts the replicas it names (empty; their leaders fill
+    /// them), then routes with `map` and the new set, then stops and deletes the replicas
+    /// it names.
     async fn reconcile(&self, map: ShardMap, changes: HostingChanges) -> Result<(), ControlError>;
 }
 

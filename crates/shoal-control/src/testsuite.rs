@@ -43,6 +43,8 @@ pub struct SimNode {
     pub applied_epoch: u64,
     /// Whether its replicas catch up when [`SimCluster::replicate`] runs.
     pub catches_up: bool,
+    /// Shards whose replica here it reports damaged (gossip).
+    pub damaged: BTreeSet<ShardId>,
 }
 
 /// A cluster in memory.
@@ -126,6 +128,7 @@ impl SimCluster {
             term: 1,
             voters,
             learners,
+            joint_goal: None,
             last_log_index: 1,
             matched: ids.iter().map(|id| (*id, Some(1))).collect(),
         };
@@ -140,6 +143,7 @@ impl SimCluster {
                         term: 1,
                         voters: entry.replicas.iter().copied().collect(),
                         learners: BTreeSet::new(),
+                        joint_goal: None,
                         last_log_index: 10,
                         matched: entry.replicas.iter().map(|r| (*r, Some(10))).collect(),
                     },
@@ -159,6 +163,7 @@ impl SimCluster {
                         down_for: None,
                         applied_epoch: 1,
                         catches_up: true,
+                        damaged: BTreeSet::new(),
                     },
                 )
             })
@@ -205,6 +210,7 @@ impl SimCluster {
                 down_for: None,
                 applied_epoch: 0,
                 catches_up: true,
+                damaged: BTreeSet::new(),
             },
         );
     }
@@ -278,6 +284,7 @@ impl SimCluster {
                     .collect(),
                 shard_map_epoch: node.applied_epoch,
                 cluster_id: Some("sim".into()),
+                damaged_shards: node.damaged.iter().copied().collect(),
             },
         }
     }
@@ -436,6 +443,12 @@ impl SimCluster {
                 if group.learners.remove(&node) {
                     group.matched.remove(&node);
                     group.last_log_index += 1;
+                }
+            }
+            ShardChange::EvictDamaged(node) => {
+                if group.voters.remove(&node) | group.learners.remove(&node) {
+                    group.matched.remove(&node);
+                    group.last_log_index += 2;
                 }
             }
         }

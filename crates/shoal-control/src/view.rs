@@ -93,8 +93,12 @@ impl NodeView {
 pub struct GroupView {
     pub leader: Option<NodeId>,
     pub term: u64,
+    /// Every voter (in a joint configuration, of both halves).
     pub voters: BTreeSet<NodeId>,
     pub learners: BTreeSet<NodeId>,
+    /// In a joint configuration — a change of voters its leader did not finish — the voters
+    /// it changes to (asking for them again finishes the change).
+    pub joint_goal: Option<BTreeSet<NodeId>>,
     pub last_log_index: u64,
     /// On the leader: the last log index each other member holds (None: unknown yet).
     pub matched: BTreeMap<NodeId, Option<u64>>,
@@ -107,6 +111,10 @@ impl GroupView {
             term: status.term,
             voters: status.voters.iter().copied().collect(),
             learners: status.learners.iter().copied().collect(),
+            joint_goal: status
+                .joint_goal
+                .as_ref()
+                .map(|goal| goal.iter().copied().collect()),
             last_log_index: status.last_log_index,
             matched: status.matched.clone(),
         }

@@ -81,6 +81,7 @@ pub(crate) fn shard_change(
             ShardChange::SetVoters(set.voters.into_iter().map(NodeId).collect::<BTreeSet<_>>())
         }
         Change::RemoveLearner(node) => ShardChange::RemoveMember(NodeId(node)),
+        Change::EvictDamaged(node) => ShardChange::EvictDamaged(NodeId(node)),
     })
 }
 
@@ -101,6 +102,7 @@ pub(crate) fn shard_change_request(
                 voters: voters.into_iter().map(|v| v.0).collect(),
             }),
             ShardChange::RemoveMember(node) => Change::RemoveLearner(node.0),
+            ShardChange::EvictDamaged(node) => Change::EvictDamaged(node.0),
         }),
     }
 }
@@ -125,6 +127,12 @@ pub(crate) fn shard_report_message(report: &ShardReport) -> ipb::ChangeShardRepl
                 }
             })
             .collect(),
+        joint_goal: group
+            .joint_goal
+            .iter()
+            .flatten()
+            .map(|node| node.0)
+            .collect(),
     }
 }
 
@@ -135,6 +143,8 @@ pub(crate) fn shard_report(
     let mut group = shoal_control::GroupView {
         leader: (message.leader_id != 0).then_some(NodeId(message.leader_id)),
         last_log_index: message.last_log_index,
+        joint_goal: (!message.joint_goal.is_empty())
+            .then(|| message.joint_goal.iter().copied().map(NodeId).collect()),
         ..shoal_control::GroupView::default()
     };
     let mut transfers = std::collections::BTreeMap::new();

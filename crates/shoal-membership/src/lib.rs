@@ -37,6 +37,7 @@ const KEY_READY: &str = "ready";
 const KEY_LEADING: &str = "leading";
 const KEY_EPOCH: &str = "epoch";
 const KEY_CLUSTER: &str = "cluster";
+const KEY_DAMAGED: &str = "damaged";
 
 /// What a node publishes about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,15 +57,20 @@ pub struct NodeInfo {
     pub shard_map_epoch: u64,
     /// The cluster the node belongs to, once it belongs to one.
     pub cluster_id: Option<String>,
+    /// Shards whose replica on this node is damaged (quarantined): they neither vote nor
+    /// serve here until the cluster rebuilds them.
+    pub damaged_shards: Vec<ShardId>,
 }
 
 impl NodeInfo {
     fn key_values(&self) -> Vec<(String, String)> {
-        let leading: Vec<String> = self
-            .leading_shards
-            .iter()
-            .map(|shard| shard.0.to_string())
-            .collect();
+        let list = |shards: &[ShardId]| {
+            shards
+                .iter()
+                .map(|shard| shard.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         vec![
             (KEY_NAME.into(), self.name.clone()),
             (KEY_INTERNAL.into(), self.internal_address.clone()),
@@ -73,7 +79,8 @@ impl NodeInfo {
             (KEY_ZONE.into(), self.zone.clone().unwrap_or_default()),
             (KEY_STATE.into(), self.state.as_str().into()),
             (KEY_READY.into(), if self.ready { "1" } else { "0" }.into()),
-            (KEY_LEADING.into(), leading.join(",")),
+            (KEY_LEADING.into(), list(&self.leading_shards)),
+            (KEY_DAMAGED.into(), list(&self.damaged_shards)),
             (KEY_EPOCH.into(), self.shard_map_epoch.to_string()),
             (
                 KEY_CLUSTER.into(),
@@ -85,6 +92,12 @@ impl NodeInfo {
     fn from_state(state: &chitchat::NodeState) -> NodeInfo {
         let get = |key: &str| state.get(key).unwrap_or_default().to_owned();
         let optional = |key: &str| Some(get(key)).filter(|value| !value.is_empty());
+        let shards = |key: &str| {
+            get(key)
+                .split(',')
+                .filter_map(|shard| shard.parse().ok().map(ShardId))
+                .collect()
+        };
         NodeInfo {
             name: get(KEY_NAME),
             internal_address: get(KEY_INTERNAL),
@@ -94,12 +107,10 @@ impl NodeInfo {
             // A word this version does not know (a newer peer): treat it as joining.
             state: NodeState::parse(&get(KEY_STATE)).unwrap_or(NodeState::Joining),
             ready: get(KEY_READY) == "1",
-            leading_shards: get(KEY_LEADING)
-                .split(',')
-                .filter_map(|shard| shard.parse().ok().map(ShardId))
-                .collect(),
+            leading_shards: shards(KEY_LEADING),
             shard_map_epoch: get(KEY_EPOCH).parse().unwrap_or(0),
             cluster_id: optional(KEY_CLUSTER),
+            damaged_shards: shards(KEY_DAMAGED),
         }
     }
 }
@@ -438,6 +449,7 @@ mod tests {
             leading_shards: vec![ShardId(1), ShardId(4)],
             shard_map_epoch: 3,
             cluster_id: Some("abc".into()),
+            damaged_shards: vec![ShardId(2)],
         };
         let mut state = chitchat::NodeState::for_test();
         for (key, value) in info.key_values() {

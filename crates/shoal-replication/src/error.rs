@@ -142,6 +142,7 @@ impl From<ConsensusError> for ReplicationError {
             ConsensusError::Fatal { reason, .. } => {
                 ReplicationError::Unavailable(format!("{name} stopped: {reason}"))
             }
+            error @ ConsensusError::Damaged { .. } => ReplicationError::DataLoss(error.to_string()),
         }
     }
 }

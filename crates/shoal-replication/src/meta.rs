@@ -151,9 +151,9 @@ pub struct MovePlan {
     pub reason: String,
 }
 
-/// The steps of a replica move, in order. Every step is idempotent, so a new meta leader
-/// resumes a move by redoing its recorded step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// The steps of a replica move, in order (see [`MoveStep::rank`]). Every step is
+/// idempotent, so a new meta leader resumes a move by redoing its recorded step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MoveStep {
     /// Add the target as a learner of the shard's group (its node starts the group).
     AddLearner,
@@ -163,16 +163,44 @@ pub enum MoveStep {
     Promote,
     /// The source is removed from the group; then the map changes and its data goes.
     RemoveOld,
+    /// A repair's first step (a move whose source is its target: a damaged replica rebuilt
+    /// in place): the damaged replica leaves the group's members, so its node may delete
+    /// it and start empty. Declared last to keep the encoding of the others; first in order.
+    Evict,
 }
 
 impl MoveStep {
     pub fn as_str(self) -> &'static str {
         match self {
+            MoveStep::Evict => "evict",
             MoveStep::AddLearner => "add-learner",
             MoveStep::CatchUp => "catch-up",
             MoveStep::Promote => "promote",
             MoveStep::RemoveOld => "remove-old",
         }
+    }
+
+    /// Where the step comes in a move.
+    fn rank(self) -> u8 {
+        match self {
+            MoveStep::Evict => 0,
+            MoveStep::AddLearner => 1,
+            MoveStep::CatchUp => 2,
+            MoveStep::Promote => 3,
+            MoveStep::RemoveOld => 4,
+        }
+    }
+}
+
+impl PartialOrd for MoveStep {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MoveStep {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
     }
 }
 
@@ -187,6 +215,13 @@ pub struct MoveRecord {
     pub step: MoveStep,
     pub started_at_ms: u64,
     pub step_at_ms: u64,
+}
+
+impl MoveRecord {
+    /// A repair: the damaged replica of `to` rebuilt in place (it is also the source).
+    pub fn is_repair(&self) -> bool {
+        self.from == Some(self.to)
+    }
 }
 
 /// How many moves have ended, and the next move id.
@@ -625,8 +660,13 @@ fn start_moves(
             shard: plan.shard,
             from: plan.from,
             to: plan.to,
+            // A repair first takes the damaged replica out of the group.
+            step: if plan.from == Some(plan.to) {
+                MoveStep::Evict
+            } else {
+                MoveStep::AddLearner
+            },
             reason: plan.reason,
-            step: MoveStep::AddLearner,
             started_at_ms: at_ms,
             step_at_ms: at_ms,
         };

@@ -128,10 +128,9 @@ impl RaftLogReader<TypeConfig> for LogStore {
                 group: self.group,
                 index,
             };
-            let sealed_only = self.storage.log_sealed_only();
             entries.insert(
                 index,
-                decode(seal::open(place, value.value(), sealed_only)?)?,
+                decode(self.storage.log_checker().open(place, value.value())?)?,
             );
         }
         // Entries still in flight are newer than anything committed at the same index.
@@ -175,8 +174,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                             group: self.group,
                             index: key.value().1,
                         };
-                        let payload =
-                            seal::open(place, value.value(), self.storage.log_sealed_only())?;
+                        let payload = self.storage.log_checker().open(place, value.value())?;
                         Some(decode::<Entry>(payload)?.log_id())
                     }
                     None => last_purged_log_id,

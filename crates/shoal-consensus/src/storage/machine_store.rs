@@ -177,7 +177,7 @@ impl Storage {
         let group = group.0;
         self.state_writer().run(false, Box::new(|_| Ok(()))).await?;
         let storage = self.clone();
-        let sealed_only = self.state_sealed_only();
+        let checker = self.state_checker();
         tokio::task::spawn_blocking(move || {
             let txn = storage
                 .state_database()
@@ -199,7 +199,7 @@ impl Storage {
                 let (key, value) = item.map_err(io::Error::other)?;
                 let (_, space, key) = key.value();
                 let place = Place::Data { group, space, key };
-                let value = seal::open(place, value.value(), sealed_only)?;
+                let value = checker.open(place, value.value())?;
                 hasher.update(&[space]);
                 hasher.update(&(key.len() as u32).to_le_bytes());
                 hasher.update(key);
@@ -477,7 +477,7 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
             let mut writer =
                 SnapshotWriter::create(&storage.snapshot_dir().join(&file_name), &meta)?;
             let data = txn.open_table(DATA).map_err(io::Error::other)?;
-            let sealed_only = storage.state_sealed_only();
+            let checker = storage.state_checker();
             for item in data
                 .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
                 .map_err(io::Error::other)?
@@ -485,7 +485,7 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
                 let (key, value) = item.map_err(io::Error::other)?;
                 let (_, space, key) = key.value();
                 let place = Place::Data { group, space, key };
-                writer.record(space, key, seal::open(place, value.value(), sealed_only)?)?;
+                writer.record(space, key, checker.open(place, value.value())?)?;
             }
             writer.finish()?;
             Ok::<_, io::Error>((meta, file_name))

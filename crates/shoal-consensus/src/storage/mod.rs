@@ -24,12 +24,13 @@
 mod log_store;
 mod machine_store;
 pub mod overlay;
+mod quarantine;
 mod seal;
 mod snapshot;
 mod writer;
 
 use shoal_shardmap::GroupId;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -249,6 +250,7 @@ struct StorageInner {
     state_stats: Arc<WriterStats>,
     overlays: Mutex<HashMap<u64, Arc<GroupOverlay>>>,
     snapshot_dir: PathBuf,
+    quarantine: Arc<quarantine::Quarantine>,
 }
 
 /// The node's storage: a cheap, cloneable handle shared by every group.
@@ -280,6 +282,7 @@ impl Storage {
         }
         let snapshot_dir = dir.join("snapshots");
         std::fs::create_dir_all(&snapshot_dir)?;
+        let quarantine = Arc::new(quarantine::Quarantine::load(&dir.join("quarantine"))?);
         let log = Database::open::<LogFile>(dir.join(LOG_FILE), options.log_cache_bytes, false)?;
         let state = Database::open::<StateFile>(dir.join(STATE_FILE), options.cache_bytes, true)?;
         let log_stats = Arc::new(WriterStats::default());
@@ -321,6 +324,7 @@ impl Storage {
                 state_stats,
                 overlays: Mutex::default(),
                 snapshot_dir,
+                quarantine,
             }),
         })
     }
@@ -329,14 +333,37 @@ impl Storage {
         &self.inner.log.database
     }
 
-    /// Every record of `log.redb` is sealed (see [`seal`]).
-    pub(crate) fn log_sealed_only(&self) -> bool {
-        self.inner.log.sealed_only
+    /// Opens the records of `log.redb` (see [`seal`]).
+    pub(crate) fn log_checker(&self) -> seal::Checker {
+        seal::Checker {
+            sealed_only: self.inner.log.sealed_only,
+            quarantine: self.inner.quarantine.clone(),
+        }
     }
 
-    /// Every record of `state.redb` is sealed.
-    pub(crate) fn state_sealed_only(&self) -> bool {
-        self.inner.state.sealed_only
+    /// Opens the records of `state.redb`.
+    pub(crate) fn state_checker(&self) -> seal::Checker {
+        seal::Checker {
+            sealed_only: self.inner.state.sealed_only,
+            quarantine: self.inner.quarantine.clone(),
+        }
+    }
+
+    /// The groups whose replica here is damaged, with why (see [`quarantine`]): they must
+    /// neither vote nor serve until rebuilt.
+    pub fn quarantined(&self) -> BTreeMap<GroupId, String> {
+        self.inner.quarantine.groups()
+    }
+
+    /// Whether `group`'s replica here is quarantined.
+    pub fn is_quarantined(&self, group: GroupId) -> bool {
+        self.inner.quarantine.contains(group.0)
+    }
+
+    /// Puts `group`'s replica here in quarantine for `reason` (a consistency check found it
+    /// differs from its peers). True when it was not there yet.
+    pub fn quarantine(&self, group: GroupId, reason: &str) -> bool {
+        self.inner.quarantine.add(group.0, reason)
     }
 
     pub(crate) fn state_database(&self) -> &Arc<redb::Database> {
@@ -441,7 +468,8 @@ impl Storage {
                 }
             }
         }
-        Ok(())
+        // The damaged replica (if it was one) is gone with its data.
+        self.inner.quarantine.remove(group)
     }
 
     /// Current writer counters.
@@ -529,7 +557,7 @@ impl Storage {
             group,
             self.overlay(group),
             self.state_database().clone(),
-            self.state_sealed_only(),
+            self.state_checker(),
         )
     }
 }

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use redb::ReadableDatabase;
 
 use super::DATA;
-use super::seal::{self, Place};
+use super::seal::{Checker, Place};
 use crate::types::{LogId, StoredMembership};
 
 /// A key's pending value: the change set that wrote it and the value (`None`: removed).
@@ -151,8 +151,8 @@ pub struct GroupReader {
     group: u64,
     overlay: Arc<GroupOverlay>,
     database: Arc<redb::Database>,
-    /// Every stored value is sealed (see `seal`).
-    sealed_only: bool,
+    /// Opens (verifies) the stored values (see `seal`).
+    checker: Checker,
     /// The database view in use and the overlay generation it was opened at.
     view: std::cell::RefCell<Option<(u64, DataTable)>>,
 }
@@ -170,13 +170,13 @@ impl GroupReader {
         group: u64,
         overlay: Arc<GroupOverlay>,
         database: Arc<redb::Database>,
-        sealed_only: bool,
+        checker: Checker,
     ) -> GroupReader {
         GroupReader {
             group,
             overlay,
             database,
-            sealed_only,
+            checker,
             view: std::cell::RefCell::new(None),
         }
     }
@@ -222,9 +222,7 @@ impl GroupReader {
                 space,
                 key,
             };
-            Ok(Some(
-                seal::open(place, stored.value(), self.sealed_only)?.to_vec(),
-            ))
+            Ok(Some(self.checker.open(place, stored.value())?.to_vec()))
         })
     }
 
@@ -301,7 +299,7 @@ impl GroupReader {
                             let (key, value) = item.map_err(io::Error::other)?;
                             let key = key.value().2;
                             let place = Place::Data { group, space, key };
-                            let value = seal::open(place, value.value(), self.sealed_only)?;
+                            let value = self.checker.open(place, value.value())?;
                             out.push((key.to_vec(), value.to_vec()));
                         }
                         None => break,
@@ -394,6 +392,7 @@ impl GroupWriter<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::seal;
     use crate::storage::{Storage, StorageOptions};
 
     const GROUP: u64 = 5;

@@ -11,8 +11,11 @@
 //! only, and an unsealed one there is damage too.
 
 use std::io;
+use std::sync::Arc;
 
 use xxhash_rust::xxh3::Xxh3;
+
+use super::quarantine::Quarantine;
 
 /// The first byte of a sealed record. Unsealed records (of files made before sealing) start
 /// with their format version, 1.
@@ -108,13 +111,29 @@ pub(crate) fn seal(place: Place<'_>, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Opens the records of one file: whether it holds sealed records only (made by this
+/// build), and the quarantine a group goes into when one of its records fails.
+#[derive(Clone)]
+pub(crate) struct Checker {
+    pub(crate) sealed_only: bool,
+    pub(crate) quarantine: Arc<Quarantine>,
+}
+
+impl Checker {
+    /// The payload of the record stored at `place`, verified. A record that fails puts its
+    /// group in quarantine.
+    pub(crate) fn open<'a>(&self, place: Place<'_>, stored: &'a [u8]) -> io::Result<&'a [u8]> {
+        open(place, stored, self.sealed_only).inspect_err(|error| {
+            if let Some(corrupt) = Corrupt::of(error) {
+                self.quarantine.add(corrupt.group, &corrupt.to_string());
+            }
+        })
+    }
+}
+
 /// The payload of the record stored at `place`, verified; `sealed_only`: the file holds
 /// sealed records only (made by this build).
-pub(crate) fn open<'a>(
-    place: Place<'_>,
-    stored: &'a [u8],
-    sealed_only: bool,
-) -> io::Result<&'a [u8]> {
+fn open<'a>(place: Place<'_>, stored: &'a [u8], sealed_only: bool) -> io::Result<&'a [u8]> {
     let failed = |why: &'static str| {
         let corrupt = Corrupt {
             file: place.file(),

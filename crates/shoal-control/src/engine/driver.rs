@@ -8,7 +8,7 @@ use shoal_shardmap::{NodeId, ShardId};
 
 use crate::command::Command;
 use crate::engine::decommission::meta_departures;
-use crate::engine::moves::{StepOutcome, next_step, plan_wave};
+use crate::engine::moves::{StepOutcome, next_step, plan_wave, repairs};
 use crate::engine::roles::node_roles;
 use crate::settings::ControlSettings;
 use crate::view::ClusterView;
@@ -72,16 +72,26 @@ pub fn driver_round(view: &ClusterView, settings: &ControlSettings) -> DriverRou
             (record.id, next_step(view, record, report))
         })
         .collect();
+    // Damaged replicas are rebuilt whatever the rebalancing setting: first, so that a
+    // balance move of the same shard waits for them.
+    let (repair, beyond_repair) = repairs(view);
+    round.start = repair;
+    round.stuck = beyond_repair;
     if settings.auto_rebalance {
         match plan_wave(view, settings) {
             Ok(wave) => {
-                round.stuck = wave
-                    .plan
-                    .stuck
-                    .iter()
-                    .map(|(shard, why)| format!("shard {shard}: {why}"))
-                    .collect();
-                round.start = wave.startable;
+                round.stuck.extend(
+                    wave.plan
+                        .stuck
+                        .iter()
+                        .map(|(shard, why)| format!("shard {shard}: {why}")),
+                );
+                let repairing: Vec<_> = round.start.iter().map(|m| m.shard).collect();
+                round.start.extend(
+                    wave.startable
+                        .into_iter()
+                        .filter(|m| !repairing.contains(&m.shard)),
+                );
             }
             Err(error) => round.stuck.push(error.to_string()),
         }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use shoal_replication::meta::MoveRecord;
+use shoal_replication::meta::{MoveRecord, MoveStep};
 use shoal_shardmap::{NodeId, ShardEntry, ShardId, ShardMap};
 
 /// The replicas `me` should run: those the map lists here and those a move in flight
@@ -29,6 +29,12 @@ pub fn creates_group(map: &ShardMap, entry: &ShardEntry, me: NodeId) -> bool {
 /// What to change in the replicas hosted here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostingChanges {
+    /// Running replicas found damaged: stop them (they must neither vote nor serve), keep
+    /// their data for the repair.
+    pub stop: Vec<ShardId>,
+    /// Damaged replicas a repair has evicted from their group: delete their data, then
+    /// start them empty (their leader adds them back and fills them).
+    pub rebuild: Vec<ShardId>,
     /// Replicas to start (empty; their leader fills them).
     pub start: Vec<ShardId>,
     /// Replicas to stop, with their data deleted.
@@ -37,31 +43,64 @@ pub struct HostingChanges {
 
 impl HostingChanges {
     pub fn is_empty(&self) -> bool {
-        self.start.is_empty() && self.delete.is_empty()
+        self.stop.is_empty()
+            && self.rebuild.is_empty()
+            && self.start.is_empty()
+            && self.delete.is_empty()
     }
 }
 
-/// From the map and the moves, against the replicas held now (`held`: whether this node
-/// leads each): start what is wanted and missing; delete what is no longer wanted — except
-/// a replica that still leads, because the change of voters has not reached it yet (it is
-/// kept until it steps down).
+/// From the map and the moves, against the replicas held now (`held`: running, and
+/// whether this node leads each) and the damaged ones (`damaged`, running or not): stop
+/// what is damaged and still runs; rebuild what is damaged once its repair evicted it;
+/// start what is wanted and missing; delete what is no longer wanted — except a replica
+/// that still leads, because the change of voters has not reached it yet (it is kept until
+/// it steps down).
 pub fn reconcile(
     map: &ShardMap,
     moves: &[MoveRecord],
     me: NodeId,
     held: &BTreeMap<ShardId, bool>,
+    damaged: &BTreeSet<ShardId>,
 ) -> HostingChanges {
     let wanted = wanted_replicas(map, moves, me);
+    // A damaged replica is deleted only once its repair took it out of the group: before,
+    // it may still be listed as a voter, and an empty replica must never vote.
+    let evicted = |shard: &ShardId| {
+        moves
+            .iter()
+            .any(|m| m.shard == *shard && m.to == me && m.is_repair() && m.step > MoveStep::Evict)
+    };
     HostingChanges {
+        stop: held
+            .keys()
+            .copied()
+            .filter(|shard| damaged.contains(shard))
+            .collect(),
+        rebuild: damaged
+            .iter()
+            .copied()
+            .filter(|shard| wanted.contains(shard) && evicted(shard))
+            .collect(),
         start: wanted
             .iter()
             .copied()
-            .filter(|shard| !held.contains_key(shard) && map.entry(*shard).is_some())
+            .filter(|shard| {
+                !held.contains_key(shard) && !damaged.contains(shard) && map.entry(*shard).is_some()
+            })
             .collect(),
         delete: held
             .iter()
             .filter(|(shard, leads)| !wanted.contains(shard) && !**leads)
             .map(|(shard, _)| *shard)
+            .chain(
+                damaged
+                    .iter()
+                    .copied()
+                    .filter(|shard| !wanted.contains(shard)),
+            )
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect(),
     }
 }

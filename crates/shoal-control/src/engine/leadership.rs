@@ -122,7 +122,10 @@ pub fn leader_target(
 /// leads (`led`: each group with its status here): each shard to a replica ahead of this
 /// node in the map's order (the preferred leader first) that may lead; a draining node
 /// gives every leadership away, to the first replica in map order that may lead — the meta
-/// group's last. At most one move per call, so balancing is gradual.
+/// group's last. At most one move per call, so balancing is gradual. A shard with a move
+/// in flight is left alone: its map entry still lists the replica that leaves, and the
+/// move hands its leadership over itself (a transfer to the leaving replica in the middle
+/// of the change of voters would leave the group half changed).
 pub fn balance_leaderships(
     view: &ClusterView,
     map: &ShardMap,
@@ -147,6 +150,9 @@ pub fn balance_leaderships(
         let Some(entry) = map.entry(shard) else {
             continue;
         };
+        if view.moves.iter().any(|m| m.shard == shard) {
+            continue;
+        }
         let target = if draining {
             leader_target(view, status, me, None, &entry.replicas, Handoff::Optional)
         } else {

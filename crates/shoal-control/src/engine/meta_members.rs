@@ -99,6 +99,12 @@ pub fn meta_membership(
     };
     let fit_learner =
         |id: &NodeId| view.is_live(*id) && !decommissioned(*id) && meta.caught_up(*id);
+    // A change of voters its leader did not finish (the group is in a joint configuration)
+    // is finished first: asking for its goal again completes it.
+    if let Some(goal) = &meta.joint_goal {
+        commands.push(Command::ChangeMetaVoters(goal.clone()));
+        return commands;
+    }
     // A voter down for replace_after gives its seat to a live caught-up learner.
     let failed = meta.voters.iter().copied().find(|voter| {
         view.node(*voter)

@@ -89,6 +89,46 @@ pub fn plan_wave(view: &ClusterView, settings: &ControlSettings) -> Result<Wave,
     })
 }
 
+/// Repairs to start: every damaged replica (as its node gossips) of a shard the map lists
+/// there, with no move in flight, is rebuilt in place — evicted, deleted, added back empty
+/// and filled from a healthy replica. A shard whose only replica is damaged cannot be
+/// repaired: it is named in the second list, for people.
+pub fn repairs(view: &ClusterView) -> (Vec<MovePlan>, Vec<String>) {
+    let Some(map) = view.map.as_ref() else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut start = Vec::new();
+    let mut beyond = Vec::new();
+    for node in view.nodes.values() {
+        let Some(member) = node.gossip.as_ref() else {
+            continue;
+        };
+        for shard in &member.info.damaged_shards {
+            let Some(entry) = map.entry(*shard) else {
+                continue;
+            };
+            if !entry.replicas.contains(&node.id) || view.moves.iter().any(|m| m.shard == *shard) {
+                continue;
+            }
+            if entry.replicas.len() < 2 {
+                beyond.push(format!(
+                    "shard {shard}: its only replica, on node {}, is damaged; there is no \
+                     healthy replica to rebuild it from: restore that node's data from a backup",
+                    node.id
+                ));
+                continue;
+            }
+            start.push(MovePlan {
+                shard: *shard,
+                from: Some(node.id),
+                to: node.id,
+                reason: "repair".into(),
+            });
+        }
+    }
+    (start, beyond)
+}
+
 /// Why a move is not progressing right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitReason {
@@ -109,6 +149,8 @@ pub enum WaitReason {
         current: BTreeSet<NodeId>,
         wanted: BTreeSet<NodeId>,
     },
+    /// A repair: the damaged replica still leads (its node stops it on its next round).
+    DamagedLeads { node: NodeId },
 }
 
 impl fmt::Display for WaitReason {
@@ -136,6 +178,11 @@ impl fmt::Display for WaitReason {
                 f,
                 "changing the voters from {current:?} to {wanted:?} would lower their number"
             ),
+            WaitReason::DamagedLeads { node } => write!(
+                f,
+                "the damaged replica on node {node} still leads; it steps down when its node \
+                 stops it"
+            ),
         }
     }
 }
@@ -158,6 +205,10 @@ fn target_gone(view: &ClusterView, record: &MoveRecord) -> Option<String> {
     };
     if target.state() == NodeState::Decommissioned {
         return Some("the target node is being decommissioned".into());
+    }
+    if record.is_repair() {
+        // A repair waits for its node: the damaged replica is that node's own.
+        return None;
     }
     target
         .down_for
@@ -217,6 +268,19 @@ pub fn next_step(
         })]);
     }
     match record.step {
+        MoveStep::Evict => {
+            // A repair: the damaged replica leaves the group before its node deletes it.
+            if !group.is_member(record.to) {
+                return StepOutcome::Advance(vec![advance_to(view, record, MoveStep::AddLearner)]);
+            }
+            if report.leader() == Some(record.to) {
+                return StepOutcome::Wait(WaitReason::DamagedLeads { node: record.to });
+            }
+            StepOutcome::Advance(vec![
+                change(record, ShardChange::EvictDamaged(record.to)),
+                advance_to(view, record, MoveStep::AddLearner),
+            ])
+        }
         MoveStep::AddLearner => {
             if group.is_member(record.to) {
                 return StepOutcome::Advance(vec![advance_to(view, record, MoveStep::CatchUp)]);
@@ -255,7 +319,10 @@ pub fn next_step(
             if wanted == group.voters {
                 return StepOutcome::Advance(vec![advance_to(view, record, MoveStep::RemoveOld)]);
             }
-            if wanted.len() < group.voters.len() {
+            // A joint configuration already changing to `wanted` (its leader changed before
+            // it finished) lists both halves as voters: asking again finishes it.
+            let finishing = group.joint_goal.as_ref() == Some(&wanted);
+            if wanted.len() < group.voters.len() && !finishing {
                 return StepOutcome::Wait(WaitReason::WouldLoseVoters {
                     current: group.voters.clone(),
                     wanted,
@@ -288,7 +355,11 @@ pub fn next_step(
         }
         MoveStep::RemoveOld => {
             let finish = Command::ProposeMeta(MetaCommand::FinishMove { id: record.id });
-            match record.from.filter(|from| group.is_member(*from)) {
+            // (A repair's source is its target: it stays.)
+            match record
+                .from
+                .filter(|from| *from != record.to && group.is_member(*from))
+            {
                 Some(from) => StepOutcome::Done(vec![
                     change(record, ShardChange::RemoveMember(from)),
                     finish,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use shoal_replication::meta::{MetaCommand, MoveStep, NodeState};
+use shoal_replication::meta::{MetaCommand, MovePlan, MoveStep, NodeState};
 use shoal_shardmap::{GroupId, NodeId, NodeRole, ShardId};
 
 use crate::command::{Command, ShardChange};
@@ -62,8 +62,11 @@ fn check_invariants(sim: &SimCluster) {
         let distinct: BTreeSet<NodeId> = entry.replicas.iter().copied().collect();
         assert_eq!(distinct.len(), entry.replicas.len(), "{entry:?}");
         let group = &sim.shards[&entry.id];
+        // A repair takes the damaged voter out before it is added back empty.
+        let repairing = moves.iter().any(|m| m.shard == entry.id && m.is_repair());
+        let floor = sim.settings.replication_factor - usize::from(repairing);
         assert!(
-            group.voters.len() >= sim.settings.replication_factor,
+            group.voters.len() >= floor,
             "shard {} has fewer voters than before: {:?}",
             entry.id,
             group.voters
@@ -653,6 +656,7 @@ fn group(leader: u64, voters: &[u64], matched: &[(u64, u64)], last: u64) -> Grou
         term: 1,
         voters: nodes(voters),
         learners: BTreeSet::new(),
+        joint_goal: None,
         last_log_index: last,
         matched: matched.iter().map(|(id, m)| (n(*id), Some(*m))).collect(),
     }
@@ -817,6 +821,184 @@ fn a_draining_node_gives_away_every_leadership_the_meta_groups_last() {
     assert_eq!(moved.last(), Some(&GroupId::META), "{moved:?}");
 }
 
+#[test]
+fn no_leadership_moves_to_a_replica_of_a_shard_that_is_moving() {
+    let mut sim = SimCluster::new(3, 16, settings());
+    sim.start_node(4, None);
+    let record = move_at(&mut sim, MoveStep::Promote);
+    let from = record.from.expect("a balance move has a source");
+    // The source is the shard's preferred leader and another voter leads: balancing would
+    // hand the leadership back to the replica that is leaving.
+    let other = sim.shards[&record.shard]
+        .voters
+        .iter()
+        .copied()
+        .find(|v| *v != from)
+        .unwrap();
+    let mut view = sim.view(other);
+    let entry = view
+        .map
+        .as_mut()
+        .unwrap()
+        .shards
+        .iter_mut()
+        .find(|e| e.id == record.shard)
+        .unwrap();
+    entry.replicas.retain(|r| *r != from);
+    entry.replicas.insert(0, from);
+    let mut status = sim.shards[&record.shard].clone();
+    status.leader = Some(other);
+    let led = vec![(GroupId::for_shard(record.shard), status)];
+    let map = view.map.clone().unwrap();
+    assert_eq!(balance_leaderships(&view, &map, &led), None);
+    // Once the move is over, it may.
+    view.moves.clear();
+    assert_eq!(
+        balance_leaderships(&view, &map, &led),
+        Some(Command::TransferLeader {
+            group: GroupId::for_shard(record.shard),
+            to: from
+        })
+    );
+}
+
+#[test]
+fn a_half_done_change_of_voters_is_finished_not_waited_on() {
+    let mut sim = SimCluster::new(3, 16, settings());
+    sim.start_node(4, None);
+    let record = move_at(&mut sim, MoveStep::Promote);
+    let from = record.from.unwrap();
+    let view = leader_view(&sim);
+    let mut report = view.reports[&record.shard].clone().unwrap();
+    // The joint configuration committed, then the leader changed: both halves vote.
+    let mut goal = report.group.voters.clone();
+    goal.remove(&from);
+    goal.insert(record.to);
+    report.group.voters.insert(record.to);
+    report.group.learners.remove(&record.to);
+    report.group.joint_goal = Some(goal.clone());
+    report.group.leader = goal.iter().copied().find(|v| *v != record.to);
+    match next_step(&view, &record, Ok(&report)) {
+        StepOutcome::Advance(commands) => assert_eq!(
+            commands[0],
+            Command::ChangeShard {
+                shard: record.shard,
+                change: ShardChange::SetVoters(goal.clone()),
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    // The change is valid; another that lowers the count is not.
+    let id = GroupId::for_shard(record.shard);
+    assert!(validate_change(&view, id, &report.group, &ShardChange::SetVoters(goal)).is_ok());
+    report.group.joint_goal = None;
+    let mut fewer = report.group.voters.clone();
+    fewer.remove(&from);
+    assert!(validate_change(&view, id, &report.group, &ShardChange::SetVoters(fewer)).is_err());
+}
+
+#[test]
+fn the_meta_group_finishes_a_half_done_change_of_voters_first() {
+    let mut sim = SimCluster::new(4, 4, settings());
+    let goal = sim.meta.voters.clone();
+    sim.meta.voters.insert(n(4));
+    sim.meta.learners.remove(&n(4));
+    sim.meta.joint_goal = Some(goal.clone());
+    let view = leader_view(&sim);
+    assert_eq!(
+        meta_membership(&view, &BTreeSet::new(), &sim.settings),
+        vec![Command::ChangeMetaVoters(goal)]
+    );
+}
+
+/// Rounds of the control plane in which a damaged replica's node behaves as its hosting
+/// does: it deletes the replica once the repair evicted it (then it is not damaged).
+fn repair_rounds(sim: &mut SimCluster, node: u64, shard: ShardId, rounds: usize) {
+    for _ in 0..rounds {
+        sim.reconcile_meta();
+        sim.drive();
+        let evicted = sim
+            .moves()
+            .iter()
+            .any(|m| m.shard == shard && m.is_repair() && m.step > MoveStep::Evict);
+        if evicted {
+            sim.nodes.get_mut(&n(node)).unwrap().damaged.remove(&shard);
+        }
+        sim.replicate();
+        sim.age(ROUND);
+        check_invariants(sim);
+    }
+}
+
+#[test]
+fn a_damaged_replica_is_evicted_rebuilt_in_place_and_promoted_again() {
+    let mut sim = SimCluster::new(3, 16, settings());
+    let shard = sim
+        .map()
+        .shards
+        .iter()
+        .find(|e| e.replicas[0] != n(2))
+        .unwrap()
+        .id;
+    let voters = sim.shards[&shard].voters.clone();
+    sim.nodes.get_mut(&n(2)).unwrap().damaged.insert(shard);
+    let round = sim.drive();
+    assert_eq!(
+        round.start,
+        vec![MovePlan {
+            shard,
+            from: Some(n(2)),
+            to: n(2),
+            reason: "repair".into()
+        }]
+    );
+    assert_eq!(sim.moves()[0].step, MoveStep::Evict);
+    // The eviction is the one change that lowers the voters, and only for a damaged replica.
+    let (view, group) = shard_view(&sim, shard.0);
+    let evict = ShardChange::EvictDamaged(n(2));
+    assert!(validate_change(&view, GroupId::for_shard(shard), &group, &evict).is_ok());
+    let healthy = ShardChange::EvictDamaged(n(3));
+    let refused = validate_change(&view, GroupId::for_shard(shard), &group, &healthy)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("does not report its replica as damaged"),
+        "{refused}"
+    );
+    repair_rounds(&mut sim, 2, shard, 30);
+    assert!(sim.moves().is_empty(), "{:?}", sim.moves());
+    assert_eq!(sim.shards[&shard].voters, voters, "node 2 votes again");
+    assert!(sim.shards[&shard].learners.is_empty());
+    let counters = meta_counters(&sim);
+    assert_eq!((counters.finished, counters.aborted), (1, 0));
+    assert!(sim.refused.is_empty(), "nothing refused: {:?}", sim.refused);
+    assert!(
+        sim.executed
+            .iter()
+            .any(|c| c.contains("evict the damaged replica of node 2")),
+        "{:?}",
+        sim.executed
+    );
+}
+
+#[test]
+fn a_shard_whose_only_replica_is_damaged_is_named_not_repaired() {
+    let mut single = settings();
+    single.replication_factor = 1;
+    let mut sim = SimCluster::new(1, 4, single);
+    sim.nodes.get_mut(&n(1)).unwrap().damaged.insert(ShardId(2));
+    let round = sim.drive();
+    assert!(round.start.is_empty(), "{:?}", round.start);
+    assert!(
+        round.stuck.iter().any(
+            |s| s.contains("shard 2: its only replica, on node 1, is damaged")
+                && s.contains("restore")
+        ),
+        "{:?}",
+        round.stuck
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Validation of control commands
 // ---------------------------------------------------------------------------------------
@@ -936,7 +1118,7 @@ fn hosting_follows_the_map_and_the_moves_and_keeps_a_replica_that_still_leads() 
         [moves[0].shard].into_iter().collect(),
         "the move's target hosts it"
     );
-    let changes = reconcile(&map, &moves, n(4), &BTreeMap::new());
+    let changes = reconcile(&map, &moves, n(4), &BTreeMap::new(), &BTreeSet::new());
     assert_eq!(changes.start, vec![moves[0].shard]);
     // Node 1 holds a replica the map no longer lists: deleted, unless it still leads.
     let gone = map
@@ -946,9 +1128,16 @@ fn hosting_follows_the_map_and_the_moves_and_keeps_a_replica_that_still_leads() 
         .map(|e| e.id);
     if let Some(gone) = gone {
         let held = BTreeMap::from([(gone, false)]);
-        assert_eq!(reconcile(&map, &[], n(1), &held).delete, vec![gone]);
+        assert_eq!(
+            reconcile(&map, &[], n(1), &held, &BTreeSet::new()).delete,
+            vec![gone]
+        );
         let leading = BTreeMap::from([(gone, true)]);
-        assert!(reconcile(&map, &[], n(1), &leading).delete.is_empty());
+        assert!(
+            reconcile(&map, &[], n(1), &leading, &BTreeSet::new())
+                .delete
+                .is_empty()
+        );
     }
     // Only the first map lets the first replica create its group.
     let entry = &map.shards[0];

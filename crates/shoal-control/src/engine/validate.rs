@@ -87,7 +87,9 @@ pub fn validate_change(
             if *wanted == group.voters {
                 return Ok(());
             }
-            if wanted.len() < group.voters.len() {
+            // Finishing a half-done change (a joint configuration whose leader changed) lowers
+            // the count of listed voters back to what the change asked for.
+            if wanted.len() < group.voters.len() && group.joint_goal.as_ref() != Some(wanted) {
                 return Err(precondition(format!(
                     "changing the voters from {:?} to {:?} would lower their number; a shard \
                      never has fewer voters than before a change",
@@ -116,6 +118,37 @@ pub fn validate_change(
                 return Err(precondition(format!(
                     "node {leader} leads and would leave the voters: hand its leadership to a \
                      staying voter first"
+                )));
+            }
+            Ok(())
+        }
+        ShardChange::EvictDamaged(node) => {
+            if !group.is_member(*node) {
+                return Ok(());
+            }
+            let reports_damage = view
+                .node(*node)
+                .and_then(|n| n.gossip.as_ref())
+                .is_some_and(|member| {
+                    group_id
+                        .shard()
+                        .is_some_and(|shard| member.info.damaged_shards.contains(&shard))
+                });
+            if !reports_damage {
+                return Err(precondition(format!(
+                    "node {node} does not report its replica as damaged; only a damaged \
+                     replica is evicted"
+                )));
+            }
+            if group.leader == Some(*node) {
+                return Err(precondition(format!(
+                    "node {node} leads the group; its damaged replica must stop first"
+                )));
+            }
+            if group.is_voter(*node) && group.voters.len() < 2 {
+                return Err(precondition(format!(
+                    "node {node} holds the only voter; there is no healthy replica to rebuild \
+                     it from"
                 )));
             }
             Ok(())

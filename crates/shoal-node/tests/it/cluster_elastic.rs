@@ -95,10 +95,28 @@ async fn a_fourth_node_takes_a_quarter_of_replicas_and_leaderships_under_load() 
                 && (11..=13).contains(counts.get(&4).unwrap_or(&0))
                 && (3..=5).contains(&leaders);
             if !balanced {
+                let in_flight: Vec<String> = moves
+                    .moves
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "shard {} {}→{} at {} (target {} of {}){}",
+                            m.shard_id,
+                            m.from_node,
+                            m.to_node,
+                            m.step,
+                            m.target_matched_index,
+                            m.leader_last_index,
+                            if m.stuck_reason.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {}", m.stuck_reason)
+                            }
+                        )
+                    })
+                    .collect();
                 println!(
-                    "  {:?} replicas per node, node 4 leads {leaders}, {} move(s) in flight",
-                    counts,
-                    moves.moves.len()
+                    "  {counts:?} replicas per node, node 4 leads {leaders}, moving: {in_flight:?}"
                 );
             }
             balanced.then_some((map, leaders))

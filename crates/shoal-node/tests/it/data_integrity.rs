@@ -2,12 +2,16 @@
 //! `state.redb` makes the read fail with DATA_LOSS naming the shard and the key, and one
 //! flipped byte of a log entry in `log.redb` stops the group when the entry is replayed —
 //! the reads fail, naming the entry, rather than answer from a damaged log. Against a real
-//! single node, stopped and restarted around the damage.
+//! single node, stopped and restarted around the damage. In a cluster, the damaged replica
+//! goes into quarantine and is rebuilt from the healthy ones.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::cluster::NodeProcess;
+use crate::support::cluster::{
+    ClusterShape, NodeProcess, ProcessCluster, wait_for_convergence, wait_for_healthy,
+};
+use crate::support::wait_for;
 use shoal_client::{Code, PutOptions};
 
 /// A value no other bytes of the files hold, so its copies can be found and damaged.
@@ -132,5 +136,109 @@ async fn a_flipped_byte_in_a_log_entry_is_refused_at_replay_never_served() {
             panic!("a damaged log entry was served as {:?}", found.value);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A stale read of `key` through `client`: its node's own replica answers.
+async fn local_read(
+    client: &shoal_client::Client,
+    key: &str,
+) -> Result<Option<Vec<u8>>, shoal_client::ClientError> {
+    client
+        .get(key, true)
+        .await
+        .map(|found| found.map(|v| v.value))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_replica_in_a_cluster_is_quarantined_and_rebuilt_from_the_healthy_ones() {
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
+    let client = cluster.node(1).client().await;
+    wait_for_healthy(&client, Duration::from_secs(60)).await;
+    let value = marker("cluster");
+    client
+        .put("victim", value.as_str(), PutOptions::default())
+        .await
+        .unwrap();
+    let keys: Vec<String> = (0..60).map(|i| format!("acknowledged-{i}")).collect();
+    for key in &keys {
+        client
+            .put(
+                key.as_str(),
+                format!("value of {key}").as_str(),
+                PutOptions::default(),
+            )
+            .await
+            .unwrap();
+    }
+    wait_for_convergence(&client, Duration::from_secs(60)).await;
+
+    // Node 2's copy of the value is damaged while it is down.
+    assert!(
+        cluster
+            .node(2)
+            .terminate()
+            .await
+            .expect("running")
+            .success()
+    );
+    let state = cluster.dir.path().join("data-2/state.redb");
+    assert!(
+        damage(&state, value.as_bytes()) > 0,
+        "the value is not in state.redb"
+    );
+    cluster.node(2).start();
+    cluster.node(2).wait_ready(Duration::from_secs(60)).await;
+
+    // Its replica never serves the damaged value: the read fails, the replica goes into
+    // quarantine, stops, and the cluster rebuilds it from the two healthy ones.
+    let node2 = cluster.node(2).client().await;
+    let found = std::time::Instant::now();
+    let error = local_read(&node2, "victim")
+        .await
+        .expect_err("a damaged value was served");
+    assert_eq!(error.code(), Some(Code::DataLoss), "{error}");
+    let repaired = wait_for(
+        "the damaged replica to be rebuilt",
+        Duration::from_secs(120),
+        || async {
+            let moves = client.moves().await.ok()?;
+            let served = local_read(&node2, "victim").await.ok()??;
+            (moves.moves.is_empty() && moves.finished >= 1).then_some((moves, served))
+        },
+    )
+    .await;
+    println!(
+        "the damaged replica was rebuilt {:?} after the damage was found",
+        found.elapsed()
+    );
+    assert_eq!(
+        repaired.1,
+        value.as_bytes(),
+        "the rebuilt replica serves the right value"
+    );
+    assert_eq!(repaired.0.aborted, 0, "{:?}", repaired.0);
+    let log = std::fs::read_to_string(&cluster.node(2).log_path).unwrap();
+    assert!(log.contains("goes into quarantine"), "{log}");
+    assert!(
+        log.contains("deleting a damaged replica evicted from its group"),
+        "{log}"
+    );
+    assert_eq!(
+        cluster.node(2).metric("shoal_replicas_quarantined").await,
+        0
+    );
+    // Every acknowledged key reads back right from every replica, and they all agree.
+    wait_for_convergence(&client, Duration::from_secs(60)).await;
+    for node in 1..=3 {
+        let replica = cluster.node(node).client().await;
+        for key in &keys {
+            let found = local_read(&replica, key).await.unwrap();
+            assert_eq!(
+                found,
+                Some(format!("value of {key}").into_bytes()),
+                "node {node} {key}"
+            );
+        }
     }
 }

@@ -1016,7 +1016,7 @@ pub struct RecordAuditResponse {}
 pub struct ChangeShardReplicasRequest {
     #[prost(uint32, tag = "1")]
     pub shard_id: u32,
-    #[prost(oneof = "change_shard_replicas_request::Change", tags = "2, 3, 4")]
+    #[prost(oneof = "change_shard_replicas_request::Change", tags = "2, 3, 4, 5")]
     pub change: ::core::option::Option<change_shard_replicas_request::Change>,
 }
 /// Nested message and enum types in `ChangeShardReplicasRequest`.
@@ -1032,6 +1032,11 @@ pub mod change_shard_replicas_request {
         /// Remove a member that is not a voter.
         #[prost(uint64, tag = "4")]
         RemoveLearner(u64),
+        /// Remove a voter whose replica is damaged (its node quarantined it): the shard runs on
+        /// its other voters until the replica is rebuilt. Refused unless that node reports the
+        /// damage and another voter stays.
+        #[prost(uint64, tag = "5")]
+        EvictDamaged(u64),
     }
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1071,6 +1076,10 @@ pub struct ChangeShardReplicasResponse {
     pub last_log_index: u64,
     #[prost(message, repeated, tag = "3")]
     pub members: ::prost::alloc::vec::Vec<ReplicaProgress>,
+    /// When the group is in a joint configuration (a change of voters whose leader changed
+    /// before it finished): the voters it changes to. Empty otherwise.
+    #[prost(uint64, repeated, tag = "4")]
+    pub joint_goal: ::prost::alloc::vec::Vec<u64>,
 }
 /// Generated client implementations.
 pub mod control_client {

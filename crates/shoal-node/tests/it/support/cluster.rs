@@ -143,6 +143,20 @@ pub struct ProcessCluster {
     seeds: Vec<SocketAddr>,
 }
 
+impl Drop for ProcessCluster {
+    /// A failing test keeps the cluster's directory (configs, data, one log per node) and
+    /// says where it is, so the failure can be read after the fact.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.dir.disable_cleanup(true);
+            eprintln!(
+                "the test failed: cluster directory kept at {} (node logs: node-*.log)",
+                self.dir.path().display()
+            );
+        }
+    }
+}
+
 impl ProcessCluster {
     /// Starts `count` nodes (ids 1..=count) that find each other through gossip seeds, and
     /// waits until every one is ready.
