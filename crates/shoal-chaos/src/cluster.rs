@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use shoal_client::{Client, StatusResponse};
 use shoal_testkit::{NodeProcess, NodeSpec};
 
@@ -290,6 +290,51 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         bail!("the cluster did not recover within {deadline:?}: {last}")
+    }
+
+    /// The cross-replica consistency check of every shard (`Cluster.CheckConsistency`): Ok
+    /// with a one-line summary when every shard is consistent.
+    pub async fn check_consistency(&self) -> Result<String> {
+        let mut last = anyhow::anyhow!("no node is running");
+        let mut answer = None;
+        for node in self.nodes.iter().filter(|n| n.is_running() && !n.paused()) {
+            let Some(client) = node.client().await else {
+                continue;
+            };
+            match client.check_consistency(None).await {
+                Ok(checked) => {
+                    answer = Some(checked);
+                    break;
+                }
+                Err(error) => last = error.into(),
+            }
+        }
+        let answer = answer
+            .ok_or(last)
+            .context("the consistency check did not run")?;
+        let bad: Vec<String> = answer
+            .shards
+            .iter()
+            .filter(|shard| shard.verdict != "consistent")
+            .map(|shard| {
+                format!(
+                    "shard {} {}: {}",
+                    shard.shard_id, shard.verdict, shard.detail
+                )
+            })
+            .collect();
+        if !bad.is_empty() {
+            bail!("{}", bad.join("; "));
+        }
+        let keys: u64 = answer
+            .shards
+            .iter()
+            .map(|shard| shard.replicas.iter().map(|r| r.keys).max().unwrap_or(0))
+            .sum();
+        Ok(format!(
+            "{} shards consistent ({keys} records)",
+            answer.shards.len()
+        ))
     }
 
     async fn convergence(&self) -> Result<(), String> {

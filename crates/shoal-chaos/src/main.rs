@@ -265,6 +265,8 @@ async fn run(args: Args) -> Result<bool> {
     let reads = workload
         .final_reads(std::time::Instant::now() + Duration::from_secs(30))
         .await;
+    // Every replica of every shard holds the same state at the same log index.
+    let consistency = cluster.check_consistency().await;
     let history = workload.history();
     std::fs::write(out.join("history.json"), history.to_json())?;
     std::fs::write(
@@ -296,6 +298,7 @@ async fn run(args: Args) -> Result<bool> {
          faults injected: {} ({} with errors): {}\n\
          recovery: {}\n\
          final reads: {}\n\
+         consistency check: {}\n\
          anomalies: {}\n",
         args.seed,
         history.len(),
@@ -319,9 +322,13 @@ async fn run(args: Args) -> Result<bool> {
             Ok(()) => "every key read".to_owned(),
             Err(error) => format!("FAILED: {error:#}"),
         },
+        match &consistency {
+            Ok(summary) => summary.clone(),
+            Err(error) => format!("FAILED: {error:#}"),
+        },
         report.anomalies.len() + report.anomalies_left_off,
     );
-    let passed = recovered && reads.is_ok() && report.is_valid();
+    let passed = recovered && reads.is_ok() && consistency.is_ok() && report.is_valid();
     if !report.is_valid() {
         summary.push_str(&format!("{report}\n"));
     }

@@ -493,6 +493,20 @@ impl Client {
             .into_inner())
     }
 
+    /// A cross-replica consistency check of `shard` (every shard when None), each on its
+    /// leader, one at a time (admin role).
+    pub async fn check_consistency(
+        &self,
+        shard: Option<u32>,
+    ) -> Result<pb::CheckConsistencyResponse, ClientError> {
+        Ok(self
+            .cluster
+            .clone()
+            .check_consistency(pb::CheckConsistencyRequest { shard_id: shard })
+            .await?
+            .into_inner())
+    }
+
     /// The control plane's background jobs on every live node.
     pub async fn jobs(&self) -> Result<pb::ListJobsResponse, ClientError> {
         Ok(self

@@ -516,6 +516,32 @@ impl RaftGroup {
         }
     }
 
+    /// On the leader: proposes a digest point (see `storage::digest`) and returns its id and
+    /// log index once committed; every replica digests its state there when it applies it.
+    pub async fn propose_digest_point(&self) -> Result<(u64, u64), ConsensusError> {
+        // A random id (std's hasher keys are random per process and per call).
+        let id = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(self.node_id.0);
+            hasher.finish()
+        };
+        let (index, _) = self
+            .propose(crate::storage::digest_point_command(id))
+            .await?;
+        Ok((id, index))
+    }
+
+    /// This replica's digest at digest point `id`, waiting up to `wait` for it (None: not
+    /// within `wait`, or this replica skipped the point).
+    pub async fn point_digest(
+        &self,
+        id: u64,
+        wait: Duration,
+    ) -> Option<Result<crate::storage::PointDigest, String>> {
+        self.storage.point_digest(self.group, id, wait).await
+    }
+
     /// This replica's applied index and a digest of its data at that index (reads it all).
     pub async fn state_digest(&self) -> Result<(u64, u64), ConsensusError> {
         self.storage

@@ -18,7 +18,9 @@ pub use error::ConsensusError;
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use pipe::PipeError;
-pub use storage::{Corrupt, GroupReader, GroupWriter, Storage, StorageCounters, StorageOptions};
+pub use storage::{
+    Corrupt, GroupReader, GroupWriter, PointDigest, Storage, StorageCounters, StorageOptions,
+};
 pub use transfer::{TransferProgress, Transfers};
 pub use transport::{
     DEFAULT_MAX_MESSAGE_BYTES, Fault, Faults, ForwardHandler, PeerChannel, Peers, Transport,

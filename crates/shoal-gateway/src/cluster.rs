@@ -330,6 +330,18 @@ impl pb::cluster_server::Cluster for ClusterService {
         )))
     }
 
+    async fn check_consistency(
+        &self,
+        request: Request<pb::CheckConsistencyRequest>,
+    ) -> Result<Response<pb::CheckConsistencyResponse>, Status> {
+        let backend = self.backend()?;
+        let shard = request.into_inner().shard_id.map(ShardId);
+        let shards = crate::check::check(backend, shard)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(pb::CheckConsistencyResponse { shards }))
+    }
+
     async fn list_jobs(
         &self,
         request: Request<pb::ListJobsRequest>,

@@ -55,6 +55,43 @@ impl ipb::control_server::Control for ControlService {
             .map_err(control_status)
     }
 
+    async fn check_shard(
+        &self,
+        request: Request<ipb::CheckShardRequest>,
+    ) -> Result<Response<ipb::CheckShardResponse>, Status> {
+        let backend = crate::backend(&self.cell).map_err(to_status)?;
+        let shard = ShardId(request.into_inner().shard_id);
+        let check = crate::check::check_shard_here(backend, shard)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(ipb::CheckShardResponse {
+            check: prost::Message::encode_to_vec(&check),
+        }))
+    }
+
+    async fn replica_digest(
+        &self,
+        request: Request<ipb::ReplicaDigestRequest>,
+    ) -> Result<Response<ipb::ReplicaDigestResponse>, Status> {
+        let backend = crate::backend(&self.cell).map_err(to_status)?;
+        Ok(Response::new(
+            crate::check::replica_digest(backend, request.into_inner()).await,
+        ))
+    }
+
+    async fn mark_damaged(
+        &self,
+        request: Request<ipb::MarkDamagedRequest>,
+    ) -> Result<Response<ipb::MarkDamagedResponse>, Status> {
+        let backend = crate::backend(&self.cell).map_err(to_status)?;
+        let message = request.into_inner();
+        let newly = backend.storage.quarantine(
+            GroupId::for_shard(ShardId(message.shard_id)),
+            &message.reason,
+        );
+        Ok(Response::new(ipb::MarkDamagedResponse { newly }))
+    }
+
     async fn record_audit(
         &self,
         request: Request<ipb::RecordAuditRequest>,

@@ -13,6 +13,7 @@
 //! is made here (that is `shoal-control`).
 
 mod auth;
+pub mod check;
 mod cluster;
 mod cluster_status;
 mod control;

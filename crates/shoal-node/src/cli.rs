@@ -279,6 +279,49 @@ pub fn rebalance_plan(
     out
 }
 
+/// `shoal cluster check`: each shard's verdict, with what every replica said.
+pub fn check(answer: &pb::CheckConsistencyResponse) -> String {
+    let count = |verdict: &str| {
+        answer
+            .shards
+            .iter()
+            .filter(|s| s.verdict == verdict)
+            .count()
+    };
+    let mut out = format!(
+        "{} shard(s) checked: {} consistent, {} diverged, {} undecided\n",
+        answer.shards.len(),
+        count("consistent"),
+        count("diverged"),
+        count("undecided")
+    );
+    for shard in &answer.shards {
+        let keys = shard.replicas.iter().map(|r| r.keys).max().unwrap_or(0);
+        let bytes = shard.replicas.iter().map(|r| r.bytes).max().unwrap_or(0);
+        out.push_str(&format!(
+            "shard {:>3}: {:<10} at index {} ({} records, {}) in {} ms: {}\n",
+            shard.shard_id,
+            shard.verdict,
+            shard.index,
+            keys,
+            human_bytes(bytes),
+            shard.elapsed_ms,
+            shard.detail
+        ));
+        if shard.verdict != "consistent" {
+            for replica in &shard.replicas {
+                let said = if replica.answered {
+                    format!("digest {:016x}", replica.digest)
+                } else {
+                    format!("no digest: {}", replica.error)
+                };
+                out.push_str(&format!("    node {}: {said}\n", replica.node_id));
+            }
+        }
+    }
+    out
+}
+
 /// `shoal cluster moves`: replica moves in flight with their progress.
 pub fn moves(answer: &pb::ListMovesResponse) -> String {
     let mut out = format!(

@@ -202,6 +202,7 @@ pub struct ClusterConfig {
     pub raft: RaftConfig,
     pub rebalance: RebalanceConfig,
     pub failure: FailureConfig,
+    pub check: CheckConfig,
     pub shutdown: ShutdownConfig,
     pub tls: TlsConfig,
     pub gossip: GossipConfig,
@@ -223,6 +224,25 @@ pub struct FailureConfig {
     /// other nodes, so every shard is back to replication_factor voters.
     #[serde(with = "humantime_serde")]
     pub replace_after: Duration,
+}
+
+/// The background cross-replica consistency check (`cluster.check.*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckConfig {
+    /// How often each shard's leader checks that every replica holds the same state (one
+    /// shard at a time; each replica reads its state at 64 MiB/s); 0 turns it off.
+    /// `shoal cluster check` runs one on demand.
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            interval: Duration::from_secs(6 * 3600),
+        }
+    }
 }
 
 impl Default for FailureConfig {
@@ -251,6 +271,7 @@ impl Default for ClusterConfig {
             raft: RaftConfig::default(),
             rebalance: RebalanceConfig::default(),
             failure: FailureConfig::default(),
+            check: CheckConfig::default(),
             shutdown: ShutdownConfig::default(),
             tls: TlsConfig::default(),
             gossip: GossipConfig::default(),

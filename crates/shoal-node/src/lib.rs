@@ -7,6 +7,7 @@ pub mod batch_file;
 pub mod bench;
 pub mod certs;
 pub mod config;
+pub mod debug;
 pub mod dev;
 pub mod node;
 pub mod testing;

@@ -60,6 +60,27 @@ enum Command {
     /// Probe a node's admin port (a container HEALTHCHECK, a script): exits 0 when the node
     /// says it is ready (`/readyz`; `--live`: alive, `/healthz`), 1 otherwise.
     Health(HealthArgs),
+    /// Test hooks on a stopped node's data (not for production use).
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+enum DebugCommand {
+    /// Rewrites one key's value in one replica's state, bypassing Raft (the node must be
+    /// stopped): that replica then differs from its peers, for tests of the consistency
+    /// check.
+    Diverge {
+        /// The stopped node's data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        shard: u32,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        value: String,
+    },
 }
 
 #[derive(Args)]
@@ -473,6 +494,19 @@ enum ClusterCommand {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// Check that every replica of each shard holds the same data: the shard's leader
+    /// commits a digest point and every replica digests its state at exactly that log
+    /// index. A replica that differs from the majority is marked damaged and rebuilt from
+    /// the others. Exits 1 unless every shard checked is consistent.
+    Check {
+        /// Only this shard.
+        #[arg(long)]
+        shard: Option<u32>,
+        #[command(flatten)]
+        endpoint: EndpointArg,
+        #[command(flatten)]
+        output: OutputArg,
+    },
     /// The audit history: the latest admin operations and refused attempts at one (who,
     /// what, when, on which node, how it ended), oldest first.
     Audit {
@@ -608,6 +642,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Health(args) => health(args).await,
+        Command::Debug(DebugCommand::Diverge {
+            data_dir,
+            shard,
+            key,
+            value,
+        }) => {
+            shoal_node::debug::diverge(&data_dir, shard, key.as_bytes(), value.as_bytes()).await?;
+            println!("shard {shard}: {key} rewritten in {}", data_dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify(args) => {
             let options = shoal_testkit::verify::VerifyOptions {
                 endpoints: args.endpoints,
@@ -1135,6 +1179,25 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             } else {
                 cli::jobs(&answer)
             }
+        }
+        ClusterCommand::Check {
+            shard,
+            endpoint,
+            output,
+        } => {
+            let answer = endpoint.connect().await?.check_consistency(shard).await?;
+            let text = if output.json {
+                cli::json(&answer)?
+            } else {
+                cli::check(&answer)
+            };
+            cli::emit(&text)?;
+            let consistent = answer.shards.iter().all(|s| s.verdict == "consistent");
+            return Ok(if consistent {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         ClusterCommand::Moves { endpoint, output } => {
             let answer = endpoint.connect().await?.moves().await?;

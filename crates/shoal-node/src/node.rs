@@ -255,6 +255,13 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         &tasks,
     );
     let _ = cell.set(backend.clone());
+    if config.cluster.enabled {
+        tasks.spawn(shoal_gateway::check::run_periodic(
+            backend.clone(),
+            config.cluster.check.interval,
+            cancel.child_token(),
+        ));
+    }
     if config.server.auth.enabled {
         tasks.spawn(crate::auth::bootstrap_admin_key(
             backend.meta.clone(),

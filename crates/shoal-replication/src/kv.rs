@@ -48,7 +48,7 @@ impl Record {
         self.expires_at_ms == 0 || self.expires_at_ms > now_ms
     }
 
-    fn encode(&self) -> Vec<u8> {
+    pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_BYTES + self.value.len());
         out.push(RECORD_FORMAT);
         out.extend_from_slice(&self.version.to_le_bytes());

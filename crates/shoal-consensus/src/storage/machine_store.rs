@@ -15,6 +15,7 @@ use openraft::{EntryPayload, OptionalSend};
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
+use super::digest::{self, digest_point_id};
 use super::overlay::{Change, GroupOverlay, GroupWriter};
 use super::seal::{self, Place};
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
@@ -25,6 +26,10 @@ use super::{
 };
 use crate::machine::StateMachine;
 use crate::types::{CommandResponse, LogId, SnapshotMeta, StoredMembership, TypeConfig};
+
+/// How fast a consistency check reads a replica's state (off the apply path, but it shares
+/// the disk and the CPU with the foreground).
+const CHECK_BYTES_PER_SECOND: u64 = 64 << 20;
 
 /// Where the group's current snapshot is: recorded in the machine-state table.
 #[derive(Serialize, Deserialize)]
@@ -110,6 +115,39 @@ impl MachineStore {
 }
 
 impl MachineStore {
+    /// At digest point `id` (everything up to it applied and queued): commits the state so
+    /// far, opens a read transaction — the state exactly at the point — and digests it off
+    /// the apply path at the check's rate; the result waits in the storage's digest points.
+    async fn digest_at_point(&self, id: u64) -> io::Result<()> {
+        let storage = self.storage.clone();
+        storage
+            .state_writer()
+            .run(false, Box::new(|_| Ok(())))
+            .await?;
+        let txn = storage
+            .state_database()
+            .begin_read()
+            .map_err(io::Error::other)?;
+        let group = self.group;
+        tokio::task::spawn_blocking(move || {
+            let checker = storage.state_checker();
+            let result = digest::digest_of(&txn, group, &checker, Some(CHECK_BYTES_PER_SECOND))
+                .map_err(|error| error.to_string());
+            if let Ok(digest) = &result {
+                tracing::debug!(
+                    group,
+                    point = id,
+                    index = digest.index,
+                    keys = digest.keys,
+                    elapsed_ms = digest.elapsed.as_millis() as u64,
+                    "digest point taken"
+                );
+            }
+            storage.digest_points().record(group, id, result);
+        });
+        Ok(())
+    }
+
     /// Queues an applied batch's changes for the state writer; once committed they leave the
     /// overlay. Waits only while the writer's queue is full (back-pressure on apply).
     async fn queue_changes(
@@ -183,30 +221,8 @@ impl Storage {
                 .state_database()
                 .begin_read()
                 .map_err(io::Error::other)?;
-            let machine_state = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
-            let applied: Option<LogId> = machine_state
-                .get((group, MACHINE_APPLIED))
-                .map_err(io::Error::other)?
-                .map(|v| decode::<Option<LogId>>(v.value()))
-                .transpose()?
-                .flatten();
-            let data = txn.open_table(DATA).map_err(io::Error::other)?;
-            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-            for item in data
-                .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
-                .map_err(io::Error::other)?
-            {
-                let (key, value) = item.map_err(io::Error::other)?;
-                let (_, space, key) = key.value();
-                let place = Place::Data { group, space, key };
-                let value = checker.open(place, value.value())?;
-                hasher.update(&[space]);
-                hasher.update(&(key.len() as u32).to_le_bytes());
-                hasher.update(key);
-                hasher.update(&(value.len() as u32).to_le_bytes());
-                hasher.update(value);
-            }
-            Ok((applied.map_or(0, |log_id| log_id.index), hasher.digest()))
+            let digest = digest::digest_of(&txn, group, &checker, None)?;
+            Ok((digest.index, digest.digest))
         })
         .await
         .map_err(io::Error::other)?
@@ -284,37 +300,54 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
             responders.push(responder);
             payloads.push(entry);
         }
-        let seq = self.overlay.begin_batch();
-        let reader = self.storage.reader(GroupId(self.group));
-        let mut changes = Vec::new();
         let mut responses = Vec::with_capacity(payloads.len());
-        let mut last_applied = None;
-        let mut membership = None;
-        for entry in payloads {
-            let log_id = entry.log_id();
-            let response = match entry.payload {
-                EntryPayload::Blank => Vec::new(),
-                EntryPayload::Normal(command) => {
-                    let mut data = GroupWriter {
-                        seq,
-                        reader: &reader,
-                        changes: &mut changes,
-                    };
-                    self.machine.apply(&mut data, log_id.index, &command.0)?
+        let mut entries = payloads.into_iter().peekable();
+        while entries.peek().is_some() {
+            // Apply up to and including the next digest point, as one batch of changes.
+            let seq = self.overlay.begin_batch();
+            let reader = self.storage.reader(GroupId(self.group));
+            let mut changes = Vec::new();
+            let mut last_applied = None;
+            let mut membership = None;
+            let mut point = None;
+            for entry in entries.by_ref() {
+                let log_id = entry.log_id();
+                let response = match entry.payload {
+                    EntryPayload::Blank => Vec::new(),
+                    EntryPayload::Normal(command) => match digest_point_id(&command.0) {
+                        Some(id) => {
+                            point = Some(id);
+                            Vec::new()
+                        }
+                        None => {
+                            let mut data = GroupWriter {
+                                seq,
+                                reader: &reader,
+                                changes: &mut changes,
+                            };
+                            self.machine.apply(&mut data, log_id.index, &command.0)?
+                        }
+                    },
+                    EntryPayload::Membership(config) => {
+                        membership = Some(StoredMembership::new(Some(log_id), config));
+                        Vec::new()
+                    }
+                };
+                responses.push(response);
+                last_applied = Some(log_id);
+                if point.is_some() {
+                    break;
                 }
-                EntryPayload::Membership(config) => {
-                    membership = Some(StoredMembership::new(Some(log_id), config));
-                    Vec::new()
-                }
-            };
-            responses.push(response);
-            last_applied = Some(log_id);
+            }
+            drop(reader);
+            self.overlay
+                .set_applied(seq, last_applied, membership.clone());
+            self.queue_changes(seq, changes, last_applied, membership)
+                .await?;
+            if let Some(id) = point {
+                self.digest_at_point(id).await?;
+            }
         }
-        drop(reader);
-        self.overlay
-            .set_applied(seq, last_applied, membership.clone());
-        self.queue_changes(seq, changes, last_applied, membership)
-            .await?;
         // The changes are readable through the overlay already: answer now, the state writer
         // commits them shortly (and a crash before that replays them from the log).
         for (responder, response) in responders.into_iter().zip(responses) {

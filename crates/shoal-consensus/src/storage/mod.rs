@@ -21,6 +21,7 @@
 //!
 //! Tables are few and fixed, keyed by `(group_id, …)`.
 
+mod digest;
 mod log_store;
 mod machine_store;
 pub mod overlay;
@@ -39,6 +40,7 @@ use std::time::Duration;
 
 use redb::{ReadableTable, TableDefinition};
 
+pub use digest::{PointDigest, digest_point_command};
 pub use log_store::LogStore;
 pub use machine_store::MachineStore;
 pub use overlay::{GroupOverlay, GroupReader, GroupWriter};
@@ -251,6 +253,7 @@ struct StorageInner {
     overlays: Mutex<HashMap<u64, Arc<GroupOverlay>>>,
     snapshot_dir: PathBuf,
     quarantine: Arc<quarantine::Quarantine>,
+    digest_points: digest::DigestPoints,
 }
 
 /// The node's storage: a cheap, cloneable handle shared by every group.
@@ -325,6 +328,7 @@ impl Storage {
                 overlays: Mutex::default(),
                 snapshot_dir,
                 quarantine,
+                digest_points: digest::DigestPoints::default(),
             }),
         })
     }
@@ -353,6 +357,54 @@ impl Storage {
     /// neither vote nor serve until rebuilt.
     pub fn quarantined(&self) -> BTreeMap<GroupId, String> {
         self.inner.quarantine.groups()
+    }
+
+    /// The digest this node's replica of `group` took at digest point `id`, waiting up to
+    /// `wait` for the point to be applied and digested (None: not within `wait`, or the
+    /// replica skipped the point).
+    pub async fn point_digest(
+        &self,
+        group: GroupId,
+        id: u64,
+        wait: Duration,
+    ) -> Option<Result<PointDigest, String>> {
+        self.inner.digest_points.wait(group.0, id, wait).await
+    }
+
+    pub(crate) fn digest_points(&self) -> &digest::DigestPoints {
+        &self.inner.digest_points
+    }
+
+    /// Test hook, for a stopped node's data only (`shoal debug diverge`): writes `value`
+    /// for `key` in `space` of `group`'s state directly, sealed — bypassing Raft, so this
+    /// replica then differs from its peers while every record passes its checksum: what
+    /// only the cross-replica consistency check can find. Durable when it returns.
+    #[doc(hidden)]
+    pub async fn debug_write_state(
+        &self,
+        group: GroupId,
+        space: u8,
+        key: &[u8],
+        value: &[u8],
+    ) -> io::Result<()> {
+        let (group, key, value) = (group.0, key.to_vec(), value.to_vec());
+        self.state_writer()
+            .call(true, move |tables| {
+                let place = seal::Place::Data {
+                    group,
+                    space,
+                    key: &key,
+                };
+                tables
+                    .data
+                    .insert(
+                        (group, space, key.as_slice()),
+                        seal::seal(place, &value).as_slice(),
+                    )
+                    .map(|_| ())
+                    .map_err(io::Error::other)
+            })
+            .await
     }
 
     /// Whether `group`'s replica here is quarantined.
@@ -468,6 +520,7 @@ impl Storage {
                 }
             }
         }
+        self.inner.digest_points.forget(group);
         // The damaged replica (if it was one) is gone with its data.
         self.inner.quarantine.remove(group)
     }

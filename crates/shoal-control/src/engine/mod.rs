@@ -11,9 +11,11 @@
 //! - [`leadership`]: who may lead and who takes over — the one rule;
 //! - [`hosting`]: which replicas this node runs and which group it may create;
 //! - [`bootstrap`]: who creates the cluster, and with what;
+//! - [`check`]: the verdict of a cross-replica consistency check;
 //! - [`validate`]: which control commands may run, and why not.
 
 pub mod bootstrap;
+pub mod check;
 pub mod decommission;
 pub mod driver;
 pub mod hosting;

@@ -988,6 +988,55 @@ pub mod raft_server {
         const NAME: &'static str = SERVICE_NAME;
     }
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckShardRequest {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckShardResponse {
+    /// The check's outcome: a shoal.v1.ShardCheck, encoded (the public message, so the two
+    /// APIs can never drift apart).
+    #[prost(bytes = "vec", tag = "1")]
+    pub check: ::prost::alloc::vec::Vec<u8>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReplicaDigestRequest {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+    #[prost(uint64, tag = "2")]
+    pub point_id: u64,
+    #[prost(uint64, tag = "3")]
+    pub wait_ms: u64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReplicaDigestResponse {
+    /// False when the replica has no digest of the point (yet, or it skipped it).
+    #[prost(bool, tag = "1")]
+    pub found: bool,
+    #[prost(uint64, tag = "3")]
+    pub digest: u64,
+    #[prost(uint64, tag = "4")]
+    pub keys: u64,
+    #[prost(uint64, tag = "5")]
+    pub bytes: u64,
+    /// The digest failed (a record failed its checksum, say).
+    #[prost(string, tag = "6")]
+    pub error: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MarkDamagedRequest {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+    #[prost(string, tag = "2")]
+    pub reason: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MarkDamagedResponse {
+    /// False when it was already marked.
+    #[prost(bool, tag = "1")]
+    pub newly: bool,
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RecordAuditRequest {
     #[prost(message, repeated, tag = "1")]
@@ -1229,6 +1278,82 @@ pub mod control_client {
                 .insert(GrpcMethod::new("shoal.internal.v1.Control", "RecordAudit"));
             self.inner.unary(req, path, codec).await
         }
+        /// On a shard's leader: one consistency check of the shard (see Cluster.CheckConsistency).
+        pub async fn check_shard(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CheckShardRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::CheckShardResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.internal.v1.Control/CheckShard",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.internal.v1.Control", "CheckShard"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// On any replica: its digest at a digest point, waiting up to wait_ms for the point.
+        pub async fn replica_digest(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ReplicaDigestRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ReplicaDigestResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.internal.v1.Control/ReplicaDigest",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.internal.v1.Control", "ReplicaDigest"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// On any replica: a consistency check found it in a minority; it goes into quarantine
+        /// (stops voting and serving) and the cluster rebuilds it.
+        pub async fn mark_damaged(
+            &mut self,
+            request: impl tonic::IntoRequest<super::MarkDamagedRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::MarkDamagedResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.internal.v1.Control/MarkDamaged",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.internal.v1.Control", "MarkDamaged"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1263,6 +1388,31 @@ pub mod control_server {
             request: tonic::Request<super::RecordAuditRequest>,
         ) -> std::result::Result<
             tonic::Response<super::RecordAuditResponse>,
+            tonic::Status,
+        >;
+        /// On a shard's leader: one consistency check of the shard (see Cluster.CheckConsistency).
+        async fn check_shard(
+            &self,
+            request: tonic::Request<super::CheckShardRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::CheckShardResponse>,
+            tonic::Status,
+        >;
+        /// On any replica: its digest at a digest point, waiting up to wait_ms for the point.
+        async fn replica_digest(
+            &self,
+            request: tonic::Request<super::ReplicaDigestRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ReplicaDigestResponse>,
+            tonic::Status,
+        >;
+        /// On any replica: a consistency check found it in a minority; it goes into quarantine
+        /// (stops voting and serving) and the cluster rebuilds it.
+        async fn mark_damaged(
+            &self,
+            request: tonic::Request<super::MarkDamagedRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::MarkDamagedResponse>,
             tonic::Status,
         >;
     }
@@ -1417,6 +1567,141 @@ pub mod control_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = RecordAuditSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.internal.v1.Control/CheckShard" => {
+                    #[allow(non_camel_case_types)]
+                    struct CheckShardSvc<T: Control>(pub Arc<T>);
+                    impl<
+                        T: Control,
+                    > tonic::server::UnaryService<super::CheckShardRequest>
+                    for CheckShardSvc<T> {
+                        type Response = super::CheckShardResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CheckShardRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Control>::check_shard(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CheckShardSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.internal.v1.Control/ReplicaDigest" => {
+                    #[allow(non_camel_case_types)]
+                    struct ReplicaDigestSvc<T: Control>(pub Arc<T>);
+                    impl<
+                        T: Control,
+                    > tonic::server::UnaryService<super::ReplicaDigestRequest>
+                    for ReplicaDigestSvc<T> {
+                        type Response = super::ReplicaDigestResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ReplicaDigestRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Control>::replica_digest(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ReplicaDigestSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.internal.v1.Control/MarkDamaged" => {
+                    #[allow(non_camel_case_types)]
+                    struct MarkDamagedSvc<T: Control>(pub Arc<T>);
+                    impl<
+                        T: Control,
+                    > tonic::server::UnaryService<super::MarkDamagedRequest>
+                    for MarkDamagedSvc<T> {
+                        type Response = super::MarkDamagedResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::MarkDamagedRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Control>::mark_damaged(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = MarkDamagedSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

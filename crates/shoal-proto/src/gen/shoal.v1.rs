@@ -738,6 +738,54 @@ pub mod kv_server {
     }
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CheckConsistencyRequest {
+    /// One shard; absent: every shard.
+    #[prost(uint32, optional, tag = "1")]
+    pub shard_id: ::core::option::Option<u32>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct CheckConsistencyResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub shards: ::prost::alloc::vec::Vec<ShardCheck>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ShardCheck {
+    #[prost(uint32, tag = "1")]
+    pub shard_id: u32,
+    /// The digest point's log index: every digest is of the state applied up to it.
+    #[prost(uint64, tag = "2")]
+    pub index: u64,
+    #[prost(message, repeated, tag = "3")]
+    pub replicas: ::prost::alloc::vec::Vec<ReplicaCheck>,
+    /// "consistent", "diverged" (a minority differs: marked damaged), or "undecided" (too few
+    /// answers, no majority, or the check could not run: see detail).
+    #[prost(string, tag = "4")]
+    pub verdict: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub detail: ::prost::alloc::string::String,
+    /// Nodes whose replica was marked damaged by this check.
+    #[prost(uint64, repeated, tag = "6")]
+    pub marked_damaged: ::prost::alloc::vec::Vec<u64>,
+    #[prost(uint64, tag = "7")]
+    pub elapsed_ms: u64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReplicaCheck {
+    #[prost(uint64, tag = "1")]
+    pub node_id: u64,
+    /// False when the replica gave no digest (down, skipped the point, or failed: see error).
+    #[prost(bool, tag = "2")]
+    pub answered: bool,
+    #[prost(uint64, tag = "3")]
+    pub digest: u64,
+    #[prost(uint64, tag = "4")]
+    pub keys: u64,
+    #[prost(uint64, tag = "5")]
+    pub bytes: u64,
+    #[prost(string, tag = "6")]
+    pub error: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ListAuditRequest {
     /// At most this many of the latest entries (0: all kept, up to 1,000).
     #[prost(uint32, tag = "1")]
@@ -1887,6 +1935,34 @@ pub mod cluster_client {
                 .insert(GrpcMethod::new("shoal.v1.Cluster", "ListAudit"));
             self.inner.unary(req, path, codec).await
         }
+        /// Cross-replica consistency check (admin role) of one shard or of all: each shard's
+        /// leader commits a digest point, every replica digests its state at exactly that log
+        /// index, and the digests are compared. A replica in a minority is marked damaged and the
+        /// cluster rebuilds it from the others. Also run in the background (cluster.check.interval).
+        pub async fn check_consistency(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CheckConsistencyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::CheckConsistencyResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/shoal.v1.Cluster/CheckConsistency",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("shoal.v1.Cluster", "CheckConsistency"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -2021,6 +2097,17 @@ pub mod cluster_server {
             request: tonic::Request<super::ListAuditRequest>,
         ) -> std::result::Result<
             tonic::Response<super::ListAuditResponse>,
+            tonic::Status,
+        >;
+        /// Cross-replica consistency check (admin role) of one shard or of all: each shard's
+        /// leader commits a digest point, every replica digests its state at exactly that log
+        /// index, and the digests are compared. A replica in a minority is marked damaged and the
+        /// cluster rebuilds it from the others. Also run in the background (cluster.check.interval).
+        async fn check_consistency(
+            &self,
+            request: tonic::Request<super::CheckConsistencyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::CheckConsistencyResponse>,
             tonic::Status,
         >;
     }
@@ -2702,6 +2789,51 @@ pub mod cluster_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ListAuditSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/shoal.v1.Cluster/CheckConsistency" => {
+                    #[allow(non_camel_case_types)]
+                    struct CheckConsistencySvc<T: Cluster>(pub Arc<T>);
+                    impl<
+                        T: Cluster,
+                    > tonic::server::UnaryService<super::CheckConsistencyRequest>
+                    for CheckConsistencySvc<T> {
+                        type Response = super::CheckConsistencyResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CheckConsistencyRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Cluster>::check_consistency(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CheckConsistencySvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -1354,6 +1354,191 @@ impl<'de> serde::Deserialize<'de> for ChangeShardReplicasResponse {
         deserializer.deserialize_struct("shoal.v1.ChangeShardReplicasResponse", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for CheckConsistencyRequest {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.shard_id.is_some() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.CheckConsistencyRequest", len)?;
+        if let Some(v) = self.shard_id.as_ref() {
+            struct_ser.serialize_field("shardId", v)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for CheckConsistencyRequest {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shard_id",
+            "shardId",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ShardId,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = CheckConsistencyRequest;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.CheckConsistencyRequest")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<CheckConsistencyRequest, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shard_id__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                map_.next_value::<::std::option::Option<::pbjson::private::NumberDeserialize<_>>>()?.map(|x| x.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(CheckConsistencyRequest {
+                    shard_id: shard_id__,
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.CheckConsistencyRequest", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for CheckConsistencyResponse {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if !self.shards.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.CheckConsistencyResponse", len)?;
+        if !self.shards.is_empty() {
+            struct_ser.serialize_field("shards", &self.shards)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for CheckConsistencyResponse {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shards",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            Shards,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shards" => Ok(GeneratedField::Shards),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = CheckConsistencyResponse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.CheckConsistencyResponse")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<CheckConsistencyResponse, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shards__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::Shards => {
+                            if shards__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shards"));
+                            }
+                            shards__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(CheckConsistencyResponse {
+                    shards: shards__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.CheckConsistencyResponse", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for Consistency {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -6261,6 +6446,199 @@ impl<'de> serde::Deserialize<'de> for RebalanceResponse {
         deserializer.deserialize_struct("shoal.v1.RebalanceResponse", FIELDS, GeneratedVisitor)
     }
 }
+impl serde::Serialize for ReplicaCheck {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.node_id != 0 {
+            len += 1;
+        }
+        if self.answered {
+            len += 1;
+        }
+        if self.digest != 0 {
+            len += 1;
+        }
+        if self.keys != 0 {
+            len += 1;
+        }
+        if self.bytes != 0 {
+            len += 1;
+        }
+        if !self.error.is_empty() {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ReplicaCheck", len)?;
+        if self.node_id != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("nodeId", ToString::to_string(&self.node_id).as_str())?;
+        }
+        if self.answered {
+            struct_ser.serialize_field("answered", &self.answered)?;
+        }
+        if self.digest != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("digest", ToString::to_string(&self.digest).as_str())?;
+        }
+        if self.keys != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("keys", ToString::to_string(&self.keys).as_str())?;
+        }
+        if self.bytes != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("bytes", ToString::to_string(&self.bytes).as_str())?;
+        }
+        if !self.error.is_empty() {
+            struct_ser.serialize_field("error", &self.error)?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ReplicaCheck {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "node_id",
+            "nodeId",
+            "answered",
+            "digest",
+            "keys",
+            "bytes",
+            "error",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            NodeId,
+            Answered,
+            Digest,
+            Keys,
+            Bytes,
+            Error,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "nodeId" | "node_id" => Ok(GeneratedField::NodeId),
+                            "answered" => Ok(GeneratedField::Answered),
+                            "digest" => Ok(GeneratedField::Digest),
+                            "keys" => Ok(GeneratedField::Keys),
+                            "bytes" => Ok(GeneratedField::Bytes),
+                            "error" => Ok(GeneratedField::Error),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ReplicaCheck;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ReplicaCheck")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ReplicaCheck, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut node_id__ = None;
+                let mut answered__ = None;
+                let mut digest__ = None;
+                let mut keys__ = None;
+                let mut bytes__ = None;
+                let mut error__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::NodeId => {
+                            if node_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nodeId"));
+                            }
+                            node_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Answered => {
+                            if answered__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("answered"));
+                            }
+                            answered__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Digest => {
+                            if digest__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("digest"));
+                            }
+                            digest__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Keys => {
+                            if keys__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("keys"));
+                            }
+                            keys__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Bytes => {
+                            if bytes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("bytes"));
+                            }
+                            bytes__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Error => {
+                            if error__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("error"));
+                            }
+                            error__ = Some(map_.next_value()?);
+                        }
+                    }
+                }
+                Ok(ReplicaCheck {
+                    node_id: node_id__.unwrap_or_default(),
+                    answered: answered__.unwrap_or_default(),
+                    digest: digest__.unwrap_or_default(),
+                    keys: keys__.unwrap_or_default(),
+                    bytes: bytes__.unwrap_or_default(),
+                    error: error__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ReplicaCheck", FIELDS, GeneratedVisitor)
+    }
+}
 impl serde::Serialize for ReplicaNode {
     #[allow(deprecated)]
     fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
@@ -6995,6 +7373,215 @@ impl<'de> serde::Deserialize<'de> for RevokeApiKeyResponse {
             }
         }
         deserializer.deserialize_struct("shoal.v1.RevokeApiKeyResponse", FIELDS, GeneratedVisitor)
+    }
+}
+impl serde::Serialize for ShardCheck {
+    #[allow(deprecated)]
+    fn serialize<S>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error>
+    where
+        S: serde::Serializer,
+    {
+        use serde::ser::SerializeStruct;
+        let mut len = 0;
+        if self.shard_id != 0 {
+            len += 1;
+        }
+        if self.index != 0 {
+            len += 1;
+        }
+        if !self.replicas.is_empty() {
+            len += 1;
+        }
+        if !self.verdict.is_empty() {
+            len += 1;
+        }
+        if !self.detail.is_empty() {
+            len += 1;
+        }
+        if !self.marked_damaged.is_empty() {
+            len += 1;
+        }
+        if self.elapsed_ms != 0 {
+            len += 1;
+        }
+        let mut struct_ser = serializer.serialize_struct("shoal.v1.ShardCheck", len)?;
+        if self.shard_id != 0 {
+            struct_ser.serialize_field("shardId", &self.shard_id)?;
+        }
+        if self.index != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("index", ToString::to_string(&self.index).as_str())?;
+        }
+        if !self.replicas.is_empty() {
+            struct_ser.serialize_field("replicas", &self.replicas)?;
+        }
+        if !self.verdict.is_empty() {
+            struct_ser.serialize_field("verdict", &self.verdict)?;
+        }
+        if !self.detail.is_empty() {
+            struct_ser.serialize_field("detail", &self.detail)?;
+        }
+        if !self.marked_damaged.is_empty() {
+            struct_ser.serialize_field("markedDamaged", &self.marked_damaged.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        }
+        if self.elapsed_ms != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("elapsedMs", ToString::to_string(&self.elapsed_ms).as_str())?;
+        }
+        struct_ser.end()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ShardCheck {
+    #[allow(deprecated)]
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        const FIELDS: &[&str] = &[
+            "shard_id",
+            "shardId",
+            "index",
+            "replicas",
+            "verdict",
+            "detail",
+            "marked_damaged",
+            "markedDamaged",
+            "elapsed_ms",
+            "elapsedMs",
+        ];
+
+        #[allow(clippy::enum_variant_names)]
+        enum GeneratedField {
+            ShardId,
+            Index,
+            Replicas,
+            Verdict,
+            Detail,
+            MarkedDamaged,
+            ElapsedMs,
+        }
+        impl<'de> serde::Deserialize<'de> for GeneratedField {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
+                struct GeneratedVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+                    type Value = GeneratedField;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        write!(formatter, "expected one of: {:?}", &FIELDS)
+                    }
+
+                    #[allow(unused_variables)]
+                    fn visit_str<E>(self, value: &str) -> std::result::Result<GeneratedField, E>
+                    where
+                        E: serde::de::Error,
+                    {
+                        match value {
+                            "shardId" | "shard_id" => Ok(GeneratedField::ShardId),
+                            "index" => Ok(GeneratedField::Index),
+                            "replicas" => Ok(GeneratedField::Replicas),
+                            "verdict" => Ok(GeneratedField::Verdict),
+                            "detail" => Ok(GeneratedField::Detail),
+                            "markedDamaged" | "marked_damaged" => Ok(GeneratedField::MarkedDamaged),
+                            "elapsedMs" | "elapsed_ms" => Ok(GeneratedField::ElapsedMs),
+                            _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
+                        }
+                    }
+                }
+                deserializer.deserialize_identifier(GeneratedVisitor)
+            }
+        }
+        struct GeneratedVisitor;
+        impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+            type Value = ShardCheck;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("struct shoal.v1.ShardCheck")
+            }
+
+            fn visit_map<V>(self, mut map_: V) -> std::result::Result<ShardCheck, V::Error>
+                where
+                    V: serde::de::MapAccess<'de>,
+            {
+                let mut shard_id__ = None;
+                let mut index__ = None;
+                let mut replicas__ = None;
+                let mut verdict__ = None;
+                let mut detail__ = None;
+                let mut marked_damaged__ = None;
+                let mut elapsed_ms__ = None;
+                while let Some(k) = map_.next_key()? {
+                    match k {
+                        GeneratedField::ShardId => {
+                            if shard_id__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("shardId"));
+                            }
+                            shard_id__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Index => {
+                            if index__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("index"));
+                            }
+                            index__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                        GeneratedField::Replicas => {
+                            if replicas__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("replicas"));
+                            }
+                            replicas__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Verdict => {
+                            if verdict__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("verdict"));
+                            }
+                            verdict__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::Detail => {
+                            if detail__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("detail"));
+                            }
+                            detail__ = Some(map_.next_value()?);
+                        }
+                        GeneratedField::MarkedDamaged => {
+                            if marked_damaged__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("markedDamaged"));
+                            }
+                            marked_damaged__ = 
+                                Some(map_.next_value::<Vec<::pbjson::private::NumberDeserialize<_>>>()?
+                                    .into_iter().map(|x| x.0).collect())
+                            ;
+                        }
+                        GeneratedField::ElapsedMs => {
+                            if elapsed_ms__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("elapsedMs"));
+                            }
+                            elapsed_ms__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
+                    }
+                }
+                Ok(ShardCheck {
+                    shard_id: shard_id__.unwrap_or_default(),
+                    index: index__.unwrap_or_default(),
+                    replicas: replicas__.unwrap_or_default(),
+                    verdict: verdict__.unwrap_or_default(),
+                    detail: detail__.unwrap_or_default(),
+                    marked_damaged: marked_damaged__.unwrap_or_default(),
+                    elapsed_ms: elapsed_ms__.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_struct("shoal.v1.ShardCheck", FIELDS, GeneratedVisitor)
     }
 }
 impl serde::Serialize for ShardPlacement {

@@ -1,0 +1,202 @@
+//! Digests of a group's state for the cross-replica consistency check.
+//!
+//! A check must compare replicas at the same applied index, while they keep applying
+//! writes. So the check's leader proposes a *digest point* — a log entry of its own kind
+//! (its command starts with [`DIGEST_POINT`], a byte no state machine's command starts
+//! with) — and every replica, when it applies that entry, commits what it applied so far
+//! and opens a read transaction of `state.redb` there: a snapshot of exactly the state at
+//! the point's index (redb's readers see one commit and nothing after). The digest is then
+//! computed from that snapshot off the apply path, at a bounded rate, while the group goes
+//! on applying. Each replica keeps its last few results; the checker asks every replica for
+//! the digest of its point and compares.
+//!
+//! A replica that skips the point (it installed a snapshot past it) has no digest of it:
+//! unknown, never a mismatch. A machine of an older build hands the entry to its state
+//! machine, which rejects it without changing anything.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::seal::{Checker, Place};
+use super::{DATA, MACHINE_APPLIED, MACHINE_STATE, decode};
+use crate::types::LogId;
+
+/// The first byte of a digest point's command.
+pub(crate) const DIGEST_POINT: u8 = 0xD1;
+
+/// Results kept per group (older ones are forgotten).
+const KEEP: usize = 8;
+
+/// The command of digest point `id`.
+pub fn digest_point_command(id: u64) -> Vec<u8> {
+    let mut command = vec![DIGEST_POINT];
+    command.extend_from_slice(&id.to_le_bytes());
+    command
+}
+
+/// The point id when `command` is a digest point.
+pub(crate) fn digest_point_id(command: &[u8]) -> Option<u64> {
+    match command {
+        [DIGEST_POINT, id @ ..] => Some(u64::from_le_bytes(id.try_into().ok()?)),
+        _ => None,
+    }
+}
+
+/// A replica's digest of its state at a digest point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointDigest {
+    /// The point's log index (the state digested is exactly what was applied up to it).
+    pub index: u64,
+    /// XXH3-64 over every (space, key, value) of the group, in key order.
+    pub digest: u64,
+    /// Keys and bytes read.
+    pub keys: u64,
+    pub bytes: u64,
+    /// How long the digest took.
+    pub elapsed: Duration,
+}
+
+/// A replica's digest at one point, or why it failed.
+type PointResult = Result<PointDigest, String>;
+
+/// The digests of digest points this node's replicas applied, by group and point id.
+#[derive(Default)]
+pub(crate) struct DigestPoints {
+    results: Mutex<HashMap<u64, VecDeque<(u64, PointResult)>>>,
+    changed: tokio::sync::Notify,
+}
+
+impl DigestPoints {
+    pub(crate) fn record(&self, group: u64, id: u64, result: PointResult) {
+        let mut results = self.results.lock().expect("digest points poisoned");
+        let kept = results.entry(group).or_default();
+        kept.push_back((id, result));
+        while kept.len() > KEEP {
+            kept.pop_front();
+        }
+        drop(results);
+        self.changed.notify_waiters();
+    }
+
+    fn get(&self, group: u64, id: u64) -> Option<PointResult> {
+        self.results
+            .lock()
+            .expect("digest points poisoned")
+            .get(&group)?
+            .iter()
+            .find(|(point, _)| *point == id)
+            .map(|(_, result)| result.clone())
+    }
+
+    /// The digest of point `id` of `group`, waiting up to `wait` for it.
+    pub(crate) async fn wait(&self, group: u64, id: u64, wait: Duration) -> Option<PointResult> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let changed = self.changed.notified();
+            if let Some(result) = self.get(group, id) {
+                return Some(result);
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return self.get(group, id);
+            }
+        }
+    }
+
+    pub(crate) fn forget(&self, group: u64) {
+        self.results
+            .lock()
+            .expect("digest points poisoned")
+            .remove(&group);
+    }
+}
+
+/// The applied index of `group` in `txn` and the digest of its data there, every record
+/// verified; at most `bytes_per_second` read (None: as fast as it goes).
+pub(crate) fn digest_of(
+    txn: &redb::ReadTransaction,
+    group: u64,
+    checker: &Checker,
+    bytes_per_second: Option<u64>,
+) -> io::Result<PointDigest> {
+    let started = Instant::now();
+    let machine_state = txn.open_table(MACHINE_STATE).map_err(io::Error::other)?;
+    let applied: Option<LogId> = machine_state
+        .get((group, MACHINE_APPLIED))
+        .map_err(io::Error::other)?
+        .map(|v| decode::<Option<LogId>>(v.value()))
+        .transpose()?
+        .flatten();
+    let data = txn.open_table(DATA).map_err(io::Error::other)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let (mut keys, mut bytes) = (0u64, 0u64);
+    for item in data
+        .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
+        .map_err(io::Error::other)?
+    {
+        let (key, value) = item.map_err(io::Error::other)?;
+        let (_, space, key) = key.value();
+        let place = Place::Data { group, space, key };
+        let value = checker.open(place, value.value())?;
+        hasher.update(&[space]);
+        hasher.update(&(key.len() as u32).to_le_bytes());
+        hasher.update(key);
+        hasher.update(&(value.len() as u32).to_le_bytes());
+        hasher.update(value);
+        keys += 1;
+        bytes += (key.len() + value.len()) as u64;
+        if let Some(rate) = bytes_per_second {
+            // Sleep off any lead over the rate, checked every 64 KiB.
+            if bytes % (64 << 10) < (key.len() + value.len()) as u64 {
+                let due = Duration::from_secs_f64(bytes as f64 / rate.max(1) as f64);
+                if let Some(ahead) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(ahead);
+                }
+            }
+        }
+    }
+    Ok(PointDigest {
+        index: applied.map_or(0, |log_id| log_id.index),
+        digest: hasher.digest(),
+        keys,
+        bytes,
+        elapsed: started.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_points_are_recognised_only_by_their_marker() {
+        let command = digest_point_command(42);
+        assert_eq!(digest_point_id(&command), Some(42));
+        assert_eq!(digest_point_id(&[1, 2, 3]), None);
+        assert_eq!(digest_point_id(&[DIGEST_POINT, 1]), None);
+        assert_eq!(digest_point_id(&[]), None);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_gets_the_digest_once_it_is_recorded() {
+        let points = std::sync::Arc::new(DigestPoints::default());
+        let recorder = points.clone();
+        let digest = PointDigest {
+            index: 9,
+            digest: 7,
+            keys: 1,
+            bytes: 2,
+            elapsed: Duration::ZERO,
+        };
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            recorder.record(3, 1, Ok(digest));
+        });
+        assert_eq!(
+            points.wait(3, 1, Duration::from_secs(5)).await,
+            Some(Ok(digest))
+        );
+        assert_eq!(points.wait(3, 2, Duration::from_millis(10)).await, None);
+    }
+}
