@@ -213,11 +213,28 @@ impl ReplicaFactory {
                     None
                 };
                 match self.start(entry, voters.as_ref()).await {
-                    Err(error) if self.storage.is_quarantined(GroupId::for_shard(entry.id)) => {
+                    Ok(replica) => Ok::<_, ControlError>(Some(replica)),
+                    Err(error) => {
+                        // A replica that cannot start from its data is damaged (a record
+                        // failed its checksum, entries its log should hold are missing…):
+                        // it stays down in quarantine while the others serve, and the cluster
+                        // rebuilds it from a healthy replica.
+                        let group = GroupId::for_shard(entry.id);
+                        if !self.storage.is_quarantined(group) {
+                            self.storage.quarantine(
+                                group,
+                                &format!(
+                                    "this node's replica of shard {} could not start from its \
+                                     data: {error} (with no healthy replica to rebuild it from, \
+                                     restore it from a backup; delete quarantine/{} in the data \
+                                     dir to try again)",
+                                    entry.id, group.0
+                                ),
+                            );
+                        }
                         tracing::error!(shard = %entry.id, %error, "not starting a damaged replica");
                         Ok(None)
                     }
-                    started => started.map(Some),
                 }
             });
         Ok(futures::future::try_join_all(starts)

@@ -661,7 +661,17 @@ async fn start_meta_group(
         Arc::new(MetaMachine),
         &raft_settings(config),
     )
-    .await?;
+    .await
+    .with_context(|| {
+        format!(
+            "the meta group (the cluster's registry and shard map) could not start from the \
+             data in {}: its files may be damaged. In a cluster: move the data dir aside and \
+             start this node with an empty one, as a new node (a new node id), then `shoal \
+             node decommission` the old id. On a single node: restore the data dir from a \
+             backup",
+            config.server.data_dir.display()
+        )
+    })?;
     Ok(Meta::new(group))
 }
 
@@ -723,10 +733,33 @@ async fn start_hosted_replicas(
         .collect();
     let moves = meta.moves()?;
     let replicas = factory.start_hosted(map, &moves, me, &registry).await?;
+    // A replica found damaged while it catches up (a record it applies fails its checksum)
+    // is in quarantine: it does not hold the node up; the hosting round stops it. On a single
+    // node, a replica that cannot come to lead (it is its group's only voter) cannot run from
+    // its data either: it goes into quarantine, and the others serve.
+    let damaged = |replica: &ShardReplica, error: &dyn std::fmt::Display| {
+        let group = GroupId::for_shard(replica.id());
+        if !clustered && !factory.storage.is_quarantined(group) {
+            factory.storage.quarantine(
+                group,
+                &format!(
+                    "this node's replica of shard {} could not start from its data: {error} \
+                     (restore it from a backup; delete quarantine/{} in the data dir to try \
+                     again)",
+                    replica.id(),
+                    group.0
+                ),
+            );
+        }
+        factory.storage.is_quarantined(group)
+    };
     for replica in &replicas {
         // A replica still being moved here may not have heard from its leader yet.
-        if !moves.iter().any(|m| m.to == me && m.shard == replica.id()) {
-            replica.group().wait_for_leader(LEADER_WAIT).await?;
+        if !moves.iter().any(|m| m.to == me && m.shard == replica.id())
+            && let Err(error) = replica.group().wait_for_leader(LEADER_WAIT).await
+            && !damaged(replica, &error)
+        {
+            return Err(error.into());
         }
     }
     for replica in &replicas {
@@ -734,6 +767,7 @@ async fn start_hosted_replicas(
             match replica.group().linearizable_barrier().await {
                 Ok(()) => {}
                 Err(shoal_consensus::ConsensusError::NotLeader { .. }) if clustered => {}
+                Err(error) if damaged(replica, &error) => {}
                 Err(error) => return Err(error.into()),
             }
         }

@@ -116,23 +116,25 @@ impl RaftLogReader<TypeConfig> for LogStore {
                 .collect();
             (txn, copied)
         };
-        let mut entries: BTreeMap<u64, Entry> = BTreeMap::new();
-        let table = txn.open_table(LOG).map_err(io::Error::other)?;
-        for item in table
-            .range((self.group, start)..(self.group, end))
-            .map_err(io::Error::other)?
-        {
-            let (key, value) = item.map_err(io::Error::other)?;
-            let index = key.value().1;
-            let place = Place::Log {
-                group: self.group,
-                index,
-            };
-            entries.insert(
-                index,
-                decode(self.storage.log_checker().open(place, value.value())?)?,
-            );
-        }
+        let checker = self.storage.log_checker();
+        let mut entries: BTreeMap<u64, Entry> =
+            checker.guard(self.group, super::LOG_FILE, || {
+                let mut entries = BTreeMap::new();
+                let table = txn.open_table(LOG).map_err(io::Error::other)?;
+                for item in table
+                    .range((self.group, start)..(self.group, end))
+                    .map_err(io::Error::other)?
+                {
+                    let (key, value) = item.map_err(io::Error::other)?;
+                    let index = key.value().1;
+                    let place = Place::Log {
+                        group: self.group,
+                        index,
+                    };
+                    entries.insert(index, decode(checker.open(place, value.value())?)?);
+                }
+                Ok(entries)
+            })?;
         // Entries still in flight are newer than anything committed at the same index.
         entries.extend(in_flight);
         let out: Vec<Entry> = entries.into_values().collect();
@@ -161,24 +163,27 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                     .log_database()
                     .begin_read()
                     .map_err(io::Error::other)?;
-                let table = txn.open_table(LOG).map_err(io::Error::other)?;
-                let last = table
-                    .range((self.group, 0)..=(self.group, u64::MAX))
-                    .map_err(io::Error::other)?
-                    .next_back()
-                    .transpose()
-                    .map_err(io::Error::other)?;
-                match last {
-                    Some((key, value)) => {
-                        let place = Place::Log {
-                            group: self.group,
-                            index: key.value().1,
-                        };
-                        let payload = self.storage.log_checker().open(place, value.value())?;
-                        Some(decode::<Entry>(payload)?.log_id())
-                    }
-                    None => last_purged_log_id,
-                }
+                let checker = self.storage.log_checker();
+                checker.guard(self.group, super::LOG_FILE, || {
+                    let table = txn.open_table(LOG).map_err(io::Error::other)?;
+                    let last = table
+                        .range((self.group, 0)..=(self.group, u64::MAX))
+                        .map_err(io::Error::other)?
+                        .next_back()
+                        .transpose()
+                        .map_err(io::Error::other)?;
+                    Ok(match last {
+                        Some((key, value)) => {
+                            let place = Place::Log {
+                                group: self.group,
+                                index: key.value().1,
+                            };
+                            let payload = checker.open(place, value.value())?;
+                            Some(decode::<Entry>(payload)?.log_id())
+                        }
+                        None => last_purged_log_id,
+                    })
+                })?
             }
         };
         Ok(LogState {

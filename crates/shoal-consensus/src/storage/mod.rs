@@ -99,6 +99,7 @@ pub struct StateTables<'txn> {
 pub struct LogFile;
 
 impl TableSet for LogFile {
+    const FILE: &'static str = LOG_FILE;
     type Tables<'txn> = LogTables<'txn>;
     fn open(txn: &redb::WriteTransaction) -> io::Result<LogTables<'_>> {
         Ok(LogTables {
@@ -112,6 +113,7 @@ impl TableSet for LogFile {
 pub struct StateFile;
 
 impl TableSet for StateFile {
+    const FILE: &'static str = STATE_FILE;
     type Tables<'txn> = StateTables<'txn>;
     fn open(txn: &redb::WriteTransaction) -> io::Result<StateTables<'_>> {
         Ok(StateTables {
@@ -182,6 +184,31 @@ impl Database {
         cache_bytes: usize,
         quick_repair: bool,
     ) -> io::Result<Database> {
+        // The storage engine panics on some damage (a page that is not what it should be):
+        // that is a damaged file to report, not a crash.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Database::open_unguarded::<S>(path.clone(), cache_bytes, quick_repair)
+        }));
+        match opened {
+            Ok(Ok(database)) => Ok(database),
+            Ok(Err(error)) if is_damage(&error) => Err(damaged_file(&path, &error.to_string())),
+            Ok(Err(error)) => Err(error),
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the storage engine panicked".into());
+                Err(damaged_file(&path, &why))
+            }
+        }
+    }
+
+    fn open_unguarded<S: TableSet>(
+        path: PathBuf,
+        cache_bytes: usize,
+        quick_repair: bool,
+    ) -> io::Result<Database> {
         let started = std::time::Instant::now();
         let repairing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let noticed = repairing.clone();
@@ -240,6 +267,27 @@ impl Database {
     fn file_bytes(&self) -> u64 {
         std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
     }
+}
+
+/// Whether `error` (from opening a file) says the file's contents are damaged.
+fn is_damage(error: &io::Error) -> bool {
+    let text = error.to_string();
+    text.contains("Corrupted") || text.contains("corrupted") || text.contains("invalid data")
+}
+
+/// The error for a storage file that cannot be read: which file, and what to do.
+pub(crate) fn damaged_file(path: &Path, why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "{} is damaged and cannot be used ({why}). In a cluster: move this node's data \
+             dir aside and start the node with an empty one, as a new node (a new node id: \
+             change cluster.node_id if the config sets it), then `shoal node decommission` \
+             the old id; the cluster re-creates its replicas from the others. On a single \
+             node: restore the data dir from a backup.",
+            path.display()
+        ),
+    )
 }
 
 struct StorageInner {

@@ -199,7 +199,8 @@ impl GroupReader {
     fn with_view<T>(&self, read: impl FnOnce(&DataTable) -> io::Result<T>) -> io::Result<T> {
         let view = self.view.borrow();
         let (_, table) = view.as_ref().expect("view refreshed before use");
-        read(table)
+        self.checker
+            .guard(self.group, super::STATE_FILE, || read(table))
     }
 
     pub fn get(&self, space: u8, key: &[u8]) -> io::Result<Option<Vec<u8>>> {

@@ -82,8 +82,8 @@ impl Place<'_> {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
     "{what} in {file} fails its checksum ({why}): the file is damaged and the record is not \
-     served; rebuild this replica from a healthy one (start the node with an empty data dir \
-     and the cluster re-replicates), or restore from a backup on a single node"
+     served; this replica goes into quarantine and the cluster rebuilds it from a healthy one \
+     (with no healthy replica — a single node —, rebuild this replica from a backup)"
 )]
 pub struct Corrupt {
     /// The file (`log.redb`, `state.redb`).
@@ -92,7 +92,7 @@ pub struct Corrupt {
     pub group: u64,
     /// The record, in words.
     pub what: String,
-    why: &'static str,
+    why: String,
 }
 
 impl Corrupt {
@@ -120,6 +120,34 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
+    /// Runs `read` — a read of `group`'s records in `file` — turning a panic of the storage
+    /// engine (it panics on some damaged pages) into a [`Corrupt`] error, with the group put
+    /// in quarantine, like a record that fails its checksum.
+    pub(crate) fn guard<T>(
+        &self,
+        group: u64,
+        file: &'static str,
+        read: impl FnOnce() -> io::Result<T>,
+    ) -> io::Result<T> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the storage engine panicked".into());
+            let corrupt = Corrupt {
+                file,
+                group,
+                what: format!("a page of {}", shoal_shardmap::GroupId(group)),
+                why: format!("the storage engine could not read it: {why}"),
+            };
+            metrics::counter!("shoal_storage_checksum_failures_total", "file" => file).increment(1);
+            tracing::error!(file, group, "{corrupt}");
+            self.quarantine.add(group, &corrupt.to_string());
+            Err(io::Error::new(io::ErrorKind::InvalidData, corrupt))
+        })
+    }
+
     /// The payload of the record stored at `place`, verified. A record that fails puts its
     /// group in quarantine.
     pub(crate) fn open<'a>(&self, place: Place<'_>, stored: &'a [u8]) -> io::Result<&'a [u8]> {
@@ -134,14 +162,14 @@ impl Checker {
 /// The payload of the record stored at `place`, verified; `sealed_only`: the file holds
 /// sealed records only (made by this build).
 fn open<'a>(place: Place<'_>, stored: &'a [u8], sealed_only: bool) -> io::Result<&'a [u8]> {
-    let failed = |why: &'static str| {
+    let failed = |why: &str| {
         let corrupt = Corrupt {
             file: place.file(),
             group: match place {
                 Place::Log { group, .. } | Place::Data { group, .. } => group,
             },
             what: place.describe(),
-            why,
+            why: why.to_owned(),
         };
         metrics::counter!("shoal_storage_checksum_failures_total", "file" => corrupt.file)
             .increment(1);

@@ -20,6 +20,8 @@ const MAX_BATCH: usize = 4096;
 
 /// The tables a writer opens in each of its transactions.
 pub trait TableSet: Send + 'static {
+    /// The file's name, for errors.
+    const FILE: &'static str;
     type Tables<'txn>;
     fn open(txn: &redb::WriteTransaction) -> io::Result<Self::Tables<'_>>;
 }
@@ -330,8 +332,19 @@ fn commit_batch<S: TableSet>(
         for job in work {
             // A failing job aborts the transaction: no partial batch ever commits. A panicking
             // job is a failure too, so the writer thread survives and every caller is answered.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tables)))
-                .map_err(|_| io::Error::other("a storage write panicked"))??;
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tables))).map_err(
+                |panic| {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a storage write panicked".into());
+                    super::damaged_file(
+                        std::path::Path::new(S::FILE),
+                        &format!("the storage engine failed writing it: {why}"),
+                    )
+                },
+            )??;
         }
     }
     txn.commit().map_err(io::Error::other)

@@ -79,6 +79,15 @@ impl NodeProcess {
         }
     }
 
+    /// Like [`NodeProcess::wait_ready`], returning the failure (quoting the log and the
+    /// exit status when the process exited) instead of failing the test.
+    pub async fn try_wait_ready(&mut self, deadline: Duration) -> Result<(), String> {
+        self.process
+            .wait_ready(deadline)
+            .await
+            .map_err(|error| format!("{error:#}"))
+    }
+
     pub fn client_address(&self) -> String {
         self.ports.client.to_string()
     }
