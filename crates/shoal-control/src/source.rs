@@ -106,6 +106,7 @@ pub fn refresh_directory(
                 gossip_address: String::new(),
                 zone: record.zone.clone(),
                 leading_shards: Vec::new(),
+                damaged_shards: Vec::new(),
                 shard_map_epoch: 0,
                 cluster_id: None,
             },
@@ -144,6 +145,7 @@ pub fn peer_of(member: &Member, registered: Option<NodeState>) -> PeerInfo {
         } else {
             Vec::new()
         },
+        damaged_shards: member.info.damaged_shards.clone(),
         shard_map_epoch: member.info.shard_map_epoch,
         cluster_id: member.info.cluster_id.clone(),
     }

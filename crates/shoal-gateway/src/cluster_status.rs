@@ -124,6 +124,7 @@ pub(crate) async fn local_status(
         entry.live = peer.live;
         entry.ready = peer.ready;
         entry.leading_shards = peer.leading_shards.iter().map(|s| s.0).collect();
+        entry.damaged_shards = peer.damaged_shards.iter().map(|s| s.0).collect();
     }
     // This node knows itself better than gossip, which lags a round behind.
     if let Some(own) = nodes.get_mut(&me) {
@@ -134,6 +135,13 @@ pub(crate) async fn local_status(
             .values()
             .filter(|replica| replica.group().is_leader())
             .map(|replica| replica.id().0)
+            .collect();
+        own.damaged_shards = backend
+            .storage
+            .quarantined()
+            .keys()
+            .filter_map(|group| group.shard())
+            .map(|shard| shard.0)
             .collect();
     }
     let storage = &backend.storage;

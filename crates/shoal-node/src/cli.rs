@@ -89,6 +89,14 @@ pub fn status(status: &pb::StatusResponse) -> String {
             node.leading_shards.len()
         );
     }
+    for node in status.nodes.iter().filter(|n| !n.damaged_shards.is_empty()) {
+        let _ = writeln!(
+            out,
+            "node {}: DAMAGED replica(s) of shard(s) {:?}: quarantined (no voting, no \
+             serving) until the cluster rebuilds them; see `shoal cluster moves`",
+            node.node_id, node.damaged_shards
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -30,6 +30,8 @@ pub struct PeerInfo {
     pub zone: Option<String>,
     /// Shards the node says it leads.
     pub leading_shards: Vec<ShardId>,
+    /// Shards whose replica on the node is damaged (quarantined), as it says.
+    pub damaged_shards: Vec<ShardId>,
     pub shard_map_epoch: u64,
     pub cluster_id: Option<String>,
 }
@@ -120,6 +122,7 @@ mod tests {
             gossip_address: String::new(),
             zone: None,
             leading_shards: leading.iter().copied().map(ShardId).collect(),
+            damaged_shards: Vec::new(),
             shard_map_epoch: 1,
             cluster_id: None,
         }

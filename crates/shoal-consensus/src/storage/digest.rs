@@ -19,8 +19,8 @@ use std::io;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::seal::{Checker, Place};
-use super::{DATA, MACHINE_APPLIED, MACHINE_STATE, decode};
+use super::seal::Checker;
+use super::{MACHINE_APPLIED, MACHINE_STATE, decode, for_each_record};
 use crate::types::LogId;
 
 /// The first byte of a digest point's command.
@@ -128,17 +128,9 @@ pub(crate) fn digest_of(
         .map(|v| decode::<Option<LogId>>(v.value()))
         .transpose()?
         .flatten();
-    let data = txn.open_table(DATA).map_err(io::Error::other)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let (mut keys, mut bytes) = (0u64, 0u64);
-    for item in data
-        .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
-        .map_err(io::Error::other)?
-    {
-        let (key, value) = item.map_err(io::Error::other)?;
-        let (_, space, key) = key.value();
-        let place = Place::Data { group, space, key };
-        let value = checker.open(place, value.value())?;
+    for_each_record(txn, group, checker, |space, key, value| {
         hasher.update(&[space]);
         hasher.update(&(key.len() as u32).to_le_bytes());
         hasher.update(key);
@@ -155,7 +147,8 @@ pub(crate) fn digest_of(
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(PointDigest {
         index: applied.map_or(0, |log_id| log_id.index),
         digest: hasher.digest(),

@@ -21,8 +21,7 @@ use super::seal::{self, Place};
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
 use super::writer::WriteOp;
 use super::{
-    DATA, MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE, Storage, decode,
-    encode,
+    MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE, Storage, decode, encode,
 };
 use crate::machine::StateMachine;
 use crate::types::{CommandResponse, LogId, SnapshotMeta, StoredMembership, TypeConfig};
@@ -509,17 +508,10 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
             let file_name = snapshot_file_name(group, &meta);
             let mut writer =
                 SnapshotWriter::create(&storage.snapshot_dir().join(&file_name), &meta)?;
-            let data = txn.open_table(DATA).map_err(io::Error::other)?;
             let checker = storage.state_checker();
-            for item in data
-                .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
-                .map_err(io::Error::other)?
-            {
-                let (key, value) = item.map_err(io::Error::other)?;
-                let (_, space, key) = key.value();
-                let place = Place::Data { group, space, key };
-                writer.record(space, key, checker.open(place, value.value())?)?;
-            }
+            super::for_each_record(&txn, group, &checker, |space, key, value| {
+                writer.record(space, key, value)
+            })?;
             writer.finish()?;
             Ok::<_, io::Error>((meta, file_name))
         })

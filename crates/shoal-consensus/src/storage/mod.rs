@@ -193,14 +193,7 @@ impl Database {
             Ok(Ok(database)) => Ok(database),
             Ok(Err(error)) if is_damage(&error) => Err(damaged_file(&path, &error.to_string())),
             Ok(Err(error)) => Err(error),
-            Err(panic) => {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "the storage engine panicked".into());
-                Err(damaged_file(&path, &why))
-            }
+            Err(panic) => Err(damaged_file(&path, &panic_message(panic.as_ref()))),
         }
     }
 
@@ -269,10 +262,57 @@ impl Database {
     }
 }
 
-/// Whether `error` (from opening a file) says the file's contents are damaged.
+/// What a caught panic said.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the storage engine panicked".into())
+}
+
+/// Every data record of `group` in `txn` (`state.redb`), in key order, each verified:
+/// `visit(space, key, value)`.
+pub(crate) fn for_each_record(
+    txn: &redb::ReadTransaction,
+    group: u64,
+    checker: &seal::Checker,
+    mut visit: impl FnMut(u8, &[u8], &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let data = txn.open_table(DATA).map_err(io::Error::other)?;
+    for item in data
+        .range((group, 0u8, &[][..])..(group + 1, 0u8, &[][..]))
+        .map_err(io::Error::other)?
+    {
+        let (key, value) = item.map_err(io::Error::other)?;
+        let (_, space, key) = key.value();
+        let place = seal::Place::Data { group, space, key };
+        visit(space, key, checker.open(place, value.value())?)?;
+    }
+    Ok(())
+}
+
+/// Whether `error` (from opening a file) says the file's contents are damaged: anything the
+/// storage engine found wrong with what it read (a corrupted page, a table whose recorded
+/// type changed, …), but not what the operating system refused (permissions, a missing
+/// directory, the file locked by another process, a full disk).
 fn is_damage(error: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    if matches!(
+        error.kind(),
+        PermissionDenied | NotFound | AlreadyExists | WouldBlock | StorageFull | ReadOnlyFilesystem
+    ) {
+        return false;
+    }
     let text = error.to_string();
-    text.contains("Corrupted") || text.contains("corrupted") || text.contains("invalid data")
+    ![
+        "already open",
+        "No space left",
+        "Permission denied",
+        "Read-only file system",
+    ]
+    .iter()
+    .any(|os| text.contains(os))
 }
 
 /// The error for a storage file that cannot be read: which file, and what to do.

@@ -130,11 +130,7 @@ impl Checker {
         read: impl FnOnce() -> io::Result<T>,
     ) -> io::Result<T> {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "the storage engine panicked".into());
+            let why = super::panic_message(panic.as_ref());
             let corrupt = Corrupt {
                 file,
                 group,

@@ -334,11 +334,7 @@ fn commit_batch<S: TableSet>(
             // job is a failure too, so the writer thread survives and every caller is answered.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tables))).map_err(
                 |panic| {
-                    let why = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a storage write panicked".into());
+                    let why = super::panic_message(panic.as_ref());
                     super::damaged_file(
                         std::path::Path::new(S::FILE),
                         &format!("the storage engine failed writing it: {why}"),

@@ -52,8 +52,12 @@ async fn a_flipped_byte_in_a_stored_value_is_data_loss_never_a_wrong_value() {
         .put("victim", value.as_str(), PutOptions::default())
         .await
         .unwrap();
+    // A key of another shard (the default 16 shards of a single node).
+    let map = shoal_shardmap::ShardMap::initial(16, &[shoal_shardmap::NodeId(1)]).unwrap();
+    let victim_shard = map.shard_for_key(b"victim").id.0;
+    let bystander = crate::support::cluster::key_in_shard((victim_shard + 1) % 16, 16, "bystander");
     client
-        .put("bystander", "fine", PutOptions::default())
+        .put(bystander.as_str(), "fine", PutOptions::default())
         .await
         .unwrap();
     // A graceful stop makes the state durable (and the log is purged of nothing yet, so
@@ -82,8 +86,33 @@ async fn a_flipped_byte_in_a_stored_value_is_data_loss_never_a_wrong_value() {
             "{message}"
         );
     }
-    // The rest of the shard still serves.
-    let fine = client.get("bystander", false).await.unwrap().unwrap();
+    // The replica is in quarantine, and says so: in the status, and — with no healthy
+    // replica to rebuild it from — in the placement job, with what to do.
+    let damaged = wait_for(
+        "the damaged replica to show",
+        Duration::from_secs(30),
+        || async {
+            let status = client.status().await.ok()?;
+            let damaged = status.nodes.first()?.damaged_shards.clone();
+            let jobs = client.jobs().await.ok()?;
+            let said = jobs
+                .nodes
+                .iter()
+                .flat_map(|n| &n.jobs)
+                .flat_map(|j| &j.waiting_for)
+                .any(|w| w.contains("its only replica") && w.contains("restore"));
+            (!damaged.is_empty() && said).then_some(damaged)
+        },
+    )
+    .await;
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert_eq!(node.metric("shoal_replicas_quarantined").await, 1);
+    // The other shards still serve.
+    let fine = client
+        .get(bystander.as_str(), false)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(fine.value, b"fine");
     assert!(
         node.metric("shoal_storage_checksum_failures_total{file=\"state.redb\"}")

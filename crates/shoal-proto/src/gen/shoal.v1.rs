@@ -982,6 +982,10 @@ pub struct NodeStatus {
     /// Learner of the meta group: receives the control plane's log without voting.
     #[prost(bool, tag = "12")]
     pub meta_learner: bool,
+    /// Shards whose replica on this node is damaged (quarantined: it neither votes nor serves
+    /// until the cluster rebuilds it), per gossip.
+    #[prost(uint32, repeated, tag = "13")]
+    pub damaged_shards: ::prost::alloc::vec::Vec<u32>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct StatusResponse {

@@ -5549,6 +5549,9 @@ impl serde::Serialize for NodeStatus {
         if self.meta_learner {
             len += 1;
         }
+        if !self.damaged_shards.is_empty() {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.NodeStatus", len)?;
         if self.node_id != 0 {
             #[allow(clippy::needless_borrow)]
@@ -5590,6 +5593,9 @@ impl serde::Serialize for NodeStatus {
         if self.meta_learner {
             struct_ser.serialize_field("metaLearner", &self.meta_learner)?;
         }
+        if !self.damaged_shards.is_empty() {
+            struct_ser.serialize_field("damagedShards", &self.damaged_shards)?;
+        }
         struct_ser.end()
     }
 }
@@ -5619,6 +5625,8 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
             "leadingShards",
             "meta_learner",
             "metaLearner",
+            "damaged_shards",
+            "damagedShards",
         ];
 
         #[allow(clippy::enum_variant_names)]
@@ -5635,6 +5643,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
             MetaVoter,
             LeadingShards,
             MetaLearner,
+            DamagedShards,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -5668,6 +5677,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                             "metaVoter" | "meta_voter" => Ok(GeneratedField::MetaVoter),
                             "leadingShards" | "leading_shards" => Ok(GeneratedField::LeadingShards),
                             "metaLearner" | "meta_learner" => Ok(GeneratedField::MetaLearner),
+                            "damagedShards" | "damaged_shards" => Ok(GeneratedField::DamagedShards),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -5699,6 +5709,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                 let mut meta_voter__ = None;
                 let mut leading_shards__ = None;
                 let mut meta_learner__ = None;
+                let mut damaged_shards__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NodeId => {
@@ -5778,6 +5789,15 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                             }
                             meta_learner__ = Some(map_.next_value()?);
                         }
+                        GeneratedField::DamagedShards => {
+                            if damaged_shards__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("damagedShards"));
+                            }
+                            damaged_shards__ = 
+                                Some(map_.next_value::<Vec<::pbjson::private::NumberDeserialize<_>>>()?
+                                    .into_iter().map(|x| x.0).collect())
+                            ;
+                        }
                     }
                 }
                 Ok(NodeStatus {
@@ -5793,6 +5813,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                     meta_voter: meta_voter__.unwrap_or_default(),
                     leading_shards: leading_shards__.unwrap_or_default(),
                     meta_learner: meta_learner__.unwrap_or_default(),
+                    damaged_shards: damaged_shards__.unwrap_or_default(),
                 })
             }
         }
