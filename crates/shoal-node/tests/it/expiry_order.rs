@@ -33,7 +33,18 @@ async fn an_expiry_seen_by_one_leader_stays_seen_by_the_next() {
     let lead = |node: u64| {
         let client = client.clone();
         async move {
-            client.transfer_leader(Some(0), node).await.unwrap();
+            // Right after start the leader may not know yet how far node `node` got (a
+            // transfer to it is refused as "not caught up" until the next heartbeat
+            // round-trip): ask until it is accepted.
+            crate::support::wait_for(
+                "the transfer to be accepted",
+                Duration::from_secs(10),
+                || {
+                    let client = client.clone();
+                    async move { client.transfer_leader(Some(0), node).await.ok() }
+                },
+            )
+            .await;
             crate::support::wait_for("the leader moved", Duration::from_secs(10), || async {
                 let status = client.status().await.ok()?;
                 (status.shards[0].leader_id == node).then_some(())
