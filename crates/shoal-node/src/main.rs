@@ -1185,7 +1185,34 @@ async fn cluster_command(command: ClusterCommand) -> Result<ExitCode> {
             endpoint,
             output,
         } => {
-            let answer = endpoint.connect().await?.check_consistency(shard).await?;
+            // One call per shard (each runs within the node's request timeout), with the
+            // progress on stderr.
+            let client = endpoint.connect().await?;
+            let shards: Vec<u32> = match shard {
+                Some(shard) => vec![shard],
+                None => client
+                    .shard_map()
+                    .await?
+                    .shards
+                    .iter()
+                    .map(|s| s.shard_id)
+                    .collect(),
+            };
+            let mut answer = shoal_proto::v1::CheckConsistencyResponse::default();
+            for (done, id) in shards.iter().enumerate() {
+                let checked = client.check_consistency(Some(*id)).await?;
+                for check in &checked.shards {
+                    eprintln!(
+                        "[{}/{}] shard {}: {} ({} ms)",
+                        done + 1,
+                        shards.len(),
+                        check.shard_id,
+                        check.verdict,
+                        check.elapsed_ms
+                    );
+                }
+                answer.shards.extend(checked.shards);
+            }
             let text = if output.json {
                 cli::json(&answer)?
             } else {
