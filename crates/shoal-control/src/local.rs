@@ -178,6 +178,21 @@ impl ReplicaFactory {
         Ok(ShardReplica::new(entry.id, entry.range, group, self.clock))
     }
 
+    /// Puts this node's replica of `shard`, which could not start from its data, in
+    /// quarantine (unless it is there already, with its first reason).
+    pub fn quarantine_unstartable(&self, shard: ShardId, error: &dyn std::fmt::Display) {
+        let group = GroupId::for_shard(shard);
+        self.storage.quarantine(
+            group,
+            &format!(
+                "this node's replica of shard {shard} could not start from its data: {error} \
+                 (with no healthy replica to rebuild it from, restore it from a backup; delete \
+                 quarantine/{} in the data dir to try again)",
+                group.0
+            ),
+        );
+    }
+
     /// At start: every replica this node should run under `map` and the moves in flight
     /// (`registry`: node → internal address), but the damaged ones (quarantined before, or
     /// found damaged while starting): they stay down, and gossip says so. Under the
@@ -219,19 +234,7 @@ impl ReplicaFactory {
                         // failed its checksum, entries its log should hold are missing…):
                         // it stays down in quarantine while the others serve, and the cluster
                         // rebuilds it from a healthy replica.
-                        let group = GroupId::for_shard(entry.id);
-                        if !self.storage.is_quarantined(group) {
-                            self.storage.quarantine(
-                                group,
-                                &format!(
-                                    "this node's replica of shard {} could not start from its \
-                                     data: {error} (with no healthy replica to rebuild it from, \
-                                     restore it from a backup; delete quarantine/{} in the data \
-                                     dir to try again)",
-                                    entry.id, group.0
-                                ),
-                            );
-                        }
+                        self.quarantine_unstartable(entry.id, &error);
                         tracing::error!(shard = %entry.id, %error, "not starting a damaged replica");
                         Ok(None)
                     }

@@ -738,20 +738,12 @@ async fn start_hosted_replicas(
     // node, a replica that cannot come to lead (it is its group's only voter) cannot run from
     // its data either: it goes into quarantine, and the others serve.
     let damaged = |replica: &ShardReplica, error: &dyn std::fmt::Display| {
-        let group = GroupId::for_shard(replica.id());
-        if !clustered && !factory.storage.is_quarantined(group) {
-            factory.storage.quarantine(
-                group,
-                &format!(
-                    "this node's replica of shard {} could not start from its data: {error} \
-                     (restore it from a backup; delete quarantine/{} in the data dir to try \
-                     again)",
-                    replica.id(),
-                    group.0
-                ),
-            );
+        if !clustered {
+            factory.quarantine_unstartable(replica.id(), error);
         }
-        factory.storage.is_quarantined(group)
+        factory
+            .storage
+            .is_quarantined(GroupId::for_shard(replica.id()))
     };
     for replica in &replicas {
         // A replica still being moved here may not have heard from its leader yet.
