@@ -569,6 +569,14 @@ impl RaftGroup {
             .any(|voter| voter == self.node_id)
     }
 
+    /// Why this node must not propose a client write now (its disk is full, or below the
+    /// reserve for a write that adds data; see `storage::space`); None when it may.
+    pub fn write_refusal(&self, adds_data: bool) -> Option<String> {
+        self.storage
+            .write_refusal(adds_data)
+            .map(|why| format!("node {}: {why}", self.node_id))
+    }
+
     pub fn is_leader(&self) -> bool {
         self.raft.metrics().borrow_watched().current_leader == Some(self.node_id)
     }

@@ -512,6 +512,7 @@ fn current_info(context: &ControlContext, state: &MetaState, ready: bool) -> Nod
         shard_map_epoch: context.ports.host.routing_epoch(),
         cluster_id: state.identity.as_ref().map(|i| i.cluster_id.clone()),
         damaged_shards: context.ports.host.damaged().into_keys().collect(),
+        writes_refused: context.ports.host.write_refusal().is_some(),
         ..context.identity.info()
     }
 }

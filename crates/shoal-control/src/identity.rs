@@ -46,6 +46,7 @@ impl NodeIdentity {
             shard_map_epoch: 0,
             cluster_id: None,
             damaged_shards: Vec::new(),
+            writes_refused: false,
         }
     }
 }

@@ -281,6 +281,10 @@ impl ReplicaHost for LocalReplicaHost {
             .collect()
     }
 
+    fn write_refusal(&self) -> Option<String> {
+        self.factory.storage.write_refusal(true)
+    }
+
     fn routing_epoch(&self) -> u64 {
         self.replicas.shard_map().epoch
     }

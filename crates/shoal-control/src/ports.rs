@@ -76,6 +76,11 @@ pub trait ReplicaHost: Send + Sync + 'static {
     fn damaged(&self) -> BTreeMap<ShardId, String> {
         BTreeMap::new()
     }
+    /// Why this node cannot take writes now (its disk is full or below the reserve), when
+    /// it cannot: it must not lead shards meanwhile.
+    fn write_refusal(&self) -> Option<String> {
+        None
+    }
     /// The epoch of the map the routing view follows.
     fn routing_epoch(&self) -> u64;
     /// Stops the damaged replicas `changes` names (keeping their data), deletes the damaged

@@ -45,6 +45,8 @@ pub struct SimNode {
     pub catches_up: bool,
     /// Shards whose replica here it reports damaged (gossip).
     pub damaged: BTreeSet<ShardId>,
+    /// It refuses writes (its disk is full or below the reserve; gossip).
+    pub writes_refused: bool,
 }
 
 /// A cluster in memory.
@@ -164,6 +166,7 @@ impl SimCluster {
                         applied_epoch: 1,
                         catches_up: true,
                         damaged: BTreeSet::new(),
+                        writes_refused: false,
                     },
                 )
             })
@@ -211,6 +214,7 @@ impl SimCluster {
                 applied_epoch: 0,
                 catches_up: true,
                 damaged: BTreeSet::new(),
+                writes_refused: false,
             },
         );
     }
@@ -285,6 +289,7 @@ impl SimCluster {
                 shard_map_epoch: node.applied_epoch,
                 cluster_id: Some("sim".into()),
                 damaged_shards: node.damaged.iter().copied().collect(),
+                writes_refused: node.writes_refused,
             },
         }
     }

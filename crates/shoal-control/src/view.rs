@@ -41,6 +41,13 @@ impl NodeView {
             .is_some_and(|member| member.live && member.info.ready)
     }
 
+    /// The node says it refuses writes (its disk is full or below its reserve).
+    pub fn refuses_writes(&self) -> bool {
+        self.gossip
+            .as_ref()
+            .is_some_and(|member| member.live && member.info.writes_refused)
+    }
+
     /// The state that decides what the node may do: leaving while it says so (it is
     /// shutting down), else the registry's, else what it gossips.
     pub fn state(&self) -> NodeState {

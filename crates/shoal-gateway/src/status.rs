@@ -19,6 +19,7 @@ fn grpc_code(code: ErrorCode) -> Code {
         ErrorCode::Unauthenticated => Code::Unauthenticated,
         ErrorCode::PermissionDenied => Code::PermissionDenied,
         ErrorCode::DataLoss => Code::DataLoss,
+        ErrorCode::ResourceExhausted => Code::ResourceExhausted,
     }
 }
 
@@ -99,9 +100,8 @@ pub(crate) fn from_status(status: Status, group: GroupId) -> ReplicationError {
         Code::Unauthenticated => ErrorCode::Unauthenticated,
         Code::PermissionDenied => ErrorCode::PermissionDenied,
         Code::DataLoss => ErrorCode::DataLoss,
-        Code::Unavailable | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
-            ErrorCode::Unavailable
-        }
+        Code::ResourceExhausted => ErrorCode::ResourceExhausted,
+        Code::Unavailable | Code::Cancelled | Code::Unknown => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     };
     ReplicationError::Remote {

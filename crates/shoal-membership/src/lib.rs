@@ -38,6 +38,7 @@ const KEY_LEADING: &str = "leading";
 const KEY_EPOCH: &str = "epoch";
 const KEY_CLUSTER: &str = "cluster";
 const KEY_DAMAGED: &str = "damaged";
+const KEY_WRITES_REFUSED: &str = "writes_refused";
 
 /// What a node publishes about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,6 +61,9 @@ pub struct NodeInfo {
     /// Shards whose replica on this node is damaged (quarantined): they neither vote nor
     /// serve here until the cluster rebuilds them.
     pub damaged_shards: Vec<ShardId>,
+    /// The node refuses writes now: its disk is full or below `storage.reserved_bytes`
+    /// (it must not lead shards meanwhile).
+    pub writes_refused: bool,
 }
 
 impl NodeInfo {
@@ -81,6 +85,10 @@ impl NodeInfo {
             (KEY_READY.into(), if self.ready { "1" } else { "0" }.into()),
             (KEY_LEADING.into(), list(&self.leading_shards)),
             (KEY_DAMAGED.into(), list(&self.damaged_shards)),
+            (
+                KEY_WRITES_REFUSED.into(),
+                if self.writes_refused { "1" } else { "0" }.into(),
+            ),
             (KEY_EPOCH.into(), self.shard_map_epoch.to_string()),
             (
                 KEY_CLUSTER.into(),
@@ -111,6 +119,7 @@ impl NodeInfo {
             shard_map_epoch: get(KEY_EPOCH).parse().unwrap_or(0),
             cluster_id: optional(KEY_CLUSTER),
             damaged_shards: shards(KEY_DAMAGED),
+            writes_refused: get(KEY_WRITES_REFUSED) == "1",
         }
     }
 }
@@ -450,6 +459,7 @@ mod tests {
             shard_map_epoch: 3,
             cluster_id: Some("abc".into()),
             damaged_shards: vec![ShardId(2)],
+            writes_refused: true,
         };
         let mut state = chitchat::NodeState::for_test();
         for (key, value) in info.key_values() {

@@ -1,5 +1,7 @@
-//! Admin HTTP endpoints: `/healthz` (the process is alive), `/readyz` (the node serves
-//! requests), `/metrics` (Prometheus text format). With the hidden `--test-faults` flag,
+//! Admin HTTP endpoints: `/healthz` (the process is alive; its body says what is wrong
+//! when something is), `/readyz` (the node serves requests — and can take writes: a node
+//! whose disk is full or below `storage.reserved_bytes` is not ready), `/metrics`
+//! (Prometheus text format). With the hidden `--test-faults` flag,
 //! also `/test/faults` for chaos runs (see [`apply_fault_query`]).
 //!
 //! HTTPS with the client API's certificate when `server.tls` is set (no client
@@ -52,6 +54,8 @@ fn respond(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> 
 pub struct Readiness {
     ready: AtomicBool,
     waiting_for: Mutex<String>,
+    /// The data dir's free space, once storage is open.
+    disk: OnceLock<Arc<shoal_consensus::storage::DiskSpace>>,
 }
 
 impl Readiness {
@@ -66,6 +70,17 @@ impl Readiness {
     /// Records what the node waits for (shown by `/readyz` while not ready).
     pub fn waiting_for(&self, what: impl Into<String>) {
         *self.waiting_for.lock().expect("readiness poisoned") = what.into();
+    }
+
+    /// Watches the data dir's free space: below the reserve, or full, the node is not
+    /// ready for writes.
+    pub fn watch_disk(&self, disk: Arc<shoal_consensus::storage::DiskSpace>) {
+        let _ = self.disk.set(disk);
+    }
+
+    /// Why the node cannot take writes now, when it cannot.
+    fn write_refusal(&self) -> Option<String> {
+        self.disk.get()?.refusal(true)
     }
 
     fn describe(&self) -> String {
@@ -141,9 +156,21 @@ async fn handle(
         });
     }
     Ok(match request.uri().path() {
-        "/healthz" => respond(StatusCode::OK, "ok\n"),
-        "/readyz" if ready.is_ready() => respond(StatusCode::OK, "ready\n"),
-        "/readyz" => respond(StatusCode::SERVICE_UNAVAILABLE, ready.describe()),
+        // Alive, whatever else: a restart would not free the disk.
+        "/healthz" => match ready.write_refusal() {
+            None => respond(StatusCode::OK, "ok\n"),
+            Some(why) => respond(StatusCode::OK, format!("ok; not ready for writes: {why}\n")),
+        },
+        "/readyz" if !ready.is_ready() => {
+            respond(StatusCode::SERVICE_UNAVAILABLE, ready.describe())
+        }
+        "/readyz" => match ready.write_refusal() {
+            None => respond(StatusCode::OK, "ready\n"),
+            Some(why) => respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready for writes: {why}\n"),
+            ),
+        },
         "/metrics" => match prometheus() {
             Some(handle) => {
                 handle.run_upkeep();

@@ -161,12 +161,18 @@ impl Default for LimitsConfig {
 pub struct StorageConfig {
     /// Page cache of the state file (state.redb) in bytes.
     pub cache_bytes: usize,
+    /// Free space of the data dir's filesystem below which this node refuses writes that
+    /// add data (RESOURCE_EXHAUSTED), says it is not ready for writes and hands its
+    /// leaderships off; deletes and expiry still go through. Absent: 5 % of the
+    /// filesystem, at most 1 GiB; 0: never.
+    pub reserved_bytes: Option<u64>,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             cache_bytes: 64 << 20,
+            reserved_bytes: None,
         }
     }
 }

@@ -121,6 +121,11 @@ impl RunningNode {
                     }
                 }
             }
+            // On a full disk, writes waiting for space would hold every step below up:
+            // they fail now (none was acknowledged; see `storage::space`).
+            if backend.storage.disk_space().waiting() {
+                backend.storage.give_up_waiting_for_space();
+            }
             // 1. Stop accepting; the gateway finishes requests in flight; the control plane
             //    and the collector stop.
             cancel.cancel();
@@ -181,6 +186,7 @@ pub async fn start(config: Config) -> Result<RunningNode> {
 pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<RunningNode> {
     let tls = NodeTls::load(&config)?;
     let (node_id, storage) = open_data_dir(&config)?;
+    readiness.watch_disk(storage.disk_space().clone());
     let listeners = Listeners::bind(&config).await?;
     let identity = identity(&config, node_id, &listeners);
     let clock = clock(&config);
@@ -409,6 +415,7 @@ fn open_data_dir(config: &Config) -> Result<(NodeId, Storage)> {
         dir,
         StorageOptions {
             cache_bytes: config.storage.cache_bytes,
+            reserved_bytes: config.storage.reserved_bytes,
             ..StorageOptions::default()
         },
     )

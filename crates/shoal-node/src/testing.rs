@@ -29,22 +29,21 @@ fn loopback() -> std::net::IpAddr {
     std::net::Ipv4Addr::new(127, a.max(1), b, c.clamp(2, 254)).into()
 }
 
-fn tcp_port(ip: std::net::IpAddr) -> SocketAddr {
-    TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap()
-}
-
-fn udp_port(ip: std::net::IpAddr) -> SocketAddr {
-    UdpSocket::bind((ip, 0)).unwrap().local_addr().unwrap()
-}
-
 impl Ports {
+    /// Four free ports on a fresh loopback address. Every socket is held until all are
+    /// picked: a port released at once could be handed out again by the next bind (a node
+    /// whose client and internal ports are the same number fails to start).
     pub fn reserve() -> Ports {
         let ip = loopback();
+        let tcp = || TcpListener::bind((ip, 0)).unwrap();
+        let (client, admin, internal) = (tcp(), tcp(), tcp());
+        let gossip = UdpSocket::bind((ip, 0)).unwrap();
+        let address = |listener: &TcpListener| listener.local_addr().unwrap();
         Ports {
-            client: tcp_port(ip),
-            admin: tcp_port(ip),
-            internal: tcp_port(ip),
-            gossip: udp_port(ip),
+            client: address(&client),
+            admin: address(&admin),
+            internal: address(&internal),
+            gossip: gossip.local_addr().unwrap(),
         }
     }
 }

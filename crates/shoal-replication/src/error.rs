@@ -24,6 +24,8 @@ pub enum ErrorCode {
     PermissionDenied,
     /// Stored data is damaged (it failed its checksum) and is not served.
     DataLoss,
+    /// The node cannot take the write now: its disk is full or below the reserve.
+    ResourceExhausted,
 }
 
 /// A failed KV or cluster operation.
@@ -79,6 +81,11 @@ pub enum ReplicationError {
     /// the shard and the record, and what to do.
     #[error("data loss: {0}")]
     DataLoss(String),
+    /// The shard's leader cannot take the write now (its disk is full, or below the
+    /// reserve); the message names the node, the path and the free space. Nothing was
+    /// proposed.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// The answer of the peer a request was forwarded to, kept as it was.
     #[error("{message}")]
     Remote { code: ErrorCode, message: String },
@@ -113,6 +120,7 @@ impl ReplicationError {
             ReplicationError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             ReplicationError::PermissionDenied(_) => ErrorCode::PermissionDenied,
             ReplicationError::DataLoss(_) => ErrorCode::DataLoss,
+            ReplicationError::ResourceExhausted(_) => ErrorCode::ResourceExhausted,
             ReplicationError::Remote { code, .. } => *code,
         }
     }

@@ -127,6 +127,17 @@ impl ShardReplica {
         }
     }
 
+    /// Refuses a client write this node would have to lead while its disk cannot take it
+    /// (a follower's answer stays NotLeader, so the write finds the leader).
+    fn admit(&self, adds_data: bool) -> Result<(), ReplicationError> {
+        match self.group.write_refusal(adds_data) {
+            Some(why) if self.group.is_leader() => Err(ReplicationError::ResourceExhausted(
+                format!("shard {} refuses the write: {why}", self.id),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     async fn propose(&self, command: KvCommand) -> Result<KvResponse, ReplicationError> {
         let (_, response) = self.group.propose(command.encode()).await?;
         match KvResponse::decode(&response)? {
@@ -153,6 +164,7 @@ impl ShardReplica {
         ttl_ms: u64,
         if_version: Option<u64>,
     ) -> Result<u64, ReplicationError> {
+        self.admit(true)?;
         let now_ms = self.clock.now_ms();
         let command = KvCommand::Put {
             key,
@@ -174,6 +186,7 @@ impl ShardReplica {
         key: Vec<u8>,
         if_version: Option<u64>,
     ) -> Result<bool, ReplicationError> {
+        self.admit(false)?;
         let command = KvCommand::Delete {
             key,
             if_version,
@@ -188,6 +201,7 @@ impl ShardReplica {
 
     /// Sets a new TTL from now (0 removes the expiry); returns whether the key was live.
     pub async fn touch(&self, key: Vec<u8>, ttl_ms: u64) -> Result<bool, ReplicationError> {
+        self.admit(false)?;
         let now_ms = self.clock.now_ms();
         let command = KvCommand::Touch {
             key,
@@ -326,6 +340,7 @@ impl ShardReplica {
         &self,
         writes: Vec<BatchOp>,
     ) -> Result<Vec<Result<BatchOutcome, ReplicationError>>, ReplicationError> {
+        self.admit(writes.iter().any(|op| matches!(op, BatchOp::Put { .. })))?;
         let now_ms = self.clock.now_ms();
         let mut expected = Vec::with_capacity(writes.len());
         let commands: Vec<Vec<u8>> = writes

@@ -256,6 +256,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .submit(WriteOp {
                 durable: true,
                 appended_entries: count,
+                bytes: encoded.iter().map(|(_, bytes)| bytes.len() as u64).sum(),
                 work: Box::new(move |tables| {
                     for (index, bytes) in &encoded {
                         tables

@@ -167,6 +167,10 @@ impl MachineStore {
             .submit(WriteOp {
                 durable: false,
                 appended_entries: 0,
+                bytes: changes
+                    .iter()
+                    .map(|c| (c.key.len() + c.value.as_ref().map_or(0, |v| v.len())) as u64)
+                    .sum(),
                 work: Box::new(move |tables| {
                     for change in written.iter() {
                         let key = (group, change.space, change.key.as_slice());

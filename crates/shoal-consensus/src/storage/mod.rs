@@ -28,6 +28,7 @@ pub mod overlay;
 mod quarantine;
 mod seal;
 mod snapshot;
+pub mod space;
 mod writer;
 
 use shoal_shardmap::GroupId;
@@ -46,6 +47,7 @@ pub use machine_store::MachineStore;
 pub use overlay::{GroupOverlay, GroupReader, GroupWriter};
 pub use seal::Corrupt;
 pub use snapshot::SnapshotFile;
+pub use space::DiskSpace;
 use writer::{TableSet, WriterHandle, WriterPolicy, WriterStats};
 
 /// Raft log entries: `(group, index)` → encoded entry. In `log.redb`.
@@ -137,6 +139,9 @@ pub struct StorageOptions {
     pub state_commit_interval: Duration,
     /// Longest time applied state stays unsynced (bounds what a crash makes openraft replay).
     pub state_sync_interval: Duration,
+    /// Writes that add data are refused while the data dir has less free space than this
+    /// (see [`space`]); None: [`space::default_reserve`]; 0: never.
+    pub reserved_bytes: Option<u64>,
 }
 
 impl Default for StorageOptions {
@@ -147,6 +152,7 @@ impl Default for StorageOptions {
             queue_capacity: 4096,
             state_commit_interval: Duration::from_millis(10),
             state_sync_interval: Duration::from_secs(5),
+            reserved_bytes: None,
         }
     }
 }
@@ -183,11 +189,12 @@ impl Database {
         path: PathBuf,
         cache_bytes: usize,
         quick_repair: bool,
+        space: &Arc<DiskSpace>,
     ) -> io::Result<Database> {
         // The storage engine panics on some damage (a page that is not what it should be):
         // that is a damaged file to report, not a crash.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Database::open_unguarded::<S>(path.clone(), cache_bytes, quick_repair)
+            Database::open_unguarded::<S>(path.clone(), cache_bytes, quick_repair, space)
         }));
         match opened {
             Ok(Ok(database)) => Ok(database),
@@ -201,6 +208,7 @@ impl Database {
         path: PathBuf,
         cache_bytes: usize,
         quick_repair: bool,
+        space: &Arc<DiskSpace>,
     ) -> io::Result<Database> {
         let started = std::time::Instant::now();
         let repairing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -213,7 +221,25 @@ impl Database {
                 }
                 let _ = session.progress();
             })
-            .create(&path)
+            .create_with_backend(space::SpaceWaitingBackend::new(
+                redb::backends::FileBackend::new(
+                    std::fs::OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .create(true)
+                        .truncate(false)
+                        .open(&path)
+                        .map_err(|error| {
+                            io::Error::new(
+                                error.kind(),
+                                format!("opening {}: {error}", path.display()),
+                            )
+                        })?,
+                )
+                .map_err(io::Error::other)?,
+                S::FILE,
+                space.clone(),
+            ))
             .map_err(|error| io::Error::other(format!("opening {}: {error}", path.display())))?;
         tracing::info!(
             file = %path.display(),
@@ -342,6 +368,7 @@ struct StorageInner {
     snapshot_dir: PathBuf,
     quarantine: Arc<quarantine::Quarantine>,
     digest_points: digest::DigestPoints,
+    space: Arc<DiskSpace>,
 }
 
 /// The node's storage: a cheap, cloneable handle shared by every group.
@@ -374,8 +401,11 @@ impl Storage {
         let snapshot_dir = dir.join("snapshots");
         std::fs::create_dir_all(&snapshot_dir)?;
         let quarantine = Arc::new(quarantine::Quarantine::load(&dir.join("quarantine"))?);
-        let log = Database::open::<LogFile>(dir.join(LOG_FILE), options.log_cache_bytes, false)?;
-        let state = Database::open::<StateFile>(dir.join(STATE_FILE), options.cache_bytes, true)?;
+        let space = Arc::new(DiskSpace::new(dir, options.reserved_bytes)?);
+        let log =
+            Database::open::<LogFile>(dir.join(LOG_FILE), options.log_cache_bytes, false, &space)?;
+        let state =
+            Database::open::<StateFile>(dir.join(STATE_FILE), options.cache_bytes, true, &space)?;
         let log_stats = Arc::new(WriterStats::default());
         let state_stats = Arc::new(WriterStats::default());
         let (log_writer, log_thread) = writer::spawn::<LogFile>(
@@ -391,6 +421,7 @@ impl Storage {
                 quick_repair: false,
             },
             options.queue_capacity,
+            space.track_unsynced(),
         )?;
         let (state_writer, state_thread) = writer::spawn::<StateFile>(
             state.database.clone(),
@@ -403,6 +434,7 @@ impl Storage {
                 quick_repair: true,
             },
             options.queue_capacity,
+            space.track_unsynced(),
         )?;
         Ok(Storage {
             inner: Arc::new(StorageInner {
@@ -417,6 +449,7 @@ impl Storage {
                 snapshot_dir,
                 quarantine,
                 digest_points: digest::DigestPoints::default(),
+                space,
             }),
         })
     }
@@ -493,6 +526,24 @@ impl Storage {
                     .map_err(io::Error::other)
             })
             .await
+    }
+
+    /// The free space of the data dir, and whether this node may take writes that add data
+    /// (see [`space`]).
+    pub fn disk_space(&self) -> &Arc<DiskSpace> {
+        &self.inner.space
+    }
+
+    /// Why this node must not take a write now (the disk is full; or, for a write that
+    /// adds data, its free space is below the reserve); None when it may.
+    pub fn write_refusal(&self, adds_data: bool) -> Option<String> {
+        self.inner.space.refusal(adds_data)
+    }
+
+    /// Ends every wait for disk space with an error (a graceful stop on a full disk: the
+    /// writes that waited were never acknowledged). True when some write was waiting.
+    pub fn give_up_waiting_for_space(&self) -> bool {
+        self.inner.space.give_up()
     }
 
     /// Whether `group`'s replica here is quarantined.
@@ -646,7 +697,18 @@ impl Storage {
     /// Flushes, stops the writers and releases the files, once every other handle to this
     /// storage (Raft groups, readers) is gone. Fails if they are not gone within `deadline`.
     pub async fn close(self, deadline: std::time::Duration) -> io::Result<()> {
-        self.flush().await?;
+        if self.give_up_waiting_for_space() {
+            tracing::warn!(
+                "stopping on a full disk: the writes that waited for space are dropped (none \
+                 was acknowledged; the log replays what the state misses at the next start)"
+            );
+        }
+        if let Err(error) = self.flush().await {
+            if !self.inner.space.gave_up_a_wait() {
+                return Err(error);
+            }
+            tracing::warn!(%error, "the last flush failed for lack of disk space");
+        }
         let started = std::time::Instant::now();
         let mut storage = self;
         let inner = loop {

@@ -40,6 +40,10 @@ pub struct WriteOp<S: TableSet> {
     pub durable: bool,
     /// Log entries this operation appends (for counters only).
     pub appended_entries: u64,
+    /// About how many bytes it writes (keys and values): a non-durable commit leaves them
+    /// in memory until the next durable one writes them at once, and the disk-space reserve
+    /// counts them as already taken (see `space`).
+    pub bytes: u64,
     pub work: WriteFn<S>,
     pub done: Completion,
 }
@@ -101,6 +105,7 @@ impl<S: TableSet> WriterHandle<S> {
         self.submit(WriteOp {
             durable,
             appended_entries: 0,
+            bytes: 0,
             work,
             done: Box::new(move |result| {
                 let _ = tx.send(result);
@@ -138,6 +143,7 @@ impl<S: TableSet> WriterHandle<S> {
         self.submit(WriteOp {
             durable,
             appended_entries: 0,
+            bytes: 0,
             work,
             done: Box::new(|result| {
                 if let Err(error) = result {
@@ -159,11 +165,12 @@ pub(super) fn spawn<S: TableSet>(
     stats: Arc<WriterStats>,
     policy: WriterPolicy,
     capacity: usize,
+    unsynced: Arc<AtomicU64>,
 ) -> io::Result<(WriterHandle<S>, std::thread::JoinHandle<()>)> {
     let (sender, receiver) = flume::bounded(capacity);
     let thread = std::thread::Builder::new()
         .name(policy.name.into())
-        .spawn(move || Writer::<S>::new(&database, &stats, policy).run(&receiver))?;
+        .spawn(move || Writer::<S>::new(&database, &stats, policy, unsynced).run(&receiver))?;
     Ok((WriterHandle { sender }, thread))
 }
 
@@ -175,11 +182,18 @@ struct Writer<'a, S: TableSet> {
     last_durable: Instant,
     /// Non-durable commits were made since the last durable one.
     unsynced: bool,
+    /// Bytes those commits wrote (still in memory; the disk-space reserve counts them).
+    unsynced_bytes: Arc<AtomicU64>,
     batch: Vec<WriteOp<S>>,
 }
 
 impl<'a, S: TableSet> Writer<'a, S> {
-    fn new(database: &'a redb::Database, stats: &'a WriterStats, policy: WriterPolicy) -> Self {
+    fn new(
+        database: &'a redb::Database,
+        stats: &'a WriterStats,
+        policy: WriterPolicy,
+        unsynced_bytes: Arc<AtomicU64>,
+    ) -> Self {
         let now = Instant::now();
         Writer {
             database,
@@ -188,6 +202,7 @@ impl<'a, S: TableSet> Writer<'a, S> {
             last_commit: now,
             last_durable: now,
             unsynced: false,
+            unsynced_bytes,
             batch: Vec::with_capacity(MAX_BATCH),
         }
     }
@@ -270,6 +285,7 @@ impl<'a, S: TableSet> Writer<'a, S> {
     fn commit(&mut self, durable: bool) {
         let ops: Vec<WriteOp<S>> = self.batch.drain(..).collect();
         let appended: u64 = ops.iter().map(|op| op.appended_entries).sum();
+        let bytes: u64 = ops.iter().map(|op| op.bytes).sum();
         let count = ops.len() as u64;
         let (work, completions): (Vec<WriteFn<S>>, Vec<Completion>) =
             ops.into_iter().map(|op| (op.work, op.done)).unzip();
@@ -293,8 +309,10 @@ impl<'a, S: TableSet> Writer<'a, S> {
                         .increment(1);
                     self.last_durable = self.last_commit;
                     self.unsynced = false;
+                    self.unsynced_bytes.store(0, Ordering::Relaxed);
                 } else {
                     self.unsynced = true;
+                    self.unsynced_bytes.fetch_add(bytes, Ordering::Relaxed);
                 }
             }
             Err(error) => {

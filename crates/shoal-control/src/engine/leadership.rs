@@ -11,12 +11,19 @@ use crate::command::Command;
 use crate::view::{CAUGHT_UP_ENTRIES, ClusterView, GroupView};
 
 /// Why `node` may not take the leadership of `group`, or `Ok` when it may: a voter, live,
-/// ready, active (not draining, decommissioned or shutting down), and caught up with the
-/// leader's log (known on the leader only). This is what balancing and hand-offs ask.
+/// ready, taking writes (its disk not full), active (not draining, decommissioned or
+/// shutting down), and caught up with the leader's log (known on the leader only). This
+/// is what balancing and hand-offs ask.
 pub fn may_lead(view: &ClusterView, group: &GroupView, node: NodeId) -> Result<(), String> {
     can_take_over(view, group, node)?;
-    if !view.node(node).is_some_and(|n| n.ready()) {
+    let seen = view.node(node);
+    if !seen.is_some_and(|n| n.ready()) {
         return Err(format!("node {node} is not ready"));
+    }
+    if seen.is_some_and(|n| n.refuses_writes()) {
+        return Err(format!(
+            "node {node} refuses writes (its disk is full or below its reserve)"
+        ));
     }
     Ok(())
 }
@@ -132,9 +139,11 @@ pub fn balance_leaderships(
     led: &[(GroupId, GroupView)],
 ) -> Option<Command> {
     let me = view.me;
+    // A node whose disk cannot take writes gives its leaderships away like a draining one
+    // (to voters that may lead: not to another full one).
     let draining = view
         .node(me)
-        .is_some_and(|node| node.state() == NodeState::Draining);
+        .is_some_and(|node| node.state() == NodeState::Draining || node.refuses_writes());
     let mut meta_move = None;
     for (group, status) in led {
         if status.leader != Some(me) {

@@ -822,6 +822,43 @@ fn a_draining_node_gives_away_every_leadership_the_meta_groups_last() {
 }
 
 #[test]
+fn a_node_whose_disk_refuses_writes_gives_its_leaderships_to_nodes_that_can_write() {
+    let mut sim = SimCluster::new(3, 4, settings());
+    let me = n(1);
+    sim.nodes.get_mut(&me).unwrap().writes_refused = true;
+    // Node 2's disk is full too: only node 3 may take over.
+    sim.nodes.get_mut(&n(2)).unwrap().writes_refused = true;
+    for _ in 0..10 {
+        let view = sim.view(me);
+        let Some(command) =
+            balance_leaderships(&view, view.map.as_ref().unwrap(), &led_groups(&sim, me))
+        else {
+            break;
+        };
+        match &command {
+            Command::TransferLeader { to, .. } => assert_eq!(*to, n(3), "{command:?}"),
+            other => panic!("{other:?}"),
+        }
+        sim.execute(vec![command]).unwrap();
+    }
+    assert!(!sim.shards.values().any(|g| g.leader == Some(me)));
+    // And no preferred-leader balancing hands one back while the disk is full.
+    for node in [2, 3] {
+        let view = sim.view(n(node));
+        if let Some(Command::TransferLeader { to, .. }) = balance_leaderships(
+            &view,
+            view.map.as_ref().unwrap(),
+            &led_groups(&sim, n(node)),
+        ) {
+            assert_eq!(to, n(3), "a leadership went to a node that refuses writes");
+        }
+    }
+    let group = sim.shards.values().next().unwrap().clone();
+    let why = may_lead(&sim.view(n(3)), &group, me).unwrap_err();
+    assert!(why.contains("refuses writes"), "{why}");
+}
+
+#[test]
 fn no_leadership_moves_to_a_replica_of_a_shard_that_is_moving() {
     let mut sim = SimCluster::new(3, 16, settings());
     sim.start_node(4, None);

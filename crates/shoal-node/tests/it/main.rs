@@ -20,6 +20,7 @@ mod compatibility;
 mod control_regressions;
 mod data_integrity;
 mod dev_playground;
+mod disk_full;
 mod durability;
 mod expiry_order;
 mod group_commit;

@@ -127,6 +127,11 @@ impl NodeProcess {
         self.process.admin_get(path).await.expect("admin port")
     }
 
+    /// Like [`NodeProcess::admin_get`]; None while the port does not answer (starting).
+    pub async fn try_admin_get(&self, path: &str) -> Option<(u16, String)> {
+        self.process.admin_get(path).await.ok()
+    }
+
     /// The value of one series on the node's `/metrics` (`name{labels}` exactly as
     /// exported); 0 when it is not there yet.
     pub async fn metric(&self, series: &str) -> u64 {
