@@ -20,7 +20,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::seal::Checker;
-use super::{MACHINE_APPLIED, MACHINE_STATE, decode, for_each_record};
+use super::seal::Place;
+use super::{DATA, MACHINE_APPLIED, MACHINE_STATE, decode, for_each_record};
+
+/// What a key's lookup counts as, in bytes read, for the check's pacing.
+const LOOKUP_COST: u64 = 256;
 use crate::types::LogId;
 
 /// The first byte of a digest point's command.
@@ -114,6 +118,12 @@ impl DigestPoints {
 
 /// The applied index of `group` in `txn` and the digest of its data there, every record
 /// verified; at most `bytes_per_second` read (None: as fast as it goes).
+///
+/// Every record the scan finds is also looked up by its key. The scan walks the B-tree's
+/// leaves; a lookup descends through its branch pages, whose separator keys no record
+/// checksum covers: a damaged separator makes lookups miss keys the scan still finds —
+/// silently, as a missing key. Such a replica fails here (and goes into quarantine), on a
+/// single node as in a cluster.
 pub(crate) fn digest_of(
     txn: &redb::ReadTransaction,
     group: u64,
@@ -129,8 +139,15 @@ pub(crate) fn digest_of(
         .transpose()?
         .flatten();
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let (mut keys, mut bytes) = (0u64, 0u64);
+    let (mut keys, mut bytes, mut paced) = (0u64, 0u64, 0u64);
+    let data = txn.open_table(DATA).map_err(io::Error::other)?;
     for_each_record(txn, group, checker, |space, key, value| {
+        let place = Place::Data { group, space, key };
+        let found = data.get((group, space, key)).map_err(io::Error::other)?;
+        match &found {
+            Some(stored) if checker.open(place, stored.value())? == value => {}
+            _ => return Err(checker.unreachable(place)),
+        }
         hasher.update(&[space]);
         hasher.update(&(key.len() as u32).to_le_bytes());
         hasher.update(key);
@@ -138,10 +155,13 @@ pub(crate) fn digest_of(
         hasher.update(value);
         keys += 1;
         bytes += (key.len() + value.len()) as u64;
+        // A lookup costs about what reading this much does (small values pace slower).
+        let cost = (key.len() + value.len()) as u64 + LOOKUP_COST;
+        paced += cost;
         if let Some(rate) = bytes_per_second {
             // Sleep off any lead over the rate, checked every 64 KiB.
-            if bytes % (64 << 10) < (key.len() + value.len()) as u64 {
-                let due = Duration::from_secs_f64(bytes as f64 / rate.max(1) as f64);
+            if paced % (64 << 10) < cost {
+                let due = Duration::from_secs_f64(paced as f64 / rate.max(1) as f64);
                 if let Some(ahead) = due.checked_sub(started.elapsed()) {
                     std::thread::sleep(ahead);
                 }
@@ -169,6 +189,79 @@ mod tests {
         assert_eq!(digest_point_id(&[1, 2, 3]), None);
         assert_eq!(digest_point_id(&[DIGEST_POINT, 1]), None);
         assert_eq!(digest_point_id(&[]), None);
+    }
+
+    use redb::ReadableDatabase;
+
+    /// A damaged separator in a branch page: the scan still finds every record (each passes
+    /// its checksum), a lookup of the key next to it misses. The digest must not pass.
+    #[test]
+    fn a_key_the_index_lost_fails_the_digest_and_quarantines_the_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let key_of = |i: u32| format!("key-{i:06}").into_bytes();
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut data = txn.open_table(DATA).unwrap();
+                for i in 0..3_000 {
+                    let key = key_of(i);
+                    let place = Place::Data {
+                        group: 1,
+                        space: 0,
+                        key: &key,
+                    };
+                    let value = super::super::seal::seal(place, &[7u8; 100]);
+                    data.insert((1u64, 0u8, key.as_slice()), value.as_slice())
+                        .unwrap();
+                }
+            }
+            txn.open_table(MACHINE_STATE).unwrap();
+            txn.commit().unwrap();
+        }
+        // A key stored twice in the file — in its leaf and as a separator in a branch page
+        // (page type 2 at the start of the page): lower the branch copy's last byte.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mut damaged = None;
+        for i in 0..3_000 {
+            let key = key_of(i);
+            let at: Vec<usize> = bytes
+                .windows(key.len())
+                .enumerate()
+                .filter(|(_, w)| *w == key.as_slice())
+                .map(|(at, _)| at)
+                .collect();
+            if let Some(&branch) = at.iter().find(|&&at| bytes[at & !4095] == 2) {
+                bytes[branch + key.len() - 1] -= 1;
+                damaged = Some(key);
+                break;
+            }
+        }
+        let key = damaged.expect("a separator in a branch page");
+        std::fs::write(&path, bytes).unwrap();
+
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let data = txn.open_table(DATA).unwrap();
+        assert!(
+            data.get((1u64, 0u8, key.as_slice())).unwrap().is_none(),
+            "the damage did not make the lookup miss (the test damaged the wrong bytes)"
+        );
+        let quarantine = std::sync::Arc::new(
+            super::super::quarantine::Quarantine::load(&dir.path().join("quarantine")).unwrap(),
+        );
+        let checker = Checker {
+            sealed_only: true,
+            quarantine: quarantine.clone(),
+        };
+        let error = digest_of(&txn, 1, &checker, None).expect_err("a lost key passed the digest");
+        let message = error.to_string();
+        assert!(
+            message.contains("lookup") && message.contains("state.redb"),
+            "{message}"
+        );
+        assert!(quarantine.contains(1));
     }
 
     #[tokio::test]

@@ -130,7 +130,10 @@ impl MachineStore {
         let group = self.group;
         tokio::task::spawn_blocking(move || {
             let checker = storage.state_checker();
-            let result = digest::digest_of(&txn, group, &checker, Some(CHECK_BYTES_PER_SECOND))
+            let result = checker
+                .guard(group, super::STATE_FILE, || {
+                    digest::digest_of(&txn, group, &checker, Some(CHECK_BYTES_PER_SECOND))
+                })
                 .map_err(|error| error.to_string());
             if let Ok(digest) = &result {
                 tracing::debug!(

@@ -78,12 +78,13 @@ impl Place<'_> {
     }
 }
 
-/// A stored record whose bytes are not what was written.
+/// A stored record whose bytes are not what was written, or that its file's index no
+/// longer finds.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "{what} in {file} fails its checksum ({why}): the file is damaged and the record is not \
-     served; this replica goes into quarantine and the cluster rebuilds it from a healthy one \
-     (with no healthy replica — a single node —, rebuild this replica from a backup)"
+    "{what} in {file} {why}: the file is damaged and the record is not served; this replica \
+     goes into quarantine and the cluster rebuilds it from a healthy one (with no healthy \
+     replica — a single node —, rebuild this replica from a backup)"
 )]
 pub struct Corrupt {
     /// The file (`log.redb`, `state.redb`).
@@ -135,13 +136,26 @@ impl Checker {
                 file,
                 group,
                 what: format!("a page of {}", shoal_shardmap::GroupId(group)),
-                why: format!("the storage engine could not read it: {why}"),
+                why: format!("cannot be read by the storage engine ({why})"),
             };
             metrics::counter!("shoal_storage_checksum_failures_total", "file" => file).increment(1);
             tracing::error!(file, group, "{corrupt}");
             self.quarantine.add(group, &corrupt.to_string());
             Err(io::Error::new(io::ErrorKind::InvalidData, corrupt))
         })
+    }
+
+    /// The error for a record a scan found at `place` that a lookup of its key does not
+    /// find (or finds another): the file's index is damaged. Puts the group in quarantine.
+    pub(crate) fn unreachable(&self, place: Place<'_>) -> io::Error {
+        let error = failure(
+            place,
+            "is found by a scan but not by a lookup of its key (the file's index is damaged)",
+        );
+        if let Some(corrupt) = Corrupt::of(&error) {
+            self.quarantine.add(corrupt.group, &corrupt.to_string());
+        }
+        error
     }
 
     /// The payload of the record stored at `place`, verified. A record that fails puts its
@@ -155,23 +169,25 @@ impl Checker {
     }
 }
 
+/// The error for the record at `place` found damaged (`why`), counted and logged.
+fn failure(place: Place<'_>, why: &str) -> io::Error {
+    let corrupt = Corrupt {
+        file: place.file(),
+        group: match place {
+            Place::Log { group, .. } | Place::Data { group, .. } => group,
+        },
+        what: place.describe(),
+        why: why.to_owned(),
+    };
+    metrics::counter!("shoal_storage_checksum_failures_total", "file" => corrupt.file).increment(1);
+    tracing::error!(file = corrupt.file, group = corrupt.group, "{corrupt}");
+    io::Error::new(io::ErrorKind::InvalidData, corrupt)
+}
+
 /// The payload of the record stored at `place`, verified; `sealed_only`: the file holds
 /// sealed records only (made by this build).
 fn open<'a>(place: Place<'_>, stored: &'a [u8], sealed_only: bool) -> io::Result<&'a [u8]> {
-    let failed = |why: &str| {
-        let corrupt = Corrupt {
-            file: place.file(),
-            group: match place {
-                Place::Log { group, .. } | Place::Data { group, .. } => group,
-            },
-            what: place.describe(),
-            why: why.to_owned(),
-        };
-        metrics::counter!("shoal_storage_checksum_failures_total", "file" => corrupt.file)
-            .increment(1);
-        tracing::error!(file = corrupt.file, group = corrupt.group, "{corrupt}");
-        io::Error::new(io::ErrorKind::InvalidData, corrupt)
-    };
+    let failed = |why: &str| failure(place, why);
     match stored.first() {
         Some(&SEALED) if stored.len() >= HEADER => {
             let (header, payload) = stored.split_at(HEADER);
@@ -179,12 +195,12 @@ fn open<'a>(place: Place<'_>, stored: &'a [u8], sealed_only: bool) -> io::Result
             if place.checksum(payload) == expected {
                 Ok(payload)
             } else {
-                Err(failed("checksum mismatch"))
+                Err(failed("fails its checksum (checksum mismatch)"))
             }
         }
-        Some(&SEALED) => Err(failed("too short for its checksum")),
+        Some(&SEALED) => Err(failed("fails its checksum (too short for one)")),
         Some(_) if !sealed_only => Ok(stored),
-        _ => Err(failed("not sealed")),
+        _ => Err(failed("fails its checksum (it has none: not sealed)")),
     }
 }
 

@@ -227,7 +227,7 @@ impl DiskSpace {
     fn refresh(&self) {
         let now = (self.epoch.elapsed().as_millis() as u64).max(1);
         let last = self.measured_ms.load(Ordering::Relaxed);
-        let fresh = last != 0 && now - last < MEASURE_EVERY.as_millis() as u64;
+        let fresh = last != 0 && now.saturating_sub(last) < MEASURE_EVERY.as_millis() as u64;
         if fresh
             || self
                 .measured_ms
