@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::Result;
+use shoal_consensus::storage::space::human_bytes;
 use shoal_proto::v1 as pb;
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
@@ -449,21 +450,6 @@ pub fn jobs(answer: &pb::ListJobsResponse) -> String {
         }
     }
     out
-}
-
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 fn role_name(wire: i32) -> &'static str {

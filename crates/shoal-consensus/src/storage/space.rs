@@ -566,10 +566,10 @@ mod tests {
         table.get(key).unwrap().map(|v| v.value().to_vec())
     }
 
-    #[test]
-    fn a_commit_on_a_full_disk_waits_for_space_and_nothing_latches() {
-        let dir = tempfile::tempdir().unwrap();
-        let space = Arc::new(DiskSpace::new(dir.path(), Some(0)).unwrap());
+    /// A database on a [`Fillable`] disk with no cache (reads come through the backend and
+    /// must see held writes): the disk's space, its "full" switch, the database.
+    fn on_fillable_disk(dir: &Path) -> (Arc<DiskSpace>, Arc<AtomicBool>, Arc<redb::Database>) {
+        let space = Arc::new(DiskSpace::new(dir, Some(0)).unwrap());
         let full = Arc::new(AtomicBool::new(false));
         let backend = SpaceWaitingBackend::new(
             Fillable {
@@ -579,13 +579,17 @@ mod tests {
             "test.redb",
             space.clone(),
         );
-        // A tiny cache: reads must come through the backend (and see held writes).
-        let db = Arc::new(
-            redb::Database::builder()
-                .set_cache_size(0)
-                .create_with_backend(backend)
-                .unwrap(),
-        );
+        let db = redb::Database::builder()
+            .set_cache_size(0)
+            .create_with_backend(backend)
+            .unwrap();
+        (space, full, Arc::new(db))
+    }
+
+    #[test]
+    fn a_commit_on_a_full_disk_waits_for_space_and_nothing_latches() {
+        let dir = tempfile::tempdir().unwrap();
+        let (space, full, db) = on_fillable_disk(dir.path());
         for key in 0..100 {
             put(&db, key, &[key as u8; 600]).unwrap();
         }
@@ -631,21 +635,7 @@ mod tests {
     #[test]
     fn giving_up_ends_the_wait_with_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let space = Arc::new(DiskSpace::new(dir.path(), Some(0)).unwrap());
-        let full = Arc::new(AtomicBool::new(false));
-        let backend = SpaceWaitingBackend::new(
-            Fillable {
-                inner: InMemoryBackend::new(),
-                full: full.clone(),
-            },
-            "test.redb",
-            space.clone(),
-        );
-        let db = Arc::new(
-            redb::Database::builder()
-                .create_with_backend(backend)
-                .unwrap(),
-        );
+        let (space, full, db) = on_fillable_disk(dir.path());
         put(&db, 1, b"one").unwrap();
         full.store(true, Ordering::Relaxed);
         let writer = {
