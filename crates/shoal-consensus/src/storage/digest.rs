@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use super::seal::Checker;
 use super::seal::Place;
+use super::tally::Tally;
 use super::{DATA, MACHINE_APPLIED, MACHINE_STATE, decode, for_each_record};
 
 /// What a key's lookup counts as, in bytes read, for the check's pacing.
@@ -123,7 +124,9 @@ impl DigestPoints {
 /// leaves; a lookup descends through its branch pages, whose separator keys no record
 /// checksum covers: a damaged separator makes lookups miss keys the scan still finds —
 /// silently, as a missing key. Such a replica fails here (and goes into quarantine), on a
-/// single node as in a cluster.
+/// single node as in a cluster. And what the scan finds must add up to the group's tally
+/// (see [`super::tally`]): a record lost from its leaf, which scan and lookup alike miss,
+/// fails here too.
 pub(crate) fn digest_of(
     txn: &redb::ReadTransaction,
     group: u64,
@@ -138,6 +141,8 @@ pub(crate) fn digest_of(
         .map(|v| decode::<Option<LogId>>(v.value()))
         .transpose()?
         .flatten();
+    let written = Tally::read(&machine_state, group)?;
+    let mut tally = Tally::default();
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let (mut keys, mut bytes, mut paced) = (0u64, 0u64, 0u64);
     let data = txn.open_table(DATA).map_err(io::Error::other)?;
@@ -145,7 +150,9 @@ pub(crate) fn digest_of(
         let place = Place::Data { group, space, key };
         let found = data.get((group, space, key)).map_err(io::Error::other)?;
         match &found {
-            Some(stored) if checker.open(place, stored.value())? == value => {}
+            Some(stored) if checker.open(place, stored.value())? == value => {
+                tally.add(space, key, stored.value())
+            }
             _ => return Err(checker.unreachable(place)),
         }
         hasher.update(&[space]);
@@ -169,6 +176,9 @@ pub(crate) fn digest_of(
         }
         Ok(())
     })?;
+    if tally != written {
+        return Err(checker.miscounted(group, tally, written));
+    }
     Ok(PointDigest {
         index: applied.map_or(0, |log_id| log_id.index),
         digest: hasher.digest(),

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::digest::{self, digest_point_id};
 use super::overlay::{Change, GroupOverlay, GroupWriter};
-use super::seal::{self, Place};
 use super::snapshot::{SnapshotFile, SnapshotWriter, read_snapshot};
+use super::tally::Tally;
 use super::writer::WriteOp;
 use super::{
     MACHINE_APPLIED, MACHINE_MEMBERSHIP, MACHINE_SNAPSHOT, MACHINE_STATE, Storage, decode, encode,
@@ -175,21 +175,17 @@ impl MachineStore {
                     .map(|c| (c.key.len() + c.value.as_ref().map_or(0, |v| v.len())) as u64)
                     .sum(),
                 work: Box::new(move |tables| {
+                    let mut tally = Tally::read(&tables.machine_state, group)?;
                     for change in written.iter() {
-                        let key = (group, change.space, change.key.as_slice());
-                        match &change.value {
-                            Some(value) => {
-                                let place = Place::Data {
-                                    group,
-                                    space: change.space,
-                                    key: &change.key,
-                                };
-                                tables.data.insert(key, seal::seal(place, value).as_slice())
-                            }
-                            None => tables.data.remove(key),
-                        }
-                        .map_err(io::Error::other)?;
+                        tables.write_record(
+                            &mut tally,
+                            group,
+                            change.space,
+                            &change.key,
+                            change.value.as_deref(),
+                        )?;
                     }
+                    tally.write(&mut tables.machine_state, group)?;
                     tables
                         .machine_state
                         .insert((group, MACHINE_APPLIED), applied.as_slice())
@@ -428,20 +424,11 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
                         false
                     })
                     .map_err(io::Error::other)?;
+                let mut tally = Tally::default();
                 for (space, key, value) in &contents.records {
-                    let place = Place::Data {
-                        group,
-                        space: *space,
-                        key,
-                    };
-                    tables
-                        .data
-                        .insert(
-                            (group, *space, key.as_slice()),
-                            seal::seal(place, value).as_slice(),
-                        )
-                        .map_err(io::Error::other)?;
+                    tables.write_record(&mut tally, group, *space, key, Some(value))?;
                 }
+                tally.write(&mut tables.machine_state, group)?;
                 tables
                     .machine_state
                     .insert((group, MACHINE_APPLIED), applied.as_slice())

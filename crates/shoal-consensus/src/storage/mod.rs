@@ -29,6 +29,7 @@ mod quarantine;
 mod seal;
 mod snapshot;
 pub mod space;
+mod tally;
 mod writer;
 
 use shoal_shardmap::GroupId;
@@ -56,7 +57,7 @@ pub(crate) const LOG: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new(
 /// `log.redb`.
 pub(crate) const RAFT_STATE: TableDefinition<(u64, u8), &[u8]> = TableDefinition::new("raft_state");
 /// State-machine bookkeeping: `(group, kind)` → applied log id, membership, current
-/// snapshot. In `state.redb`.
+/// snapshot, tally of the data (see [`tally`]). In `state.redb`.
 pub(crate) const MACHINE_STATE: TableDefinition<(u64, u8), &[u8]> =
     TableDefinition::new("machine_state");
 /// State-machine data: `(group, space, key)` → value. Spaces let a machine keep indexes. In
@@ -71,6 +72,7 @@ pub(crate) const RAFT_PURGED: u8 = 3;
 pub(crate) const MACHINE_APPLIED: u8 = 1;
 pub(crate) const MACHINE_MEMBERSHIP: u8 = 2;
 pub(crate) const MACHINE_SNAPSHOT: u8 = 3;
+pub(crate) const MACHINE_TALLY: u8 = 4;
 
 /// What the records of a file are like: `"records"` → [`RECORDS_SEALED`] in a file made by a
 /// build that seals every record (see [`seal`]); absent in files made before.
@@ -122,6 +124,9 @@ impl TableSet for StateFile {
             machine_state: txn.open_table(MACHINE_STATE).map_err(io::Error::other)?,
             data: txn.open_table(DATA).map_err(io::Error::other)?,
         })
+    }
+    fn upgrade(txn: &redb::WriteTransaction) -> io::Result<()> {
+        tally::upgrade(txn)
     }
 }
 
@@ -256,6 +261,7 @@ impl Database {
             .next()
             .is_none();
         S::open(&txn)?;
+        S::upgrade(&txn)?;
         let sealed_only = {
             let mut format = txn.open_table(FORMAT).map_err(io::Error::other)?;
             if fresh {
@@ -497,9 +503,9 @@ impl Storage {
     }
 
     /// Test hook, for a stopped node's data only (`shoal debug diverge`): writes `value`
-    /// for `key` in `space` of `group`'s state directly, sealed — bypassing Raft, so this
-    /// replica then differs from its peers while every record passes its checksum: what
-    /// only the cross-replica consistency check can find. Durable when it returns.
+    /// for `key` in `space` of `group`'s state directly, sealed and tallied — bypassing
+    /// Raft, so this replica then differs from its peers while every record passes its
+    /// checksum and its tally: what only the cross-replica consistency check can find. Durable when it returns.
     #[doc(hidden)]
     pub async fn debug_write_state(
         &self,
@@ -511,19 +517,9 @@ impl Storage {
         let (group, key, value) = (group.0, key.to_vec(), value.to_vec());
         self.state_writer()
             .call(true, move |tables| {
-                let place = seal::Place::Data {
-                    group,
-                    space,
-                    key: &key,
-                };
-                tables
-                    .data
-                    .insert(
-                        (group, space, key.as_slice()),
-                        seal::seal(place, &value).as_slice(),
-                    )
-                    .map(|_| ())
-                    .map_err(io::Error::other)
+                let mut tally = tally::Tally::read(&tables.machine_state, group)?;
+                tables.write_record(&mut tally, group, space, &key, Some(&value))?;
+                tally.write(&mut tables.machine_state, group)
             })
             .await
     }

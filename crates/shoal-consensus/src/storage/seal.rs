@@ -16,6 +16,7 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::quarantine::Quarantine;
+use super::tally::Tally;
 
 /// The first byte of a sealed record. Unsealed records (of files made before sealing) start
 /// with their format version, 1.
@@ -158,6 +159,32 @@ impl Checker {
         error
     }
 
+    /// The error for the records of `group` when they do not add up to its tally (see
+    /// [`super::tally`]): records were lost (or appeared, or changed) with nothing left to
+    /// fail a checksum. Puts the group in quarantine.
+    pub(crate) fn miscounted(&self, group: u64, found: Tally, written: Tally) -> io::Error {
+        let why = if found.keys == written.keys {
+            format!(
+                "do not add up to what was written: {} keys, as written, but not the records \
+                 written",
+                found.keys
+            )
+        } else {
+            format!(
+                "do not add up to what was written: a scan finds {} keys where {} were written",
+                found.keys, written.keys
+            )
+        };
+        let corrupt = Corrupt {
+            file: super::STATE_FILE,
+            group,
+            what: format!("the records of {}", shoal_shardmap::GroupId(group)),
+            why,
+        };
+        self.quarantine.add(group, &corrupt.to_string());
+        reported(corrupt)
+    }
+
     /// The payload of the record stored at `place`, verified. A record that fails puts its
     /// group in quarantine.
     pub(crate) fn open<'a>(&self, place: Place<'_>, stored: &'a [u8]) -> io::Result<&'a [u8]> {
@@ -171,14 +198,18 @@ impl Checker {
 
 /// The error for the record at `place` found damaged (`why`), counted and logged.
 fn failure(place: Place<'_>, why: &str) -> io::Error {
-    let corrupt = Corrupt {
+    reported(Corrupt {
         file: place.file(),
         group: match place {
             Place::Log { group, .. } | Place::Data { group, .. } => group,
         },
         what: place.describe(),
         why: why.to_owned(),
-    };
+    })
+}
+
+/// `corrupt` as an error, counted and logged.
+fn reported(corrupt: Corrupt) -> io::Error {
     metrics::counter!("shoal_storage_checksum_failures_total", "file" => corrupt.file).increment(1);
     tracing::error!(file = corrupt.file, group = corrupt.group, "{corrupt}");
     io::Error::new(io::ErrorKind::InvalidData, corrupt)

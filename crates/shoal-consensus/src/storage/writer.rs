@@ -24,6 +24,11 @@ pub trait TableSet: Send + 'static {
     const FILE: &'static str;
     type Tables<'txn>;
     fn open(txn: &redb::WriteTransaction) -> io::Result<Self::Tables<'_>>;
+    /// Brings a file made by an older build up to date, inside the transaction that opens
+    /// it (after [`TableSet::open`] created the tables).
+    fn upgrade(_txn: &redb::WriteTransaction) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Work done inside the shared transaction. Errors abort the whole batch.
