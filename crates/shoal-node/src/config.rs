@@ -3,7 +3,8 @@
 //!
 //! Environment variables name a key with `__` between levels:
 //! `SHOAL_CLUSTER__RAFT__SNAPSHOT_THRESHOLD=5000` sets `cluster.raft.snapshot_threshold`.
-//! Variables that are not config keys ([`CLI_ENV`]): `SHOAL_LOG` (the log filter), the
+//! Variables that are not config keys ([`CLI_ENV`]): `SHOAL_LOG` (the log filter),
+//! `SHOAL_LOG_FORMAT` (short for `SHOAL_TELEMETRY__LOG_FORMAT`), the
 //! CLI's `SHOAL_ENDPOINT`, `SHOAL_CA_FILE`, `SHOAL_CERT_FILE`, `SHOAL_KEY_FILE`,
 //! `SHOAL_API_KEY`, and `SHOAL_BOOTSTRAP_ADMIN_KEY` (a secret: never in a config file).
 
@@ -23,6 +24,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub storage: StorageConfig,
     pub cluster: ClusterConfig,
+    pub telemetry: TelemetryConfig,
     /// Fault-injection hooks for chaos testing; only hidden `shoal start` flags set them,
     /// never a config file or the environment.
     #[serde(skip)]
@@ -175,6 +177,14 @@ impl Default for StorageConfig {
             reserved_bytes: None,
         }
     }
+}
+
+/// Logs and traces (`telemetry.*`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// `text` (default) or `json` (one object per line); `SHOAL_LOG_FORMAT` sets it too.
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 /// Cluster settings (`cluster.*` of the design).
@@ -480,6 +490,7 @@ pub enum ConfigError {
 /// `SHOAL_*` variables of the CLI (without the prefix), not configuration keys.
 pub const CLI_ENV: &[&str] = &[
     "log",
+    "log_format",
     "endpoint",
     "ca_file",
     "cert_file",
@@ -498,12 +509,17 @@ impl Config {
                     .any(|name| key.as_str().eq_ignore_ascii_case(name))
             })
             .split("__");
+        let mut env = Figment::from(env);
+        // The short name of telemetry.log_format, like SHOAL_LOG for the filter.
+        if let Ok(format) = std::env::var("SHOAL_LOG_FORMAT") {
+            env = env.merge(("telemetry.log_format", format.to_ascii_lowercase()));
+        }
         Self::load_from(file, env, overrides)
     }
 
     fn load_from(
         file: Option<&Path>,
-        env: Env,
+        env: impl figment::Provider,
         overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
@@ -942,6 +958,26 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("cluster.rebalance.max_rate"), "{error}");
+    }
+
+    #[test]
+    fn the_log_format_comes_from_the_file_or_its_short_variable() {
+        use crate::telemetry::LogFormat;
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("shoal.toml", "[telemetry]\nlog_format = \"json\"\n")?;
+            let file = Some(Path::new("shoal.toml"));
+            let config = Config::load(file, &Overrides::default()).expect("loads");
+            assert_eq!(config.telemetry.log_format, LogFormat::Json);
+            jail.set_env("SHOAL_LOG_FORMAT", "TEXT");
+            let config = Config::load(file, &Overrides::default()).expect("loads");
+            assert_eq!(config.telemetry.log_format, LogFormat::Text);
+            jail.set_env("SHOAL_LOG_FORMAT", "xml");
+            let error = Config::load(file, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("telemetry.log_format"), "{error}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -10,4 +10,5 @@ pub mod config;
 pub mod debug;
 pub mod dev;
 pub mod node;
+pub mod telemetry;
 pub mod testing;

@@ -630,7 +630,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Certs(command) => certs_command(command),
         Command::Auth(AuthCommand::Key(command)) => key_command(command).await,
         Command::Dev(args) => {
-            init_logging();
+            shoal_node::telemetry::init_logging(shoal_node::telemetry::LogFormat::from_env()?);
             shoal_node::dev::run(shoal_node::dev::DevOptions {
                 nodes: args.nodes,
                 data_dir: args.data_dir,
@@ -819,15 +819,6 @@ fn raise_open_file_limit() {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SHOAL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 async fn health(args: HealthArgs) -> Result<ExitCode> {
     let (endpoint, options) = match &args.admin {
         Some(admin) => {
@@ -872,8 +863,6 @@ async fn health(args: HealthArgs) -> Result<ExitCode> {
 }
 
 async fn start(args: StartArgs) -> Result<ExitCode> {
-    init_logging();
-    raise_open_file_limit();
     let overrides = Overrides {
         data_dir: args.data_dir,
         client_listen: args.client_listen,
@@ -887,6 +876,8 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         },
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;
+    shoal_node::telemetry::init_logging(config.telemetry.log_format);
+    raise_open_file_limit();
     let admin_scheme = if config.server.tls.is_set() {
         "https"
     } else {
