@@ -210,26 +210,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.redb");
         let key_of = |i: u32| format!("key-{i:06}").into_bytes();
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let txn = db.begin_write().unwrap();
-            {
-                let mut data = txn.open_table(DATA).unwrap();
-                for i in 0..3_000 {
-                    let key = key_of(i);
-                    let place = Place::Data {
-                        group: 1,
-                        space: 0,
-                        key: &key,
-                    };
-                    let value = super::super::seal::seal(place, &[7u8; 100]);
-                    data.insert((1u64, 0u8, key.as_slice()), value.as_slice())
-                        .unwrap();
-                }
-            }
-            txn.open_table(MACHINE_STATE).unwrap();
-            txn.commit().unwrap();
-        }
+        let keys: Vec<Vec<u8>> = (0..3_000).map(key_of).collect();
+        super::super::tally::tests::write_untallied_file(&path, 1, &keys, &[7u8; 100]);
         // A key stored twice in the file — in its leaf and as a separator in a branch page
         // (page type 2 at the start of the page): lower the branch copy's last byte.
         let mut bytes = std::fs::read(&path).unwrap();

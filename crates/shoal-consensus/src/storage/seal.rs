@@ -139,24 +139,23 @@ impl Checker {
                 what: format!("a page of {}", shoal_shardmap::GroupId(group)),
                 why: format!("cannot be read by the storage engine ({why})"),
             };
-            metrics::counter!("shoal_storage_checksum_failures_total", "file" => file).increment(1);
-            tracing::error!(file, group, "{corrupt}");
-            self.quarantine.add(group, &corrupt.to_string());
-            Err(io::Error::new(io::ErrorKind::InvalidData, corrupt))
+            Err(self.quarantined(corrupt))
         })
+    }
+
+    /// `corrupt` as an error, counted and logged, with its group put in quarantine.
+    fn quarantined(&self, corrupt: Corrupt) -> io::Error {
+        self.quarantine.add(corrupt.group, &corrupt.to_string());
+        reported(corrupt)
     }
 
     /// The error for a record a scan found at `place` that a lookup of its key does not
     /// find (or finds another): the file's index is damaged. Puts the group in quarantine.
     pub(crate) fn unreachable(&self, place: Place<'_>) -> io::Error {
-        let error = failure(
+        self.quarantined(corrupt_at(
             place,
             "is found by a scan but not by a lookup of its key (the file's index is damaged)",
-        );
-        if let Some(corrupt) = Corrupt::of(&error) {
-            self.quarantine.add(corrupt.group, &corrupt.to_string());
-        }
-        error
+        ))
     }
 
     /// The error for the records of `group` when they do not add up to its tally (see
@@ -175,14 +174,12 @@ impl Checker {
                 found.keys, written.keys
             )
         };
-        let corrupt = Corrupt {
+        self.quarantined(Corrupt {
             file: super::STATE_FILE,
             group,
             what: format!("the records of {}", shoal_shardmap::GroupId(group)),
             why,
-        };
-        self.quarantine.add(group, &corrupt.to_string());
-        reported(corrupt)
+        })
     }
 
     /// The payload of the record stored at `place`, verified. A record that fails puts its
@@ -198,14 +195,19 @@ impl Checker {
 
 /// The error for the record at `place` found damaged (`why`), counted and logged.
 fn failure(place: Place<'_>, why: &str) -> io::Error {
-    reported(Corrupt {
+    reported(corrupt_at(place, why))
+}
+
+/// The record at `place`, found damaged (`why`).
+fn corrupt_at(place: Place<'_>, why: &str) -> Corrupt {
+    Corrupt {
         file: place.file(),
         group: match place {
             Place::Log { group, .. } | Place::Data { group, .. } => group,
         },
         what: place.describe(),
         why: why.to_owned(),
-    })
+    }
 }
 
 /// `corrupt` as an error, counted and logged.

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::seal::{self, Place};
@@ -114,7 +114,6 @@ pub(crate) fn upgrade(txn: &redb::WriteTransaction) -> io::Result<()> {
         return Ok(());
     }
     let data = txn.open_table(DATA).map_err(io::Error::other)?;
-    let records = data.len().map_err(io::Error::other)?;
     let mut tallies = BTreeMap::<u64, Tally>::new();
     for item in data.iter().map_err(io::Error::other)? {
         let (key, value) = item.map_err(io::Error::other)?;
@@ -129,6 +128,7 @@ pub(crate) fn upgrade(txn: &redb::WriteTransaction) -> io::Result<()> {
         tally.write(&mut machine_state, *group)?;
     }
     format.insert(TALLIES, 1).map_err(io::Error::other)?;
+    let records: u64 = tallies.values().map(|tally| tally.keys).sum();
     if records > 0 {
         tracing::info!(
             records,
@@ -141,10 +141,39 @@ pub(crate) fn upgrade(txn: &redb::WriteTransaction) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::storage::{StateFile, Storage, StorageOptions};
     use shoal_shardmap::GroupId;
+
+    /// Writes a `state.redb` at `path` as a build before tallies left it: `keys` of space 0
+    /// of `group`, each holding `value`, sealed; every table, no tally, no format marks.
+    pub(crate) fn write_untallied_file(
+        path: &std::path::Path,
+        group: u64,
+        keys: &[Vec<u8>],
+        value: &[u8],
+    ) {
+        let db = redb::Database::create(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut data = txn.open_table(DATA).unwrap();
+            for key in keys {
+                let place = Place::Data {
+                    group,
+                    space: 0,
+                    key,
+                };
+                data.insert(
+                    (group, 0u8, key.as_slice()),
+                    seal::seal(place, value).as_slice(),
+                )
+                .unwrap();
+            }
+        }
+        <StateFile as super::super::writer::TableSet>::open(&txn).unwrap();
+        txn.commit().unwrap();
+    }
 
     /// A file made before tallies is counted when opened; writes keep the tally; a record
     /// gone without a trace (as when damage drops it from its leaf: nothing left to fail a
@@ -153,28 +182,8 @@ mod tests {
     async fn a_record_lost_without_a_trace_fails_the_digest_and_quarantines_the_group() {
         let dir = tempfile::tempdir().unwrap();
         let key_of = |i: u32| format!("key-{i:06}").into_bytes();
-        {
-            let db = redb::Database::create(dir.path().join(super::super::STATE_FILE)).unwrap();
-            let txn = db.begin_write().unwrap();
-            {
-                let mut data = txn.open_table(DATA).unwrap();
-                for i in 0..100 {
-                    let key = key_of(i);
-                    let place = Place::Data {
-                        group: 5,
-                        space: 0,
-                        key: &key,
-                    };
-                    data.insert(
-                        (5u64, 0u8, key.as_slice()),
-                        seal::seal(place, b"v").as_slice(),
-                    )
-                    .unwrap();
-                }
-            }
-            <StateFile as super::super::writer::TableSet>::open(&txn).unwrap();
-            txn.commit().unwrap();
-        }
+        let keys: Vec<Vec<u8>> = (0..100).map(key_of).collect();
+        write_untallied_file(&dir.path().join(super::super::STATE_FILE), 5, &keys, b"v");
         let storage = Storage::open(dir.path(), StorageOptions::default()).unwrap();
         let group = GroupId(5);
         storage.state_digest(group).await.expect("counted at open");
