@@ -726,7 +726,9 @@ impl RaftGroup {
 
     /// Stops the group's Raft tasks.
     pub async fn shutdown(&self) {
-        self.transport.unregister(self.group);
+        self.transport
+            .unregister(self.group, Duration::from_secs(2))
+            .await;
         if let Err(error) = self.raft.shutdown().await {
             tracing::warn!(group = %self.group, %error, "raft group did not shut down cleanly");
         }

@@ -31,6 +31,8 @@ use openraft::{AnyError, BasicNode, OptionalSend, RaftNetworkFactory, RaftNetwor
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shoal_proto::internal as pb;
+use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
 use xxhash_rust::xxh3::xxh3_64;
@@ -371,7 +373,7 @@ impl Connector for GrpcConnector {
 pub struct Transport {
     node_id: NodeId,
     peers: Peers,
-    groups: RwLock<HashMap<GroupId, Raft>>,
+    groups: RwLock<HashMap<GroupId, Hosted>>,
     storage: Storage,
     transfers: Transfers,
     /// One lock per group for receiving snapshots: a resumed stream waits for the broken
@@ -497,7 +499,13 @@ impl Transport {
         self.groups
             .write()
             .expect("group registry poisoned")
-            .insert(group, raft);
+            .insert(
+                group,
+                Hosted {
+                    raft,
+                    calls: TaskTracker::new(),
+                },
+            );
     }
 
     /// Starts the node's heartbeat ticker (once; later calls do nothing): every
@@ -523,38 +531,54 @@ impl Transport {
                 let Some(transport) = transport.upgrade() else {
                     return;
                 };
-                let leading: Vec<Raft> = transport
+                let leading: Vec<Call> = transport
                     .groups
                     .read()
                     .expect("group registry poisoned")
                     .values()
-                    .filter(|raft| {
-                        raft.metrics().borrow_watched().state == openraft::ServerState::Leader
+                    .filter(|hosted| {
+                        hosted.raft.metrics().borrow_watched().state
+                            == openraft::ServerState::Leader
                     })
-                    .cloned()
+                    .map(Hosted::call)
                     .collect();
                 drop(transport);
-                for raft in leading {
-                    // Returns at once; an error means the group stopped.
-                    let _ = raft.trigger().heartbeat().await;
+                for call in leading {
+                    // Returns at once: it only queues the heartbeat in the group.
+                    let _ = call.raft.trigger().heartbeat().await;
                 }
             }
         });
     }
 
-    pub(crate) fn unregister(&self, group: GroupId) {
-        self.groups
+    /// Takes the group out of the registry, so no new message reaches it, and waits (up to
+    /// `within`) for the calls peers and the heartbeat ticker made into it to return: the
+    /// group can then stop without a caller waiting on a core that is gone (openraft logs
+    /// that as an error). Whatever still runs after `within` sees the group stopped.
+    pub(crate) async fn unregister(&self, group: GroupId, within: Duration) {
+        let hosted = self
+            .groups
             .write()
             .expect("group registry poisoned")
             .remove(&group);
+        if let Some(hosted) = hosted {
+            hosted.calls.close();
+            if tokio::time::timeout(within, hosted.calls.wait())
+                .await
+                .is_err()
+            {
+                tracing::debug!(%group, "calls into the group still running at its shutdown");
+            }
+        }
     }
 
-    fn group(&self, group: GroupId) -> Result<Raft, String> {
+    /// The group, held for one call: its shutdown waits for the call to return.
+    fn group(&self, group: GroupId) -> Result<Call, String> {
         self.groups
             .read()
             .expect("group registry poisoned")
             .get(&group)
-            .cloned()
+            .map(Hosted::call)
             .ok_or_else(|| format!("node {} hosts no group {group}", self.node_id))
     }
 
@@ -575,6 +599,28 @@ impl Transport {
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message)
     }
+}
+
+/// A group hosted here that peers may address, and the calls into it in progress.
+#[derive(Debug)]
+struct Hosted {
+    raft: Raft,
+    calls: TaskTracker,
+}
+
+impl Hosted {
+    fn call(&self) -> Call {
+        Call {
+            raft: self.raft.clone(),
+            _held: self.calls.token(),
+        }
+    }
+}
+
+/// One call into a hosted group; the group's shutdown waits until it is dropped.
+struct Call {
+    raft: Raft,
+    _held: TaskTrackerToken,
 }
 
 /// openraft's network factory for one group.
@@ -1032,7 +1078,7 @@ impl RaftService {
     }
 
     /// The local group a request addresses, or why it cannot be served here.
-    fn target(&self, group: GroupId, to_node: NodeId) -> Answer<Raft> {
+    fn target(&self, group: GroupId, to_node: NodeId) -> Answer<Call> {
         if to_node != self.transport.node_id {
             return Err(format!(
                 "this is node {}, not node {to_node}",
@@ -1055,8 +1101,8 @@ impl RaftService {
         Fut: Future<Output = Result<Resp, E>>,
     {
         let request = request.into_inner();
-        let raft = match self.target(GroupId(request.group_id), NodeId(request.to_node)) {
-            Ok(raft) => raft,
+        let call = match self.target(GroupId(request.group_id), NodeId(request.to_node)) {
+            Ok(call) => call,
             Err(reason) => return Self::reply::<Resp>(Err(reason)),
         };
         let message: Req = match decode(&request.payload) {
@@ -1064,7 +1110,7 @@ impl RaftService {
             Err(error) => return Self::reply::<Resp>(Err(format!("undecodable message: {error}"))),
         };
         Self::reply(
-            handle(raft, message)
+            handle(call.raft.clone(), message)
                 .await
                 .map_err(|error| error.to_string()),
         )
@@ -1096,10 +1142,11 @@ impl RaftService {
             let answer: Answer<Vec<u8>> = Ok((handler.0)(payload).await);
             return encode(&answer).unwrap_or_default();
         }
-        let raft = match self.transport.group(GroupId(group)) {
-            Ok(raft) => raft,
+        let call = match self.transport.group(GroupId(group)) {
+            Ok(call) => call,
             Err(reason) => return refusal(&reason),
         };
+        let raft = call.raft.clone();
         match kind {
             pb::PeerKind::Append => {
                 answer(
@@ -1261,7 +1308,8 @@ impl RaftService {
             .header
             .clone()
             .ok_or("the first snapshot chunk has no header")?;
-        let raft = self.target(GroupId(header.group_id), NodeId(header.to_node))?;
+        // The group is looked up again to install: its shutdown does not wait for a stream.
+        drop(self.target(GroupId(header.group_id), NodeId(header.to_node))?);
         let vote: Vote = decode(&header.vote).map_err(|e| e.to_string())?;
         let meta: SnapshotMeta = decode(&header.meta).map_err(|e| e.to_string())?;
         let storage = &self.transport.storage;
@@ -1356,7 +1404,9 @@ impl RaftService {
             )));
         }
         let file = SnapshotFile::open(&path).map_err(|e| discard(e.to_string()))?;
-        let result = raft
+        let call = self.target(GroupId(header.group_id), NodeId(header.to_node))?;
+        let result = call
+            .raft
             .install_full_snapshot(
                 vote,
                 openraft::storage::Snapshot {

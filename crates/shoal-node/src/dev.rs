@@ -71,6 +71,8 @@ fn node_config(dir: &Path, id: u32, options: &DevOptions) -> Result<(Config, Pat
     config.cluster.bootstrap.expect_nodes = options.nodes;
     config.cluster.data.replication_factor = options.nodes.min(3);
     config.cluster.data.shards = options.shards;
+    // The nodes log the way the user asked `shoal dev` to (SHOAL_LOG_FORMAT).
+    config.telemetry.log_format = crate::telemetry::LogFormat::from_env()?;
     config.validate()?;
     let path = dir.join(format!("node-{id}.toml"));
     std::fs::write(&path, toml::to_string(&config)?)
@@ -124,7 +126,7 @@ pub async fn run(options: DevOptions) -> Result<()> {
         )
         // The user's own log filter, when set; nothing else of the caller's SHOAL_* leaks.
         .with_log_filter(
-            &std::env::var("SHOAL_LOG").unwrap_or_else(|_| "info,openraft=warn".into()),
+            &std::env::var("SHOAL_LOG").unwrap_or_else(|_| "info,openraft=error".into()),
         )
         .with_connect(connect.clone());
         node.start()

@@ -44,6 +44,15 @@ async fn sigterm_hands_every_leadership_off_before_the_node_exits() {
         .await
         .expect("the node ran");
     assert!(exit.success(), "graceful shutdown failed: {exit}");
+    // A graceful stop logs no ERROR (an ERROR line means an operator should look), and a
+    // log file holds no colour codes.
+    let log = std::fs::read_to_string(&cluster.node(victim).log_path).unwrap();
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file");
+    let errors: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ")).collect();
+    assert!(
+        errors.is_empty(),
+        "a graceful stop logged errors: {errors:#?}"
+    );
 
     // The process is gone: every group already has a leader elsewhere.
     let status = observer.status().await.unwrap();

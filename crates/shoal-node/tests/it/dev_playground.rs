@@ -43,6 +43,8 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
             "--data-dir",
         ])
         .arg(dir.path())
+        // The nodes log one JSON object per line, as `shoal dev` was asked to.
+        .env("SHOAL_LOG_FORMAT", "json")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -119,4 +121,19 @@ async fn dev_starts_a_three_node_cluster_and_stops_it_on_ctrl_c() {
     assert!(
         Client::connect(&endpoints[0]).await.is_err() || first.get("dev-key", true).await.is_err()
     );
+    // A whole cluster stopped on Ctrl-C is a graceful shutdown: no node logs an ERROR
+    // (an ERROR line means an operator should look), and every line is one JSON object.
+    for id in 1..=3 {
+        let path = dir.path().join(format!("node-{id}.log"));
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            log.lines().count() > 3,
+            "node {id} logged almost nothing:\n{log}"
+        );
+        for line in log.lines() {
+            let event: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("node {id}: not a JSON line ({e}): {line}"));
+            assert_ne!(event["level"], "ERROR", "node {id} logged an error: {line}");
+        }
+    }
 }
