@@ -13,6 +13,7 @@ use openraft::errors::{ClientWriteError, ForwardToLeader, LinearizableReadError,
 use openraft::{BasicNode, ChangeMembers, LinearizerOption, ServerState, SnapshotPolicy};
 
 use crate::error::ConsensusError;
+use crate::events::GroupEvents;
 use crate::machine::StateMachine;
 use crate::storage::{GroupReader, LogStore, MachineStore, Storage};
 use crate::transport::Transport;
@@ -135,6 +136,8 @@ pub struct GroupStatus {
     pub role: GroupRole,
     pub leader: Option<NodeId>,
     pub term: u64,
+    /// The last index this node knows committed (0 before any).
+    pub committed_index: u64,
     pub applied_index: u64,
     pub last_log_index: u64,
     pub snapshot_index: u64,
@@ -162,6 +165,8 @@ pub struct RaftGroup {
     /// A linearizable read is served without a quorum round when a quorum acknowledged
     /// this leader less than this long ago (see [`RaftSettings::read_lease`]).
     read_lease: Duration,
+    /// Elections and leader changes seen here (see `events`).
+    events: Arc<GroupEvents>,
 }
 
 impl std::fmt::Debug for RaftGroup {
@@ -219,6 +224,7 @@ impl RaftGroup {
             })?;
         transport.register(group, raft.clone());
         transport.start_heartbeats(settings.heartbeat_interval);
+        let events = crate::events::follow(group, node_id, &raft);
         let started = RaftGroup {
             group,
             node_id,
@@ -227,6 +233,7 @@ impl RaftGroup {
             raft,
             quorum_timeout: settings.election_timeout_max,
             read_lease: settings.read_lease(),
+            events,
         };
         started.elect_if_sole_voter().await?;
         Ok(started)
@@ -234,6 +241,11 @@ impl RaftGroup {
 
     pub fn group(&self) -> GroupId {
         self.group
+    }
+
+    /// The elections and leader changes this node saw in the group.
+    pub fn events(&self) -> &GroupEvents {
+        &self.events
     }
 
     /// Creates the group with this node as its only voter, unless it already exists.
@@ -670,6 +682,7 @@ impl RaftGroup {
             role,
             leader: metrics.current_leader,
             term: metrics.current_term,
+            committed_index: metrics.local_committed.map_or(0, |l| l.index),
             applied_index: metrics.last_applied.map_or(0, |l| l.index),
             last_log_index: metrics.last_log_index.unwrap_or(0),
             snapshot_index: metrics.snapshot.map_or(0, |l| l.index),

@@ -6,6 +6,7 @@
 //! are opaque bytes encoded by the state machine that owns them.
 
 mod error;
+mod events;
 mod group;
 pub mod machine;
 mod pipe;
@@ -15,6 +16,7 @@ pub mod transport;
 mod types;
 
 pub use error::ConsensusError;
+pub use events::GroupEvents;
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use pipe::PipeError;

@@ -151,6 +151,16 @@ impl Transfers {
             .collect()
     }
 
+    /// Every transfer in flight from this node.
+    pub fn all_in_flight(&self) -> Vec<TransferProgress> {
+        self.active
+            .lock()
+            .expect("transfers poisoned")
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// Every snapshot byte this node has sent since it started.
     pub fn bytes_sent_total(&self) -> u64 {
         self.bytes_sent_total

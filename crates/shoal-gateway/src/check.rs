@@ -88,7 +88,8 @@ pub(crate) async fn check_shard_here(
         }
     };
     metrics::counter!("shoal_consistency_checks_total", "verdict" => verdict.as_str()).increment(1);
-    metrics::histogram!("shoal_consistency_check_seconds").record(started.elapsed().as_secs_f64());
+    metrics::histogram!("shoal_consistency_check_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
     tracing::info!(
         shard = %shard,
         index,

@@ -19,6 +19,7 @@ mod cluster_status;
 mod control;
 mod forward;
 mod kv;
+pub mod metrics;
 mod pb;
 mod peer;
 mod route;
@@ -153,6 +154,8 @@ pub async fn serve(
         // A request that finds no free slot is refused at once (RESOURCE_EXHAUSTED), so a
         // client holding slots cannot make everyone else wait out their deadlines.
         .load_shed(true)
+        // Outermost: refused requests are counted too.
+        .layer(metrics::RequestMetricsLayer)
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
         ))

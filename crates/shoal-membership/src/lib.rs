@@ -349,6 +349,23 @@ async fn refresh(
             continue;
         }
         for change in diff(&previous, &current) {
+            match &change {
+                MembershipChange::Failed(node) => {
+                    metrics::counter!("shoal_gossip_failures_detected_total").increment(1);
+                    tracing::info!(node = node.0, "gossip: a node stopped answering");
+                }
+                MembershipChange::Joined(member) => {
+                    tracing::info!(
+                        node = member.node_id.0,
+                        generation = member.generation,
+                        "gossip: a node appeared"
+                    );
+                }
+                MembershipChange::Left(node) => {
+                    tracing::info!(node = node.0, "gossip: a node was forgotten");
+                }
+                MembershipChange::Updated(_) => {}
+            }
             let _ = changes.send(change);
         }
         members.send_replace(current);

@@ -20,27 +20,15 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use metrics_exporter_prometheus::PrometheusHandle;
 use shoal_consensus::{Fault, Transport};
+
+use crate::metrics::Exporter;
 use shoal_shardmap::NodeId;
 use tokio_util::sync::CancellationToken;
 
 /// A request's headers must arrive within this (also the longest a kept-alive connection
 /// waits idle for its next request).
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-static PROMETHEUS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-
-/// Installs the process-wide Prometheus recorder once (later calls reuse it).
-fn prometheus() -> Option<&'static PrometheusHandle> {
-    PROMETHEUS
-        .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
-                .install_recorder()
-                .ok()
-        })
-        .as_ref()
-}
 
 fn respond(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body.into()));
@@ -146,6 +134,7 @@ fn apply_fault_query(transport: &Transport, query: &str) -> Result<String, Strin
 async fn handle(
     request: Request<Incoming>,
     ready: Arc<Readiness>,
+    exporter: Arc<Exporter>,
     faults: Option<Arc<Transport>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if let (Some(transport), "/test/faults") = (&faults, request.uri().path()) {
@@ -171,11 +160,8 @@ async fn handle(
                 format!("not ready for writes: {why}\n"),
             ),
         },
-        "/metrics" => match prometheus() {
-            Some(handle) => {
-                handle.run_upkeep();
-                respond(StatusCode::OK, handle.render())
-            }
+        "/metrics" => match exporter.render() {
+            Some(text) => respond(StatusCode::OK, text),
             None => respond(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "metrics recorder unavailable\n",
@@ -192,10 +178,10 @@ async fn handle(
 pub async fn serve(
     mut incoming: shoal_tls::Incoming,
     ready: Arc<Readiness>,
+    exporter: Arc<Exporter>,
     faults: Option<Arc<Transport>>,
     cancel: CancellationToken,
 ) {
-    prometheus();
     loop {
         let accepted = tokio::select! {
             () = cancel.cancelled() => return,
@@ -207,9 +193,12 @@ pub async fn serve(
             Some(Err(_)) => continue,
         };
         let ready = ready.clone();
+        let exporter = exporter.clone();
         let faults = faults.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| handle(request, ready.clone(), faults.clone()));
+            let service = service_fn(move |request| {
+                handle(request, ready.clone(), exporter.clone(), faults.clone())
+            });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT)

@@ -9,6 +9,7 @@ pub mod certs;
 pub mod config;
 pub mod debug;
 pub mod dev;
+pub mod metrics;
 pub mod node;
 pub mod telemetry;
 pub mod testing;

@@ -31,6 +31,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::admin::{self, Readiness};
 use crate::config::{Config, host_of};
+use crate::metrics::Exporter;
 
 /// How long a start waits for groups to elect their leaders.
 const LEADER_WAIT: Duration = Duration::from_secs(30);
@@ -194,7 +195,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     let tasks = TaskTracker::new();
     let transport = start_transport(&config, node_id, &storage, &listeners, &tls)?;
     tls.watch(&cancel);
-    serve_admin(
+    let exporter = serve_admin(
         &config,
         shoal_tls::incoming(
             listeners.admin,
@@ -261,6 +262,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         &tasks,
     );
     let _ = cell.set(backend.clone());
+    exporter.attach(backend.clone(), membership.clone());
     if config.cluster.enabled {
         tasks.spawn(shoal_gateway::check::run_periodic(
             backend.clone(),
@@ -524,7 +526,8 @@ fn start_transport(
     Ok(transport)
 }
 
-/// Admin HTTP first: /healthz answers while the node starts, /readyz says what it waits for.
+/// Admin HTTP first: /healthz answers while the node starts, /readyz says what it waits for,
+/// /metrics counts from the start (the groups' series appear once they run).
 fn serve_admin(
     config: &Config,
     incoming: shoal_tls::Incoming,
@@ -532,7 +535,12 @@ fn serve_admin(
     transport: &Arc<Transport>,
     cancel: &CancellationToken,
     tasks: &TaskTracker,
-) {
+) -> Arc<Exporter> {
+    let exporter = Arc::new(Exporter::new(
+        transport.clone(),
+        config.server.data_dir.clone(),
+        readiness.clone(),
+    ));
     let fault_hook = config.testing.fault_endpoint.then(|| {
         tracing::warn!("test hook: /test/faults is served on the admin port");
         transport.clone()
@@ -540,9 +548,11 @@ fn serve_admin(
     tasks.spawn(admin::serve(
         incoming,
         readiness.clone(),
+        exporter.clone(),
         fault_hook,
         cancel.clone(),
     ));
+    exporter
 }
 
 fn gateway_settings(config: &Config) -> GatewaySettings {

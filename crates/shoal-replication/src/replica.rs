@@ -454,6 +454,7 @@ impl ShardReplica {
         let found = keys.len();
         if found > 0 {
             self.propose(KvCommand::Expire { now_ms, keys }).await?;
+            metrics::counter!("shoal_ttl_expired_keys_total").increment(found as u64);
         }
         Ok(found)
     }

@@ -326,7 +326,7 @@ async fn accept_loop(
             let started = std::time::Instant::now();
             match handshake(stream, info, &tls, slot, timeout).await {
                 Ok(io) => {
-                    metrics::histogram!("shoal_tls_handshake_seconds", "port" => port)
+                    metrics::histogram!("shoal_tls_handshake_duration_seconds", "port" => port)
                         .record(started.elapsed());
                     let _ = connections.send(Ok(io)).await;
                 }

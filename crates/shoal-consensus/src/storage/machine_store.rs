@@ -442,6 +442,7 @@ impl RaftStateMachine<TypeConfig> for MachineStore {
             .await?;
         self.overlay.committed_through(seq);
         self.remove_other_snapshots(&current);
+        metrics::counter!("shoal_raft_snapshots_installed_total").increment(1);
         Ok(())
     }
 
@@ -515,6 +516,7 @@ impl RaftSnapshotBuilder<TypeConfig> for MachineStore {
         // the open handle still reads it.
         let file = SnapshotFile::open(&self.snapshot_path(&file_name))?;
         self.record_snapshot(&meta, file_name).await?;
+        metrics::counter!("shoal_raft_snapshots_built_total").increment(1);
         Ok(Snapshot {
             meta,
             snapshot: file,

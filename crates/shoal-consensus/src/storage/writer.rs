@@ -294,6 +294,7 @@ impl<'a, S: TableSet> Writer<'a, S> {
         let count = ops.len() as u64;
         let (work, completions): (Vec<WriteFn<S>>, Vec<Completion>) =
             ops.into_iter().map(|op| (op.work, op.done)).unzip();
+        let started = Instant::now();
         let result = commit_batch::<S>(self.database, durable, self.policy.quick_repair, work);
         self.last_commit = Instant::now();
         let stats = self.stats;
@@ -308,10 +309,14 @@ impl<'a, S: TableSet> Writer<'a, S> {
                 metrics::counter!("shoal_storage_commits_total", "writer" => writer).increment(1);
                 metrics::counter!("shoal_storage_write_operations_total", "writer" => writer)
                     .increment(count);
+                metrics::counter!("shoal_storage_written_bytes_total", "writer" => writer)
+                    .increment(bytes);
                 if durable {
                     stats.durable_commits.fetch_add(1, Ordering::Relaxed);
                     metrics::counter!("shoal_storage_fsyncs_total", "writer" => writer)
                         .increment(1);
+                    metrics::histogram!("shoal_storage_durable_commit_duration_seconds", "writer" => writer)
+                        .record((self.last_commit - started).as_secs_f64());
                     self.last_durable = self.last_commit;
                     self.unsynced = false;
                     self.unsynced_bytes.store(0, Ordering::Relaxed);

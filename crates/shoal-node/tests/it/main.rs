@@ -26,6 +26,7 @@ mod expiry_order;
 mod group_commit;
 mod kv_batch;
 mod kv_semantics;
+mod metrics;
 mod resource_limits;
 mod rolling_restart;
 mod snapshots;

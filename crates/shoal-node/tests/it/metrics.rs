@@ -1,0 +1,239 @@
+//! `/metrics` of a live 3-node cluster against the catalogue (`shoal_node::metrics`): every
+//! family exported is catalogued with its type and labels, every scrape-time and process
+//! series is there, label values stay bounded, counters and histograms move by what a
+//! known workload did, and killing a shard's leader shows as a leader change and a failure
+//! detection on the nodes that remain.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use shoal_client::PutOptions;
+use shoal_node::metrics::{CATALOGUE, Kind, Source, find};
+
+use crate::support::cluster::{ClusterShape, ProcessCluster, wait_for_healthy};
+
+/// One scrape: family → type, and every sample as (name, labels) → value.
+struct Scrape {
+    types: BTreeMap<String, String>,
+    samples: Vec<(String, BTreeMap<String, String>, f64)>,
+}
+
+fn parse(text: &str) -> Scrape {
+    let mut types = BTreeMap::new();
+    let mut samples = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("a TYPE line names its type");
+            types.insert(name.to_owned(), kind.to_owned());
+            continue;
+        }
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("a sample has a value");
+        let (name, labels) = match series.split_once('{') {
+            None => (series, BTreeMap::new()),
+            Some((name, rest)) => {
+                let body = rest.strip_suffix('}').expect("labels end with }");
+                let labels = body
+                    .split("\",")
+                    .filter(|pair| !pair.is_empty())
+                    .map(|pair| {
+                        let (key, value) = pair.split_once("=\"").expect("key=\"value\"");
+                        (key.to_owned(), value.trim_end_matches('"').to_owned())
+                    })
+                    .collect();
+                (name, labels)
+            }
+        };
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("value of {line}"));
+        samples.push((name.to_owned(), labels, value));
+    }
+    Scrape { types, samples }
+}
+
+impl Scrape {
+    /// The sum of the samples of `name` whose labels include `with`.
+    fn value(&self, name: &str, with: &[(&str, &str)]) -> f64 {
+        self.samples
+            .iter()
+            .filter(|(n, labels, _)| {
+                n == name
+                    && with
+                        .iter()
+                        .all(|(k, v)| labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .map(|(_, _, value)| value)
+            .sum()
+    }
+
+    /// The family a sample belongs to (a histogram's `_bucket`, `_sum`, `_count`).
+    fn family_of<'a>(&self, sample: &'a str) -> &'a str {
+        if self.types.contains_key(sample) {
+            return sample;
+        }
+        for suffix in ["_bucket", "_sum", "_count"] {
+            if let Some(family) = sample.strip_suffix(suffix)
+                && self.types.get(family).is_some_and(|t| t == "histogram")
+            {
+                return family;
+            }
+        }
+        sample
+    }
+}
+
+async fn scrape(cluster: &mut ProcessCluster, node: u64) -> Scrape {
+    let (status, text) = cluster.node(node).admin_get("/metrics").await;
+    assert_eq!(status, 200, "{text}");
+    parse(&text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_scrape_matches_the_catalogue_and_counts_what_happened() {
+    let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
+    let client = cluster.node(1).client().await;
+    let status = wait_for_healthy(&client, Duration::from_secs(30)).await;
+
+    let before = scrape(&mut cluster, 1).await;
+    const PUTS: usize = 20;
+    for i in 0..PUTS {
+        client
+            .put(format!("metric-key-{i}"), "v", PutOptions::default())
+            .await
+            .unwrap();
+    }
+    // An empty key is refused: one INVALID_ARGUMENT.
+    assert!(client.put("", "v", PutOptions::default()).await.is_err());
+    let after = scrape(&mut cluster, 1).await;
+
+    // Every family is catalogued, with its type and its labels.
+    for (family, kind) in &after.types {
+        let series = find(family).unwrap_or_else(|| panic!("{family} is not catalogued"));
+        assert_eq!(kind, series.kind.as_str(), "type of {family}");
+    }
+    for (name, labels, _) in &after.samples {
+        let family = after.family_of(name);
+        let series = find(family).unwrap_or_else(|| panic!("{name} is not catalogued"));
+        let mut expected: BTreeSet<&str> = series.labels.iter().copied().collect();
+        if name.ends_with("_bucket") && series.kind == Kind::Histogram {
+            expected.insert("le");
+        }
+        let keys: BTreeSet<&str> = labels.keys().map(String::as_str).collect();
+        assert_eq!(keys, expected, "labels of {name}");
+        for value in labels.values() {
+            assert!(
+                !value.contains("metric-key") && !value.contains("127.0.0.1"),
+                "{name} has a key or an address in a label: {labels:?}"
+            );
+        }
+    }
+    // Everything read at scrape time is there, for every group hosted here.
+    for series in CATALOGUE
+        .iter()
+        .filter(|s| s.source != Source::Event && s.name != "shoal_raft_replication_lag_entries")
+    {
+        assert!(
+            after.types.contains_key(series.name),
+            "{} is missing from the scrape",
+            series.name
+        );
+    }
+    let groups: BTreeSet<&str> = after
+        .samples
+        .iter()
+        .filter(|(name, ..)| name == "shoal_raft_term")
+        .map(|(_, labels, _)| labels["group"].as_str())
+        .collect();
+    assert_eq!(groups.len(), 17, "meta and 16 shards: {groups:?}");
+    assert!(
+        groups.contains("meta") && groups.contains("shard-15"),
+        "{groups:?}"
+    );
+    assert_eq!(after.value("shoal_node_ready", &[]), 1.0);
+    assert_eq!(
+        after.value("shoal_gossip_members", &[("state", "alive")]),
+        3.0
+    );
+    assert!(after.value("process_resident_memory_bytes", &[]) > 1e6);
+    assert!(after.value("process_open_fds", &[]) > 0.0);
+    assert!(after.value("shoal_storage_file_bytes", &[("file", "log")]) > 0.0);
+    assert!(after.value("shoal_storage_disk_free_bytes", &[]) > 0.0);
+
+    // The workload, counted exactly.
+    let delta =
+        |name: &str, with: &[(&str, &str)]| after.value(name, with) - before.value(name, with);
+    let put = [("rpc", "KV/Put"), ("code", "OK")];
+    assert_eq!(delta("shoal_grpc_requests_total", &put), PUTS as f64);
+    assert_eq!(
+        delta(
+            "shoal_grpc_requests_total",
+            &[("rpc", "KV/Put"), ("code", "INVALID_ARGUMENT")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        delta(
+            "shoal_grpc_request_duration_seconds_count",
+            &[("rpc", "KV/Put")]
+        ),
+        PUTS as f64 + 1.0
+    );
+    assert!(
+        delta(
+            "shoal_grpc_request_duration_seconds_sum",
+            &[("rpc", "KV/Put")]
+        ) > 0.0
+    );
+    // Every put went through Raft: the state writer committed, and each put's shard moved
+    // its commit index on this node.
+    assert!(
+        delta(
+            "shoal_storage_commits_total",
+            &[("writer", "shoal-state-writer")]
+        ) > 0.0
+    );
+    let committed: f64 = (0..16)
+        .map(|shard| {
+            let group = format!("shard-{shard}");
+            delta("shoal_raft_commit_index", &[("group", &group)])
+        })
+        .sum();
+    assert!(
+        committed >= PUTS as f64,
+        "{committed} entries committed for {PUTS} puts"
+    );
+
+    // Kill the leader of a shard node 1 does not lead: node 1 sees the leader change, and
+    // its failure detector the dead node.
+    let shard = status
+        .shards
+        .iter()
+        .find(|s| s.leader_id != 1)
+        .expect("the other nodes lead some shard");
+    let (victim, group) = (shard.leader_id, format!("shard-{}", shard.shard_id));
+    let changes = after.value("shoal_raft_leader_changes_total", &[("group", &group)]);
+    let failures = after.value("shoal_gossip_failures_detected_total", &[]);
+    cluster.node(victim).kill();
+    let mut seen = None;
+    for _ in 0..300 {
+        let now = scrape(&mut cluster, 1).await;
+        if now.value("shoal_raft_leader_changes_total", &[("group", &group)]) > changes
+            && now.value("shoal_raft_leader_known", &[("group", &group)]) == 1.0
+            && now.value("shoal_gossip_failures_detected_total", &[]) > failures
+        {
+            seen = Some(now);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let now = seen.unwrap_or_else(|| {
+        panic!(
+            "node 1 did not count a new leader of {group} and node {victim}'s failure within 30 s"
+        )
+    });
+    assert_eq!(
+        now.value("shoal_gossip_members", &[("state", "unreachable")]),
+        1.0
+    );
+}
