@@ -311,14 +311,22 @@ async fn run_audit(
 /// The tower layer of the client port.
 #[derive(Clone)]
 pub(crate) struct AuthLayer {
-    cache: Option<Arc<KeyCache>>,
+    enabled: bool,
+    cell: BackendCell,
     audit: AuditSink,
 }
 
 impl AuthLayer {
-    /// `cache = None`: authentication off (every request is `Caller::Anyone`).
-    pub(crate) fn new(cache: Option<Arc<KeyCache>>, audit: AuditSink) -> AuthLayer {
-        AuthLayer { cache, audit }
+    /// `enabled = false`: every request is `Caller::Anyone`. Otherwise keys are checked
+    /// against the backend's key cache; until the node has started, requests are refused
+    /// as not delivered (UNAVAILABLE) — except health checks and reflection, which need no
+    /// key ([`is_public`]).
+    pub(crate) fn new(enabled: bool, cell: BackendCell, audit: AuditSink) -> AuthLayer {
+        AuthLayer {
+            enabled,
+            cell,
+            audit,
+        }
     }
 }
 
@@ -328,7 +336,8 @@ impl<S> tower::Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> AuthService<S> {
         AuthService {
             inner,
-            cache: self.cache.clone(),
+            enabled: self.enabled,
+            cell: self.cell.clone(),
             audit: self.audit.clone(),
         }
     }
@@ -337,8 +346,15 @@ impl<S> tower::Layer<S> for AuthLayer {
 #[derive(Clone)]
 pub(crate) struct AuthService<S> {
     inner: S,
-    cache: Option<Arc<KeyCache>>,
+    enabled: bool,
+    cell: BackendCell,
     audit: AuditSink,
+}
+
+/// Health checks (probes send no key) and reflection (the public API's schema, public
+/// anyway) are served to anyone: they read and change nothing of the data.
+pub(crate) fn is_public(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")
 }
 
 type HttpRequest = http::Request<tonic::body::Body>;
@@ -348,10 +364,16 @@ impl<S> AuthService<S> {
     /// The caller, or why the request is refused (with the key id when the key itself was
     /// valid, for the audit line).
     fn decide(&self, request: &HttpRequest) -> Result<Caller, (Option<String>, ReplicationError)> {
-        let Some(cache) = &self.cache else {
+        if !self.enabled || is_public(request.uri().path()) {
             return Ok(Caller::Anyone);
+        }
+        let Some(backend) = self.cell.get() else {
+            return Err((
+                None,
+                ReplicationError::NotDelivered("the node is still starting".into()),
+            ));
         };
-        let caller = Self::verify(cache, request).map_err(|error| (None, error))?;
+        let caller = Self::verify(&backend.keys, request).map_err(|error| (None, error))?;
         let path = request.uri().path();
         let method = path.rsplit_once('/').map_or(path, |(_, m)| m);
         match caller.require(required_role(path), method) {
@@ -394,7 +416,8 @@ where
     }
 
     fn call(&mut self, mut request: HttpRequest) -> Self::Future {
-        let audited = required_role(request.uri().path()) == Role::Admin;
+        let path = request.uri().path();
+        let audited = !is_public(path) && required_role(path) == Role::Admin;
         // Owned only for the audit line of an admin RPC (not on the hot path of KV calls).
         let path = if audited {
             request.uri().path().to_owned()
@@ -445,6 +468,7 @@ where
                     "shoal_requests_refused_total",
                     "reason" => match refusal {
                         ReplicationError::PermissionDenied(_) => "permission_denied",
+                        ReplicationError::NotDelivered(_) => "starting",
                         _ => "unauthenticated",
                     }
                 )

@@ -128,22 +128,25 @@ const CLIENT_KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_
 
 /// Serves the client API on `listener` until `shutdown` completes, then finishes the
 /// requests in flight and returns.
-pub async fn serve(
+pub async fn serve<H>(
     incoming: shoal_tls::Incoming,
-    backend: Arc<Backend>,
+    cell: BackendCell,
+    node: NodeId,
     settings: GatewaySettings,
+    health: tonic_health::pb::health_server::HealthServer<H>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), tonic::transport::Error> {
-    let keys = settings.auth.then(|| backend.keys.clone());
-    let node = backend.node_id;
-    let cell: BackendCell = Arc::new(OnceLock::from(backend));
+) -> Result<(), tonic::transport::Error>
+where
+    H: tonic_health::pb::health_server::Health,
+{
     let audit = auth::AuditSink::start(&cell, node);
     let kv = kv_service(cell.clone(), &settings, Mode::Client);
     let cluster = ClusterServer::new(cluster::ClusterService::new(
-        cell,
+        cell.clone(),
         settings.clone(),
         Mode::Client,
     ));
+    let (reflection_v1, reflection_v1alpha) = reflection();
     tonic::transport::Server::builder()
         .timeout(settings.request_timeout)
         .max_concurrent_streams(Some(settings.max_streams_per_connection))
@@ -160,12 +163,43 @@ pub async fn serve(
             settings.max_concurrent_requests,
         ))
         .layer(status::too_large_layer())
-        .layer(auth::AuthLayer::new(keys, audit))
+        .layer(auth::AuthLayer::new(settings.auth, cell, audit))
         .add_service(kv)
         .add_service(cluster)
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }
+
+/// gRPC reflection of the public API and the health service (v1 and v1alpha, so grpcurl
+/// and older reflection clients both work); the internal services are not listed.
+fn reflection() -> (
+    tonic_reflection::server::v1::ServerReflectionServer<
+        impl tonic_reflection::server::v1::ServerReflection,
+    >,
+    tonic_reflection::server::v1alpha::ServerReflectionServer<
+        impl tonic_reflection::server::v1alpha::ServerReflection,
+    >,
+) {
+    let builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(shoal_proto::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    (
+        builder()
+            .build_v1()
+            .expect("the checked-in descriptor sets are valid"),
+        builder()
+            .build_v1alpha()
+            .expect("the checked-in descriptor sets are valid"),
+    )
+}
+
+/// The names health reports on: the whole server (`""`) and each client service.
+pub const HEALTH_SERVICES: [&str; 3] = ["", "shoal.v1.KV", "shoal.v1.Cluster"];
 
 fn kv_service(
     cell: BackendCell,

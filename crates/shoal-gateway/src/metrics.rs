@@ -2,7 +2,8 @@
 //! by the concurrency limit, the size limit or authentication are counted too):
 //! `shoal_grpc_requests_total{rpc, code}` and `shoal_grpc_request_duration_seconds{rpc}`.
 //!
-//! The `rpc` label is one of the client API's methods ([`RPCS`]) or `other`: a client
+//! The `rpc` label is one of the client API's methods ([`RPCS`]), a health check, or
+//! `other`: a client
 //! cannot grow the label set by calling made-up paths. The code is the gRPC status of the
 //! answer: a failed call carries it in its headers, a successful one (OK) in its trailers.
 //! The duration runs until the answer's headers (the whole call, for unary RPCs).
@@ -35,12 +36,21 @@ pub const RPCS: &[&str] = &[
     "Cluster/ListAudit",
 ];
 
-/// The `rpc` label of a request path.
+/// The `rpc` label of a request path: a client API method, `Health/Check` or
+/// `Health/Watch`, or `other` (reflection, unknown paths).
 pub fn rpc_label(path: &str) -> &'static str {
-    path.strip_prefix("/shoal.v1.")
-        .and_then(|rpc| RPCS.iter().find(|known| **known == rpc))
-        .copied()
-        .unwrap_or("other")
+    if let Some(rpc) = path.strip_prefix("/shoal.v1.") {
+        return RPCS
+            .iter()
+            .find(|known| **known == rpc)
+            .copied()
+            .unwrap_or("other");
+    }
+    match path {
+        "/grpc.health.v1.Health/Check" => "Health/Check",
+        "/grpc.health.v1.Health/Watch" => "Health/Watch",
+        _ => "other",
+    }
 }
 
 /// gRPC status codes by number, as their canonical names.

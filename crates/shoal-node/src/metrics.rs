@@ -89,7 +89,7 @@ pub const CATALOGUE: &[Series] = &[
         Counter,
         &["rpc", "code"],
         Event,
-        "Client API requests answered, by method (`KV/Put`, …, or `other`) and gRPC status code.",
+        "Client API requests answered, by method (`KV/Put`, …, `Health/Check`, or `other`) and gRPC status code.",
     ),
     series(
         "shoal_grpc_request_duration_seconds",

@@ -32,6 +32,8 @@ use tokio_util::task::TaskTracker;
 use crate::admin::{self, Readiness};
 use crate::config::{Config, host_of};
 use crate::metrics::Exporter;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
 /// How long a start waits for groups to elect their leaders.
 const LEADER_WAIT: Duration = Duration::from_secs(30);
@@ -46,6 +48,7 @@ pub struct RunningNode {
     transport: Arc<Transport>,
     membership: Option<Arc<Membership>>,
     readiness: Arc<Readiness>,
+    health: HealthReporter,
     cancel: CancellationToken,
     tasks: TaskTracker,
     internal_cancel: CancellationToken,
@@ -91,6 +94,7 @@ impl RunningNode {
             transport,
             membership,
             readiness,
+            health,
             cancel,
             tasks,
             internal_cancel,
@@ -101,6 +105,7 @@ impl RunningNode {
         } = self;
         let work = async move {
             readiness.set_ready(false);
+            set_health(&health, ServingStatus::NotServing).await;
             if let Some(membership) = &membership {
                 if let Ok(info) = backend.control.node_info(false).await {
                     membership.leave(&info).await;
@@ -225,6 +230,22 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         &internal_cancel,
         &internal_tasks,
     );
+    // The client port serves from here on: gRPC health says NOT_SERVING (and the APIs
+    // UNAVAILABLE, "the node is still starting") until the node is ready.
+    let health = serve_clients(
+        shoal_tls::incoming(
+            listeners.client,
+            tls.client.clone(),
+            "client",
+            config.server.accept_limits(),
+        ),
+        &cell,
+        node_id,
+        gateway.clone(),
+        &cancel,
+        &tasks,
+    )
+    .await;
     let membership = start_gossip(&config, &identity).await?;
     let meta = start_meta_group(&transport, &storage, &config).await?;
     let shard_map = join_cluster(
@@ -278,21 +299,9 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
             cancel.clone(),
         ));
     }
-    serve_clients(
-        shoal_tls::incoming(
-            listeners.client,
-            tls.client.clone(),
-            "client",
-            config.server.accept_limits(),
-        ),
-        &backend,
-        &config,
-        gateway,
-        &cancel,
-        &tasks,
-    );
     readiness.waiting_for("");
     readiness.set_ready(true);
+    set_health(&health, ServingStatus::Serving).await;
     tracing::info!(
         node_id = %node_id,
         client = %listeners.client_address,
@@ -310,6 +319,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         transport,
         membership,
         readiness,
+        health,
         cancel,
         tasks,
         internal_cancel,
@@ -882,23 +892,37 @@ fn start_control_plane(
 }
 
 /// The client API, until the node stops.
-fn serve_clients(
+/// Serves the client port (KV, Cluster, health, reflection) on `cell`'s backend once it
+/// is set; returns the health reporter, every service NOT_SERVING for now.
+async fn serve_clients(
     incoming: shoal_tls::Incoming,
-    backend: &Arc<Backend>,
-    _config: &Config,
+    cell: &BackendCell,
+    node_id: NodeId,
     settings: GatewaySettings,
     cancel: &CancellationToken,
     tasks: &TaskTracker,
-) {
-    let backend = backend.clone();
+) -> HealthReporter {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_health(&health, ServingStatus::NotServing).await;
+    let cell = cell.clone();
     let cancel = cancel.clone();
     tasks.spawn(async move {
         let shutdown = cancel.clone().cancelled_owned();
-        if let Err(error) = shoal_gateway::serve(incoming, backend, settings, shutdown).await {
+        if let Err(error) =
+            shoal_gateway::serve(incoming, cell, node_id, settings, health_service, shutdown).await
+        {
             tracing::error!(%error, "client API server failed");
             cancel.cancel();
         }
     });
+    health
+}
+
+/// Sets what gRPC health says for the whole server and each client service.
+async fn set_health(health: &HealthReporter, status: ServingStatus) {
+    for service in shoal_gateway::HEALTH_SERVICES {
+        health.set_service_status(service, status).await;
+    }
 }
 
 fn control_settings(config: &Config) -> ControlSettings {

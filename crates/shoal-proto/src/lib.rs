@@ -8,6 +8,7 @@
 pub mod v1 {
     include!("gen/shoal.v1.rs");
     include!("gen/shoal.v1.serde.rs");
+    include!("gen/shoal.v1.fds.rs");
 }
 
 /// gRPC metadata keys shoal's servers and clients agree on (wire constants).

@@ -24,6 +24,7 @@ mod disk_full;
 mod durability;
 mod expiry_order;
 mod group_commit;
+mod grpc_services;
 mod kv_batch;
 mod kv_semantics;
 mod metrics;

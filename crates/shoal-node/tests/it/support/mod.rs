@@ -72,3 +72,51 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A Python interpreter with `packages` installed (in a virtualenv under the target
+/// directory, made on first use from PyPI): clients no shoal code wrote, to test the wire
+/// protocols against.
+pub fn python_with(packages: &[&str]) -> std::path::PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pytools");
+    let python = venv.join("bin/python");
+    let modules: Vec<String> = packages
+        .iter()
+        .map(|p| p.replace("grpcio-", "grpc_").replace("grpcio", "grpc"))
+        .collect();
+    let has_all = || {
+        std::process::Command::new(&python)
+            .args(["-c", &format!("import {}", modules.join(", "))])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_all() {
+        return python;
+    }
+    let status = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 runs");
+    assert!(
+        status.success(),
+        "python3 -m venv {} failed",
+        venv.display()
+    );
+    let status = std::process::Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--timeout",
+            "60",
+            "--retries",
+            "2",
+        ])
+        .args(packages)
+        .status()
+        .expect("pip runs");
+    assert!(status.success(), "pip install {packages:?} failed");
+    assert!(has_all(), "{packages:?} installed but not importable");
+    python
+}
