@@ -306,10 +306,21 @@ impl RaftGroup {
     }
 
     /// Proposes a command; returns the log index it was committed at and the machine's response.
+    /// Traced (when traces are on) as one span from the proposal to the applied answer:
+    /// replication to a quorum, commit and apply happen inside it.
+    #[tracing::instrument(
+        level = "debug",
+        name = "raft.propose",
+        skip_all,
+        fields(group = %self.group, raft.index = tracing::field::Empty)
+    )]
     pub async fn propose(&self, command: Vec<u8>) -> Result<(u64, Vec<u8>), ConsensusError> {
         let write = self.while_quorum(self.raft.client_write(Command(command)));
         match write.await? {
-            Ok(response) => Ok((response.log_id.index, response.data.0)),
+            Ok(response) => {
+                tracing::Span::current().record("raft.index", response.log_id.index);
+                Ok((response.log_id.index, response.data.0))
+            }
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
                 Err(self.not_leader(&forward))
             }
@@ -327,6 +338,12 @@ impl RaftGroup {
     /// the log index it committed at and the machine's response, or why it failed after
     /// being accepted (its outcome is then unknown).
     #[allow(clippy::type_complexity)]
+    #[tracing::instrument(
+        level = "debug",
+        name = "raft.propose_many",
+        skip_all,
+        fields(group = %self.group, commands = commands.len())
+    )]
     pub async fn propose_many(
         &self,
         commands: Vec<Vec<u8>>,
@@ -455,6 +472,7 @@ impl RaftGroup {
     /// Returns once this node's state machine reflects every write committed before the
     /// call. The leader confirms it still leads: by its lease when a quorum acknowledged it
     /// within [`RaftSettings::read_lease`], otherwise by a heartbeat round (ReadIndex).
+    #[tracing::instrument(level = "debug", name = "raft.read_barrier", skip_all, fields(group = %self.group))]
     pub async fn linearizable_barrier(&self) -> Result<(), ConsensusError> {
         let option = LinearizerOption::new(Some(self.read_lease), true);
         let read = self.while_quorum(self.raft.ensure_linearizable(option));

@@ -40,6 +40,18 @@ pub enum Command {
 }
 
 impl Command {
+    /// The command's kind, a fixed name (a span's name).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::ProposeMeta(_) => "control.propose_meta",
+            Command::ChangeShard { .. } => "control.change_shard",
+            Command::TransferLeader { .. } => "control.transfer_leader",
+            Command::AddMetaLearner { .. } => "control.add_meta_learner",
+            Command::ChangeMetaVoters(_) => "control.change_meta_voters",
+            Command::RemoveMetaMember(_) => "control.remove_meta_member",
+        }
+    }
+
     /// A short description for logs and job status.
     pub fn describe(&self) -> String {
         match self {

@@ -12,6 +12,7 @@ use shoal_replication::meta::{
     ClusterIdentity, MetaCommand, MetaResponse, MoveCounters, MoveRecord, NodeRecord,
 };
 use shoal_shardmap::{NodeId, ShardId, ShardMap};
+use tracing::Instrument as _;
 
 use crate::ControlError;
 use crate::command::{Command, ShardChange};
@@ -134,10 +135,16 @@ impl Ports {
     pub async fn execute(&self, commands: Vec<Command>) -> Result<(), Failed> {
         for command in commands {
             let what = command.describe();
-            self.run(command).await.map_err(|error| Failed {
-                command: what.clone(),
-                error,
-            })?;
+            // One span per control operation (a move's step, a leader transfer, a drain's
+            // state change) when traces are on; idle rounds run no command and make none.
+            let span = tracing::debug_span!("control", otel.name = command.kind(), command = %what);
+            self.run(command)
+                .instrument(span)
+                .await
+                .map_err(|error| Failed {
+                    command: what.clone(),
+                    error,
+                })?;
             tracing::info!(command = %what, "control command done");
         }
         Ok(())

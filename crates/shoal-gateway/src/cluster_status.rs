@@ -176,7 +176,17 @@ pub(crate) async fn local_status(
         nodes: nodes.into_values().collect(),
         meta_leader_id: meta_group.leader.map_or(0, |l| l.0),
         meta_term: meta_group.term,
+        rss_bytes: rss_bytes(),
     }
+}
+
+/// Resident memory of this process (procfs), 0 when it cannot be read.
+fn rss_bytes() -> u64 {
+    procfs::process::Process::myself()
+        .and_then(|process| process.status())
+        .ok()
+        .and_then(|status| status.vmrss)
+        .map_or(0, |kib| kib * 1024)
 }
 
 /// Every other node the directory knows, with `ask` run against each live one (None for
@@ -224,6 +234,16 @@ pub(crate) async fn gather(backend: &Backend, status: &mut pb::StatusResponse, w
         client.status(request).await
     })
     .await;
+    for node in &mut status.nodes {
+        node.rss_bytes = if node.node_id == backend.node_id.0 {
+            status.rss_bytes
+        } else {
+            reports
+                .get(&NodeId(node.node_id))
+                .and_then(Option::as_ref)
+                .map_or(0, |report| report.rss_bytes)
+        };
+    }
     let map = backend.replicas.shard_map();
     for shard in &mut status.shards {
         let Some(entry) = map.shards.iter().find(|e| e.id.0 == shard.shard_id) else {

@@ -20,6 +20,7 @@ use shoal_proto::v1::kv_server::Kv;
 use shoal_shardmap::NodeId;
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::{Code, Request, Status};
+use tracing::Instrument as _;
 
 use crate::kv::KvService;
 use crate::peer::PeerCalls;
@@ -96,10 +97,36 @@ impl PeerKv {
         F: FnOnce(KvClient<PeerChannel>, Request<Req>) -> Fut,
         Fut: Future<Output = Result<Resp, Status>>,
     {
+        let span = tracing::debug_span!(
+            "forward",
+            otel.name = kind.as_str_name(),
+            otel.kind = "client",
+            peer = self.node.0,
+        );
+        let traceparent = crate::telemetry::traceparent_of(&span);
+        self.send(kind, request, unary, traceparent)
+            .instrument(span)
+            .await
+    }
+
+    async fn send<Req, Resp, F, Fut>(
+        &self,
+        kind: ForwardKind,
+        request: Req,
+        unary: F,
+        traceparent: Option<String>,
+    ) -> Result<Resp, Status>
+    where
+        Req: Message,
+        Resp: Message + Default,
+        F: FnOnce(KvClient<PeerChannel>, Request<Req>) -> Fut,
+        Fut: Future<Output = Result<Resp, Status>>,
+    {
         let payload = ForwardRequest {
             kind: kind as i32,
             request: request.encode_to_vec(),
             caller_key_id: self.caller_key.clone().unwrap_or_default(),
+            traceparent: traceparent.clone().unwrap_or_default(),
         }
         .encode_to_vec();
         let (node, address) = (self.node, &self.address);
@@ -119,6 +146,11 @@ impl PeerKv {
                     request
                         .metadata_mut()
                         .insert(shoal_proto::metadata::CALLER_KEY, key);
+                }
+                if let Some(value) = traceparent.and_then(|t| t.parse().ok()) {
+                    request
+                        .metadata_mut()
+                        .insert(crate::telemetry::TRACEPARENT, value);
                 }
                 unary(KvClient::new(channel), request).await
             }
@@ -217,14 +249,33 @@ async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
     };
     let bytes = forwarded.request.as_slice();
     let caller = forwarded.caller_key_id.as_str();
-    match ForwardKind::try_from(forwarded.kind) {
+    let kind = ForwardKind::try_from(forwarded.kind);
+    let span = tracing::debug_span!(
+        "forwarded",
+        otel.name = kind.map_or("unknown", |kind| kind.as_str_name()),
+        otel.kind = "server",
+    );
+    crate::telemetry::continue_trace(&span, Some(&forwarded.traceparent));
+    serve_kind(service, kind, bytes, caller, forwarded.kind)
+        .instrument(span)
+        .await
+}
+
+async fn serve_kind(
+    service: &KvService,
+    kind: Result<ForwardKind, prost::UnknownEnumValue>,
+    bytes: &[u8],
+    caller: &str,
+    raw_kind: i32,
+) -> ForwardAnswer {
+    match kind {
         Ok(ForwardKind::Put) => serve_as(bytes, caller, |r| service.put(r)).await,
         Ok(ForwardKind::Get) => serve_as(bytes, caller, |r| service.get(r)).await,
         Ok(ForwardKind::Delete) => serve_as(bytes, caller, |r| service.delete(r)).await,
         Ok(ForwardKind::Touch) => serve_as(bytes, caller, |r| service.touch(r)).await,
         Ok(ForwardKind::Batch) => serve_as(bytes, caller, |r| service.batch(r)).await,
         Ok(ForwardKind::Unspecified) | Err(_) => failed(&to_status(ReplicationError::Unsupported(
-            format!("unknown forwarded request kind {}", forwarded.kind),
+            format!("unknown forwarded request kind {raw_kind}"),
         ))),
     }
 }

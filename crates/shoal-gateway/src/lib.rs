@@ -19,11 +19,11 @@ mod cluster_status;
 mod control;
 mod forward;
 mod kv;
-pub mod metrics;
 mod pb;
 mod peer;
 mod route;
 mod status;
+pub mod telemetry;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -158,7 +158,7 @@ where
         // client holding slots cannot make everyone else wait out their deadlines.
         .load_shed(true)
         // Outermost: refused requests are counted too.
-        .layer(metrics::RequestMetricsLayer)
+        .layer(telemetry::RequestTelemetryLayer)
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
         ))
@@ -229,6 +229,29 @@ pub fn internal_cluster(
         settings.clone(),
         Mode::Forwarded,
     ))
+}
+
+/// What `Cluster/Status` answers a client (every node's view gathered), for the admin
+/// port's `/api/status` (the status page) — the same as `shoal cluster status --json`.
+pub async fn status_report(
+    cell: &BackendCell,
+    settings: &GatewaySettings,
+) -> Result<shoal_proto::v1::StatusResponse, tonic::Status> {
+    use pb_cluster::Cluster as _;
+    let service = cluster::ClusterService::new(cell.clone(), settings.clone(), Mode::Client);
+    let request = tonic::Request::new(shoal_proto::v1::StatusRequest::default());
+    Ok(service.status(request).await?.into_inner())
+}
+
+/// What `Cluster/ListMoves` answers a client, for the admin port's `/api/moves`.
+pub async fn moves_report(
+    cell: &BackendCell,
+    settings: &GatewaySettings,
+) -> Result<shoal_proto::v1::ListMovesResponse, tonic::Status> {
+    use pb_cluster::Cluster as _;
+    let service = cluster::ClusterService::new(cell.clone(), settings.clone(), Mode::Client);
+    let request = tonic::Request::new(shoal_proto::v1::ListMovesRequest::default());
+    Ok(service.list_moves(request).await?.into_inner())
 }
 
 /// The internal Control service: the placement driver's changes of a shard's replica set,

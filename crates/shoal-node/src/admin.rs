@@ -1,5 +1,6 @@
 //! Admin HTTP endpoints: `/healthz` (the process is alive; its body says what is wrong
-//! when something is), `/readyz` (the node serves requests — and can take writes: a node
+//! when something is; `?verbose` answers JSON with `healthy | degraded | unhealthy` and
+//! the reasons, see [`crate::health`]), `/readyz` (the node serves requests — and can take writes: a node
 //! whose disk is full or below `storage.reserved_bytes` is not ready), `/metrics`
 //! (Prometheus text format). With the hidden `--test-faults` flag,
 //! also `/test/faults` for chaos runs (see [`apply_fault_query`]).
@@ -67,11 +68,16 @@ impl Readiness {
     }
 
     /// Why the node cannot take writes now, when it cannot.
-    fn write_refusal(&self) -> Option<String> {
+    pub(crate) fn write_refusal(&self) -> Option<String> {
         self.disk.get()?.refusal(true)
     }
 
-    fn describe(&self) -> String {
+    /// The data dir's free space, once storage is open.
+    pub(crate) fn disk(&self) -> Option<&shoal_consensus::storage::DiskSpace> {
+        self.disk.get().map(|disk| &**disk)
+    }
+
+    pub(crate) fn describe(&self) -> String {
         let waiting = self.waiting_for.lock().expect("readiness poisoned");
         if waiting.is_empty() {
             "starting\n".to_owned()
@@ -144,7 +150,34 @@ async fn handle(
             Err(error) => respond(StatusCode::BAD_REQUEST, format!("{error}\n")),
         });
     }
+    let verbose = request.uri().query().is_some_and(|query| {
+        query
+            .split('&')
+            .any(|pair| pair == "verbose" || pair == "verbose=1")
+    });
     Ok(match request.uri().path() {
+        // What is wrong, as JSON; always 200: it is the liveness endpoint.
+        "/healthz" if verbose => {
+            let report = crate::health::report(&exporter);
+            let mut response = respond(
+                StatusCode::OK,
+                serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+            );
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        "/ui" | "/ui/" => {
+            let mut response = respond(StatusCode::OK, crate::ui::PAGE);
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            response
+        }
+        "/api/status" | "/api/moves" => crate::ui::api(&exporter, request.uri().path()).await,
         // Alive, whatever else: a restart would not free the disk.
         "/healthz" => match ready.write_refusal() {
             None => respond(StatusCode::OK, "ok\n"),
@@ -169,7 +202,7 @@ async fn handle(
         },
         _ => respond(
             StatusCode::NOT_FOUND,
-            "not found: try /healthz, /readyz or /metrics\n",
+            "not found: try /ui, /healthz, /healthz?verbose, /readyz, /metrics, /api/status or /api/moves\n",
         ),
     })
 }

@@ -185,6 +185,16 @@ impl Default for StorageConfig {
 pub struct TelemetryConfig {
     /// `text` (default) or `json` (one object per line); `SHOAL_LOG_FORMAT` sets it too.
     pub log_format: crate::telemetry::LogFormat,
+    /// Where spans are exported, over OTLP/gRPC (e.g. `http://127.0.0.1:4317`, a Jaeger or
+    /// an OpenTelemetry collector). Unset: the standard `OTEL_EXPORTER_OTLP_ENDPOINT`; when
+    /// that is unset too, nothing is exported and no span is built.
+    pub otlp_endpoint: Option<String>,
+    /// The spans' `service.name`. Unset: `OTEL_SERVICE_NAME`, else `shoal`.
+    pub service_name: Option<String>,
+    /// The share of new traces sampled, 0.0–1.0 (a request whose caller sampled it is
+    /// always sampled: parent-based). Unset: `OTEL_TRACES_SAMPLER` /
+    /// `OTEL_TRACES_SAMPLER_ARG`, else every trace.
+    pub trace_sample_ratio: Option<f64>,
 }
 
 /// Cluster settings (`cluster.*` of the design).
@@ -557,6 +567,22 @@ impl Config {
     /// Checks values serde cannot; the error names the offending key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &'static str, reason: String| Err(ConfigError::Invalid { key, reason });
+        if let Some(ratio) = self.telemetry.trace_sample_ratio
+            && !(0.0..=1.0).contains(&ratio)
+        {
+            return invalid(
+                "telemetry.trace_sample_ratio",
+                format!("{ratio} is not a share between 0.0 and 1.0"),
+            );
+        }
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return invalid(
+                "telemetry.otlp_endpoint",
+                format!("{endpoint:?} is not an http:// or https:// URL"),
+            );
+        }
         if self.cluster.enabled {
             self.validate_cluster()?;
         } else if self.cluster.data.replication_factor != 1 {

@@ -22,6 +22,8 @@ pub struct DevOptions {
     /// Plaintext everywhere (no certificates); otherwise mTLS between the nodes and TLS
     /// for clients, with certificates made in `<dir>/certs`.
     pub insecure: bool,
+    /// Every node exports its traces here (OTLP/gRPC), when given.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// Writes the config of node `id` and returns it.
@@ -73,6 +75,7 @@ fn node_config(dir: &Path, id: u32, options: &DevOptions) -> Result<(Config, Pat
     config.cluster.data.shards = options.shards;
     // The nodes log the way the user asked `shoal dev` to (SHOAL_LOG_FORMAT).
     config.telemetry.log_format = crate::telemetry::LogFormat::from_env()?;
+    config.telemetry.otlp_endpoint = options.otlp_endpoint.clone();
     config.validate()?;
     let path = dir.join(format!("node-{id}.toml"));
     std::fs::write(&path, toml::to_string(&config)?)
@@ -180,6 +183,9 @@ pub async fn run(options: DevOptions) -> Result<()> {
         println!("      export SHOAL_API_KEY=$(cat {})", admin_key.display());
         println!("      shoal kv put hello world --endpoint {first}");
         println!("      shoal cluster status --endpoint {first}");
+    }
+    if let Some(endpoint) = &options.otlp_endpoint {
+        println!("traces: every node exports its spans to {endpoint} (OTLP/gRPC)");
     }
     println!("Ctrl-C stops every node.");
     let outcome = tokio::select! {

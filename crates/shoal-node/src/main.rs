@@ -253,6 +253,10 @@ struct DevArgs {
     /// clients, with certificates made in <data-dir>/certs).
     #[arg(long)]
     insecure: bool,
+    /// Export every node's traces over OTLP/gRPC to this receiver (e.g. a Jaeger at
+    /// http://127.0.0.1:4317).
+    #[arg(long)]
+    otlp_endpoint: Option<String>,
 }
 
 #[derive(Args)]
@@ -637,6 +641,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 port_offset: args.port_offset,
                 shards: args.shards,
                 insecure: args.insecure,
+                otlp_endpoint: args.otlp_endpoint,
             })
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -876,7 +881,9 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         },
     };
     let config = Config::load(args.config.as_deref(), &overrides)?;
-    shoal_node::telemetry::init_logging(config.telemetry.log_format);
+    let instance = (config.cluster.node_id.map(|id| id.to_string()))
+        .or_else(|| config.cluster.node_name.clone());
+    let telemetry = shoal_node::telemetry::init(&config.telemetry, instance)?;
     raise_open_file_limit();
     let admin_scheme = if config.server.tls.is_set() {
         "https"
@@ -887,13 +894,21 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         .context("installing the SIGTERM handler")?;
     // A clustered node may wait a long time for its peers: stopping must work meanwhile.
     let node = tokio::select! {
-        node = shoal_node::node::start(config) => node?,
+        node = shoal_node::node::start(config) => match node {
+            Ok(node) => node,
+            Err(error) => {
+                telemetry.shutdown().await;
+                return Err(error);
+            }
+        },
         _ = tokio::signal::ctrl_c() => {
             tracing::info!("interrupted while starting");
+            telemetry.shutdown().await;
             return Ok(ExitCode::SUCCESS);
         }
         _ = terminate.recv() => {
             tracing::info!("SIGTERM while starting");
+            telemetry.shutdown().await;
             return Ok(ExitCode::SUCCESS);
         }
     };
@@ -906,7 +921,10 @@ async fn start(args: StartArgs) -> Result<ExitCode> {
         _ = terminate.recv() => tracing::info!("SIGTERM; shutting down"),
         () = node.stopped() => tracing::warn!("node stopped by itself; shutting down"),
     }
-    node.shutdown().await?;
+    let stopped = node.shutdown().await;
+    // The exporter goes last: the shutdown's own spans are flushed too.
+    telemetry.shutdown().await;
+    stopped?;
     tracing::info!("shutdown complete");
     Ok(ExitCode::SUCCESS)
 }

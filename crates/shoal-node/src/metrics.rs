@@ -318,6 +318,13 @@ pub const CATALOGUE: &[Series] = &[
         "Free bytes on the data directory's file system.",
     ),
     series(
+        "shoal_storage_disk_total_bytes",
+        Gauge,
+        &[],
+        Event,
+        "Size of the data directory's file system.",
+    ),
+    series(
         "shoal_storage_below_reserve",
         Gauge,
         &[],
@@ -523,6 +530,12 @@ pub fn find(name: &str) -> Option<&'static Series> {
 
 static RECORDER: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// Installs the process-wide recorder, before anything records (storage publishes its
+/// gauges when it opens).
+pub fn install() {
+    recorder();
+}
+
 /// Installs the process-wide recorder once (later calls reuse it): histograms with real
 /// buckets, every event series described.
 fn recorder() -> Option<&'static PrometheusHandle> {
@@ -552,10 +565,30 @@ fn recorder() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// What the scrape-time series are read from, once the node has them.
-struct Sources {
-    backend: Arc<Backend>,
-    membership: Option<Arc<Membership>>,
+/// What the scrape-time series (and `/healthz?verbose`) are read from, once the node has
+/// them.
+pub(crate) struct Sources {
+    pub(crate) backend: Arc<Backend>,
+    pub(crate) membership: Option<Arc<Membership>>,
+    /// The backend as the gateway's services hold it, and their settings (the status
+    /// page's `/api/status` answers what `Cluster/Status` does).
+    pub(crate) cell: shoal_gateway::BackendCell,
+    pub(crate) gateway: shoal_gateway::GatewaySettings,
+}
+
+impl Sources {
+    /// The meta group and every shard group hosted here now.
+    pub(crate) fn groups(&self) -> Vec<RaftGroup> {
+        std::iter::once(self.backend.meta.group().clone())
+            .chain(
+                self.backend
+                    .replicas
+                    .all()
+                    .iter()
+                    .map(|r| r.group().clone()),
+            )
+            .collect()
+    }
 }
 
 /// The `/metrics` endpoint's renderer.
@@ -595,11 +628,28 @@ impl Exporter {
     }
 
     /// The node's groups, control plane and gossip, once it has started them.
-    pub fn attach(&self, backend: Arc<Backend>, membership: Option<Arc<Membership>>) {
+    pub fn attach(
+        &self,
+        backend: Arc<Backend>,
+        membership: Option<Arc<Membership>>,
+        cell: shoal_gateway::BackendCell,
+        gateway: shoal_gateway::GatewaySettings,
+    ) {
         let _ = self.sources.set(Sources {
             backend,
             membership,
+            cell,
+            gateway,
         });
+    }
+
+    /// The node's groups, control plane and gossip; None while it starts.
+    pub(crate) fn node(&self) -> Option<&Sources> {
+        self.sources.get()
+    }
+
+    pub(crate) fn readiness(&self) -> &crate::admin::Readiness {
+        &self.ready
     }
 
     /// The whole scrape, in the Prometheus text format; None without a recorder (another
@@ -654,17 +704,7 @@ impl Exporter {
             family.sample(&[("outcome", "finished")], ended.finished as f64);
             family.sample(&[("outcome", "aborted")], ended.aborted as f64);
         }
-        let groups: Vec<RaftGroup> = std::iter::once(meta.group().clone())
-            .chain(
-                sources
-                    .backend
-                    .replicas
-                    .all()
-                    .iter()
-                    .map(|r| r.group().clone()),
-            )
-            .collect();
-        render_groups(out, &groups);
+        render_groups(out, &sources.groups());
     }
 }
 

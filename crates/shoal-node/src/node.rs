@@ -190,6 +190,7 @@ pub async fn start(config: Config) -> Result<RunningNode> {
 
 /// [`start`] with a readiness handle the caller can watch while the node starts.
 pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<RunningNode> {
+    crate::metrics::install();
     let tls = NodeTls::load(&config)?;
     let (node_id, storage) = open_data_dir(&config)?;
     readiness.watch_disk(storage.disk_space().clone());
@@ -283,7 +284,12 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         &tasks,
     );
     let _ = cell.set(backend.clone());
-    exporter.attach(backend.clone(), membership.clone());
+    exporter.attach(
+        backend.clone(),
+        membership.clone(),
+        cell.clone(),
+        gateway.clone(),
+    );
     if config.cluster.enabled {
         tasks.spawn(shoal_gateway::check::run_periodic(
             backend.clone(),

@@ -245,6 +245,7 @@ impl DiskSpace {
                 self.free.store(free, Ordering::Relaxed);
                 self.total.store(total, Ordering::Relaxed);
                 metrics::gauge!("shoal_storage_disk_free_bytes").set(free as f64);
+                metrics::gauge!("shoal_storage_disk_total_bytes").set(total as f64);
                 self.judge(self.usable(free));
             }
             Err(error) => {

@@ -150,6 +150,10 @@ async fn health_follows_readiness_and_reflection_lists_the_public_api() {
     )
     .await;
     assert_eq!(not_serving, ServingStatus::NotServing);
+    let (_, report) = cluster.node(1).admin_get("/healthz?verbose").await;
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["status"], "unhealthy", "{report}");
+    assert_eq!(report["reasons"][0]["check"], "not_ready", "{report}");
     assert_eq!(health(&address, "").await, Ok(ServingStatus::NotServing));
     let refused = shoal_client::Client::connect(&address)
         .await

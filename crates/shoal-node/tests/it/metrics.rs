@@ -2,7 +2,9 @@
 //! family exported is catalogued with its type and labels, every scrape-time and process
 //! series is there, label values stay bounded, counters and histograms move by what a
 //! known workload did, and killing a shard's leader shows as a leader change and a failure
-//! detection on the nodes that remain.
+//! detection on the nodes that remain — and in `/healthz?verbose`, which turns from
+//! `healthy` to `degraded` naming the unreachable peer. The alert rules and the dashboard
+//! name only metrics some node exports.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -83,6 +85,41 @@ impl Scrape {
     }
 }
 
+/// The shoal and process metric families an alert rule or dashboard file names (a
+/// histogram's `_bucket`, `_sum` and `_count` are its family).
+fn metric_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = 0;
+    while at < bytes.len() {
+        if !text.is_char_boundary(at) {
+            at += 1;
+            continue;
+        }
+        let start_ok = at == 0 || !is_word(bytes[at - 1]);
+        let rest = &text[at..];
+        if start_ok && (rest.starts_with("shoal_") || rest.starts_with("process_")) {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..end];
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| {
+                    name.strip_suffix(suffix)
+                        .filter(|base| find(base).is_some_and(|s| s.kind == Kind::Histogram))
+                })
+                .unwrap_or(name);
+            names.insert(family.to_owned());
+            at += end;
+        } else {
+            at += 1;
+        }
+    }
+    names
+}
+
 async fn scrape(cluster: &mut ProcessCluster, node: u64) -> Scrape {
     let (status, text) = cluster.node(node).admin_get("/metrics").await;
     assert_eq!(status, 200, "{text}");
@@ -94,6 +131,11 @@ async fn a_live_scrape_matches_the_catalogue_and_counts_what_happened() {
     let mut cluster = ProcessCluster::start(3, ClusterShape::default()).await;
     let client = cluster.node(1).client().await;
     let status = wait_for_healthy(&client, Duration::from_secs(30)).await;
+
+    let (_, health) = cluster.node(1).admin_get("/healthz?verbose").await;
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "healthy", "{health}");
+    assert_eq!(health["node_id"], 1, "{health}");
 
     let before = scrape(&mut cluster, 1).await;
     const PUTS: usize = 20;
@@ -204,6 +246,46 @@ async fn a_live_scrape_matches_the_catalogue_and_counts_what_happened() {
         "{committed} entries committed for {PUTS} puts"
     );
 
+    // Every metric the alert rules and the dashboard name is exported by some node once
+    // the cluster did some work (a key with a short TTL makes the expiry collector run).
+    client
+        .put(
+            "metric-expiring",
+            "v",
+            PutOptions {
+                ttl: Some(Duration::from_millis(1)),
+                ..PutOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut exported = BTreeSet::new();
+    for _ in 0..100 {
+        exported.clear();
+        for node in 1..=3 {
+            exported.extend(scrape(&mut cluster, node).await.types.into_keys());
+        }
+        if exported.contains("shoal_ttl_expired_keys_total") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for file in [
+        "deploy/prometheus/shoal-alerts.yml",
+        "deploy/grafana/shoal.json",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let names = metric_names(&text);
+        assert!(names.len() > 5, "{file}: only {names:?}");
+        for name in names {
+            assert!(
+                exported.contains(&name),
+                "{file} names {name}, which no node exports: {exported:?}"
+            );
+        }
+    }
+
     // Kill the leader of a shard node 1 does not lead: node 1 sees the leader change, and
     // its failure detector the dead node.
     let shard = status
@@ -235,5 +317,20 @@ async fn a_live_scrape_matches_the_catalogue_and_counts_what_happened() {
     assert_eq!(
         now.value("shoal_gossip_members", &[("state", "unreachable")]),
         1.0
+    );
+    // /healthz?verbose says what is wrong: degraded, a peer unreachable (still 200: it is
+    // the liveness endpoint).
+    let (code, health) = cluster.node(1).admin_get("/healthz?verbose").await;
+    assert_eq!(code, 200);
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    let reasons = health["reasons"].as_array().unwrap();
+    assert!(
+        reasons.iter().any(|r| r["check"] == "peer_unreachable"
+            && r["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("node {victim} "))),
+        "{health}"
     );
 }

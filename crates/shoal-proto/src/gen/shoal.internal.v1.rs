@@ -41,6 +41,10 @@ pub struct ForwardRequest {
     /// there). The serving node checks the key's role and scope itself.
     #[prost(string, tag = "3")]
     pub caller_key_id: ::prost::alloc::string::String,
+    /// W3C trace context of the forwarding node's span (empty: traces off there), so the
+    /// serving node's spans join the request's trace.
+    #[prost(string, tag = "4")]
+    pub traceparent: ::prost::alloc::string::String,
 }
 /// What the leader answered: the shoal.v1 response (code 0), or the gRPC status a
 /// direct call would have failed with, its metadata included (leader hints,

@@ -986,6 +986,10 @@ pub struct NodeStatus {
     /// until the cluster rebuilds it), per gossip.
     #[prost(uint32, repeated, tag = "13")]
     pub damaged_shards: ::prost::alloc::vec::Vec<u32>,
+    /// Resident memory of the node's process in bytes, as it reported it (0: not reported —
+    /// down, or an older release).
+    #[prost(uint64, tag = "14")]
+    pub rss_bytes: u64,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct StatusResponse {
@@ -1018,6 +1022,9 @@ pub struct StatusResponse {
     pub meta_leader_id: u64,
     #[prost(uint64, tag = "12")]
     pub meta_term: u64,
+    /// Resident memory of this node's process in bytes.
+    #[prost(uint64, tag = "13")]
+    pub rss_bytes: u64,
 }
 /// A node stores the Raft logs of all its groups in one file (log.redb, fsynced with every
 /// group commit) and their state machines in another (state.redb, committed every few

@@ -5552,6 +5552,9 @@ impl serde::Serialize for NodeStatus {
         if !self.damaged_shards.is_empty() {
             len += 1;
         }
+        if self.rss_bytes != 0 {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.NodeStatus", len)?;
         if self.node_id != 0 {
             #[allow(clippy::needless_borrow)]
@@ -5596,6 +5599,11 @@ impl serde::Serialize for NodeStatus {
         if !self.damaged_shards.is_empty() {
             struct_ser.serialize_field("damagedShards", &self.damaged_shards)?;
         }
+        if self.rss_bytes != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("rssBytes", ToString::to_string(&self.rss_bytes).as_str())?;
+        }
         struct_ser.end()
     }
 }
@@ -5627,6 +5635,8 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
             "metaLearner",
             "damaged_shards",
             "damagedShards",
+            "rss_bytes",
+            "rssBytes",
         ];
 
         #[allow(clippy::enum_variant_names)]
@@ -5644,6 +5654,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
             LeadingShards,
             MetaLearner,
             DamagedShards,
+            RssBytes,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -5678,6 +5689,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                             "leadingShards" | "leading_shards" => Ok(GeneratedField::LeadingShards),
                             "metaLearner" | "meta_learner" => Ok(GeneratedField::MetaLearner),
                             "damagedShards" | "damaged_shards" => Ok(GeneratedField::DamagedShards),
+                            "rssBytes" | "rss_bytes" => Ok(GeneratedField::RssBytes),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -5710,6 +5722,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                 let mut leading_shards__ = None;
                 let mut meta_learner__ = None;
                 let mut damaged_shards__ = None;
+                let mut rss_bytes__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NodeId => {
@@ -5798,6 +5811,14 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                                     .into_iter().map(|x| x.0).collect())
                             ;
                         }
+                        GeneratedField::RssBytes => {
+                            if rss_bytes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rssBytes"));
+                            }
+                            rss_bytes__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
                     }
                 }
                 Ok(NodeStatus {
@@ -5814,6 +5835,7 @@ impl<'de> serde::Deserialize<'de> for NodeStatus {
                     leading_shards: leading_shards__.unwrap_or_default(),
                     meta_learner: meta_learner__.unwrap_or_default(),
                     damaged_shards: damaged_shards__.unwrap_or_default(),
+                    rss_bytes: rss_bytes__.unwrap_or_default(),
                 })
             }
         }
@@ -8265,6 +8287,9 @@ impl serde::Serialize for StatusResponse {
         if self.meta_term != 0 {
             len += 1;
         }
+        if self.rss_bytes != 0 {
+            len += 1;
+        }
         let mut struct_ser = serializer.serialize_struct("shoal.v1.StatusResponse", len)?;
         if self.node_id != 0 {
             #[allow(clippy::needless_borrow)]
@@ -8310,6 +8335,11 @@ impl serde::Serialize for StatusResponse {
             #[allow(clippy::needless_borrows_for_generic_args)]
             struct_ser.serialize_field("metaTerm", ToString::to_string(&self.meta_term).as_str())?;
         }
+        if self.rss_bytes != 0 {
+            #[allow(clippy::needless_borrow)]
+            #[allow(clippy::needless_borrows_for_generic_args)]
+            struct_ser.serialize_field("rssBytes", ToString::to_string(&self.rss_bytes).as_str())?;
+        }
         struct_ser.end()
     }
 }
@@ -8338,6 +8368,8 @@ impl<'de> serde::Deserialize<'de> for StatusResponse {
             "metaLeaderId",
             "meta_term",
             "metaTerm",
+            "rss_bytes",
+            "rssBytes",
         ];
 
         #[allow(clippy::enum_variant_names)]
@@ -8354,6 +8386,7 @@ impl<'de> serde::Deserialize<'de> for StatusResponse {
             Nodes,
             MetaLeaderId,
             MetaTerm,
+            RssBytes,
         }
         impl<'de> serde::Deserialize<'de> for GeneratedField {
             fn deserialize<D>(deserializer: D) -> std::result::Result<GeneratedField, D::Error>
@@ -8387,6 +8420,7 @@ impl<'de> serde::Deserialize<'de> for StatusResponse {
                             "nodes" => Ok(GeneratedField::Nodes),
                             "metaLeaderId" | "meta_leader_id" => Ok(GeneratedField::MetaLeaderId),
                             "metaTerm" | "meta_term" => Ok(GeneratedField::MetaTerm),
+                            "rssBytes" | "rss_bytes" => Ok(GeneratedField::RssBytes),
                             _ => Err(serde::de::Error::unknown_field(value, FIELDS)),
                         }
                     }
@@ -8418,6 +8452,7 @@ impl<'de> serde::Deserialize<'de> for StatusResponse {
                 let mut nodes__ = None;
                 let mut meta_leader_id__ = None;
                 let mut meta_term__ = None;
+                let mut rss_bytes__ = None;
                 while let Some(k) = map_.next_key()? {
                     match k {
                         GeneratedField::NodeId => {
@@ -8500,6 +8535,14 @@ impl<'de> serde::Deserialize<'de> for StatusResponse {
                                 Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
                             ;
                         }
+                        GeneratedField::RssBytes => {
+                            if rss_bytes__.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rssBytes"));
+                            }
+                            rss_bytes__ = 
+                                Some(map_.next_value::<::pbjson::private::NumberDeserialize<_>>()?.0)
+                            ;
+                        }
                     }
                 }
                 Ok(StatusResponse {
@@ -8515,6 +8558,7 @@ impl<'de> serde::Deserialize<'de> for StatusResponse {
                     nodes: nodes__.unwrap_or_default(),
                     meta_leader_id: meta_leader_id__.unwrap_or_default(),
                     meta_term: meta_term__.unwrap_or_default(),
+                    rss_bytes: rss_bytes__.unwrap_or_default(),
                 })
             }
         }

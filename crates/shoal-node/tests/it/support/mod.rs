@@ -120,3 +120,36 @@ pub fn python_with(packages: &[&str]) -> std::path::PathBuf {
     assert!(has_all(), "{packages:?} installed but not importable");
     python
 }
+
+/// Makes sure `binary` is on the PATH, installing Debian's `package` when it is not (the
+/// test setup installs what the tests need; `apt-get update` first when the package lists
+/// are missing or stale).
+pub fn debian_package(binary: &str, package: &str) {
+    let present = || {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {binary}")])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if present() {
+        return;
+    }
+    let install = || {
+        std::process::Command::new("apt-get")
+            .args(["install", "-y", "-q", package])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = std::process::Command::new("apt-get")
+            .args(["update", "-q"])
+            .status();
+        assert!(install(), "apt-get install {package} failed");
+    }
+    assert!(
+        present(),
+        "{package} installed, but {binary} is not on the PATH"
+    );
+}
