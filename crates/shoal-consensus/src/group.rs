@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use tracing::Instrument as _;
 
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{ClientWriteError, ForwardToLeader, LinearizableReadError, RaftError};
@@ -308,17 +309,14 @@ impl RaftGroup {
     /// Proposes a command; returns the log index it was committed at and the machine's response.
     /// Traced (when traces are on) as one span from the proposal to the applied answer:
     /// replication to a quorum, commit and apply happen inside it.
-    #[tracing::instrument(
-        level = "debug",
-        name = "raft.propose",
-        skip_all,
-        fields(group = %self.group, raft.index = tracing::field::Empty)
-    )]
     pub async fn propose(&self, command: Vec<u8>) -> Result<(u64, Vec<u8>), ConsensusError> {
+        let span = crate::child_span(
+            || tracing::debug_span!("raft.propose", group = %self.group, raft.index = tracing::field::Empty),
+        );
         let write = self.while_quorum(self.raft.client_write(Command(command)));
-        match write.await? {
+        match write.instrument(span.clone()).await? {
             Ok(response) => {
-                tracing::Span::current().record("raft.index", response.log_id.index);
+                span.record("raft.index", response.log_id.index);
                 Ok((response.log_id.index, response.data.0))
             }
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
@@ -338,17 +336,14 @@ impl RaftGroup {
     /// the log index it committed at and the machine's response, or why it failed after
     /// being accepted (its outcome is then unknown).
     #[allow(clippy::type_complexity)]
-    #[tracing::instrument(
-        level = "debug",
-        name = "raft.propose_many",
-        skip_all,
-        fields(group = %self.group, commands = commands.len())
-    )]
     pub async fn propose_many(
         &self,
         commands: Vec<Vec<u8>>,
     ) -> Result<Vec<Result<(u64, Vec<u8>), ConsensusError>>, ConsensusError> {
         let count = commands.len();
+        let span = crate::child_span(
+            || tracing::debug_span!("raft.propose_many", group = %self.group, commands = count),
+        );
         let write = async {
             let mut results = self
                 .raft
@@ -360,7 +355,11 @@ impl RaftGroup {
             }
             Ok::<_, openraft::errors::Fatal<TypeConfig>>(collected)
         };
-        let results = self.while_quorum(write).await?.map_err(|e| self.fatal(e))?;
+        let results = self
+            .while_quorum(write)
+            .instrument(span)
+            .await?
+            .map_err(|e| self.fatal(e))?;
         // All commands of one call are accepted or refused together.
         if let Some(Err(ClientWriteError::ForwardToLeader(forward))) = results.first() {
             return Err(self.not_leader(forward));
@@ -472,11 +471,12 @@ impl RaftGroup {
     /// Returns once this node's state machine reflects every write committed before the
     /// call. The leader confirms it still leads: by its lease when a quorum acknowledged it
     /// within [`RaftSettings::read_lease`], otherwise by a heartbeat round (ReadIndex).
-    #[tracing::instrument(level = "debug", name = "raft.read_barrier", skip_all, fields(group = %self.group))]
     pub async fn linearizable_barrier(&self) -> Result<(), ConsensusError> {
+        let span =
+            crate::child_span(|| tracing::debug_span!("raft.read_barrier", group = %self.group));
         let option = LinearizerOption::new(Some(self.read_lease), true);
         let read = self.while_quorum(self.raft.ensure_linearizable(option));
-        match read.await? {
+        match read.instrument(span).await? {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(forward))) => {
                 Err(self.not_leader(&forward))

@@ -16,7 +16,7 @@ pub mod transport;
 mod types;
 
 pub use error::ConsensusError;
-pub use events::GroupEvents;
+pub use events::{GroupEvents, child_span};
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use pipe::PipeError;

@@ -97,12 +97,14 @@ impl PeerKv {
         F: FnOnce(KvClient<PeerChannel>, Request<Req>) -> Fut,
         Fut: Future<Output = Result<Resp, Status>>,
     {
-        let span = tracing::debug_span!(
-            "forward",
-            otel.name = kind.as_str_name(),
-            otel.kind = "client",
-            peer = self.node.0,
-        );
+        let span = shoal_consensus::child_span(|| {
+            tracing::debug_span!(
+                "forward",
+                otel.name = kind.as_str_name(),
+                otel.kind = "client",
+                peer = self.node.0,
+            )
+        });
         let traceparent = crate::telemetry::traceparent_of(&span);
         self.send(kind, request, unary, traceparent)
             .instrument(span)
@@ -250,11 +252,16 @@ async fn serve_one(service: &KvService, payload: &[u8]) -> ForwardAnswer {
     let bytes = forwarded.request.as_slice();
     let caller = forwarded.caller_key_id.as_str();
     let kind = ForwardKind::try_from(forwarded.kind);
-    let span = tracing::debug_span!(
-        "forwarded",
-        otel.name = kind.map_or("unknown", |kind| kind.as_str_name()),
-        otel.kind = "server",
-    );
+    // Traced only when the forwarding node traced the request (it sent its context).
+    let span = if forwarded.traceparent.is_empty() {
+        tracing::Span::none()
+    } else {
+        tracing::debug_span!(
+            "forwarded",
+            otel.name = kind.map_or("unknown", |kind| kind.as_str_name()),
+            otel.kind = "server",
+        )
+    };
     crate::telemetry::continue_trace(&span, Some(&forwarded.traceparent));
     serve_kind(service, kind, bytes, caller, forwarded.kind)
         .instrument(span)

@@ -2,7 +2,8 @@
 //! concurrency limit, the size limit or authentication are counted too): the metrics
 //! `shoal_grpc_requests_total{rpc, code}` and `shoal_grpc_request_duration_seconds{rpc}`,
 //! and each request's server span (DEBUG, exported only when traces are on), a child of
-//! the caller's span when the request carries W3C trace context (`traceparent`). The
+//! the caller's span when the request carries W3C trace context (`traceparent`; head
+//! sampling decided here, see [`set_sample_ratio`]). The
 //! helpers [`traceparent_of`] and [`continue_trace`] carry the context over the internal
 //! hop of a forwarded request.
 //!
@@ -12,6 +13,7 @@
 //! (OK) in its trailers. The duration runs until the answer's headers (the whole call, for
 //! unary RPCs).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -21,6 +23,29 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// The W3C trace-context header.
 pub const TRACEPARENT: &str = "traceparent";
+
+/// The share of requests without a caller's trace context that are traced (an `f64`'s
+/// bits; 1.0 until [`set_sample_ratio`]). The decision is made here, before any span is
+/// built: an untraced request builds none, on this node or the next (its forward carries
+/// no trace context, and the spans below a request are made only inside a traced one).
+static SAMPLE_RATIO: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000);
+
+/// Sets the share of requests traced when the caller sent no trace context (0.0–1.0).
+pub fn set_sample_ratio(ratio: f64) {
+    SAMPLE_RATIO.store(ratio.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
+}
+
+/// Whether a request is traced: as its caller decided (the sampled flag of its
+/// `traceparent`), else by the ratio.
+fn traced(traceparent: Option<&str>) -> bool {
+    match traceparent.and_then(|value| value.rsplit('-').next()) {
+        Some(flags) => u8::from_str_radix(flags, 16).is_ok_and(|flags| flags & 1 == 1),
+        None => {
+            let ratio = f64::from_bits(SAMPLE_RATIO.load(Ordering::Relaxed));
+            ratio >= 1.0 || (ratio > 0.0 && rand::random::<f64>() < ratio)
+        }
+    }
+}
 
 /// The `traceparent` value of `span`'s context, to send with a request; None when the
 /// span is not exported (traces off) or has no valid context.
@@ -179,7 +204,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let rpc = rpc_label(request.uri().path());
         let started = Instant::now();
-        let span = tracing::debug_span!(
+        let mut span = tracing::debug_span!(
             "request",
             otel.name = rpc,
             otel.kind = "server",
@@ -193,7 +218,11 @@ where
                 .headers()
                 .get(TRACEPARENT)
                 .and_then(|value| value.to_str().ok());
-            continue_trace(&span, parent);
+            if traced(parent) {
+                continue_trace(&span, parent);
+            } else {
+                span = tracing::Span::none();
+            }
         }
         let future = {
             let _entered = span.enter();
@@ -248,6 +277,23 @@ mod tests {
         }
         assert_eq!(rpc_label("/shoal.v1.KV/Made-up"), "other");
         assert_eq!(rpc_label("/anything/else"), "other");
+    }
+
+    #[test]
+    fn the_callers_sampled_flag_decides_then_the_ratio() {
+        let sampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let unsampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+        set_sample_ratio(0.0);
+        assert!(traced(Some(sampled)));
+        assert!(!traced(Some(unsampled)));
+        assert!(!traced(None));
+        set_sample_ratio(1.0);
+        assert!(!traced(Some(unsampled)));
+        assert!(traced(None));
+        set_sample_ratio(0.25);
+        let hits = (0..4_000).filter(|_| traced(None)).count();
+        assert!((700..1_300).contains(&hits), "{hits} of 4000 at 25%");
+        set_sample_ratio(1.0);
     }
 
     #[test]

@@ -185,9 +185,10 @@ impl Default for StorageConfig {
 pub struct TelemetryConfig {
     /// `text` (default) or `json` (one object per line); `SHOAL_LOG_FORMAT` sets it too.
     pub log_format: crate::telemetry::LogFormat,
-    /// Where spans are exported, over OTLP/gRPC (e.g. `http://127.0.0.1:4317`, a Jaeger or
-    /// an OpenTelemetry collector). Unset: the standard `OTEL_EXPORTER_OTLP_ENDPOINT`; when
-    /// that is unset too, nothing is exported and no span is built.
+    /// Where spans are exported, over plaintext OTLP/gRPC (e.g. `http://127.0.0.1:4317`: a
+    /// Jaeger or an OpenTelemetry collector beside the node, which may forward with TLS).
+    /// Unset: the standard `OTEL_EXPORTER_OTLP_ENDPOINT`; when that is unset too, nothing
+    /// is exported and no span is built.
     pub otlp_endpoint: Option<String>,
     /// The spans' `service.name`. Unset: `OTEL_SERVICE_NAME`, else `shoal`.
     pub service_name: Option<String>,
@@ -576,11 +577,14 @@ impl Config {
             );
         }
         if let Some(endpoint) = &self.telemetry.otlp_endpoint
-            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+            && !endpoint.starts_with("http://")
         {
             return invalid(
                 "telemetry.otlp_endpoint",
-                format!("{endpoint:?} is not an http:// or https:// URL"),
+                format!(
+                    "{endpoint:?} is not an http:// URL (spans go in plaintext OTLP/gRPC to a \
+                     collector or agent beside the node, which forwards them with TLS)"
+                ),
             );
         }
         if self.cluster.enabled {
@@ -984,6 +988,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("cluster.rebalance.max_rate"), "{error}");
+    }
+
+    #[test]
+    fn telemetry_settings_are_checked() {
+        let mut config = Config::default();
+        config.telemetry.trace_sample_ratio = Some(1.5);
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("telemetry.trace_sample_ratio"), "{error}");
+        config.telemetry.trace_sample_ratio = Some(0.01);
+        config.telemetry.otlp_endpoint = Some("https://collector:4317".into());
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("telemetry.otlp_endpoint"), "{error}");
+        config.telemetry.otlp_endpoint = Some("http://127.0.0.1:4317".into());
+        config.validate().unwrap();
     }
 
     #[test]

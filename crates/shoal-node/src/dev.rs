@@ -184,6 +184,15 @@ pub async fn run(options: DevOptions) -> Result<()> {
         println!("      shoal kv put hello world --endpoint {first}");
         println!("      shoal cluster status --endpoint {first}");
     }
+    let ui_note = if options.insecure {
+        ""
+    } else {
+        " (the browser must trust the CA above)"
+    };
+    println!(
+        "status page: {admin_scheme}://{}/ui{ui_note}",
+        nodes[0].admin_address()
+    );
     if let Some(endpoint) = &options.otlp_endpoint {
         println!("traces: every node exports its spans to {endpoint} (OTLP/gRPC)");
     }

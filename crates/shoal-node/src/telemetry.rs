@@ -117,6 +117,12 @@ pub fn init(config: &TelemetryConfig, instance: Option<String>) -> anyhow::Resul
         install(config.log_format, None);
         return Ok(Telemetry { provider: None });
     };
+    if !endpoint.starts_with("http://") {
+        anyhow::bail!(
+            "the OTLP endpoint {endpoint:?} is not an http:// URL: spans go in plaintext \
+             OTLP/gRPC to a collector or agent beside the node, which forwards them with TLS"
+        );
+    }
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
         .with_endpoint(endpoint.clone())
@@ -137,23 +143,49 @@ pub fn init(config: &TelemetryConfig, instance: Option<String>) -> anyhow::Resul
             instance,
         ));
     }
-    let mut provider = SdkTracerProvider::builder()
+    // Requests are sampled at the head, in the request layer, before any span is built
+    // (an unsampled request costs nothing); what reaches the SDK is kept.
+    let ratio = config
+        .trace_sample_ratio
+        .or_else(sample_ratio_from_env)
+        .unwrap_or(1.0);
+    shoal_gateway::telemetry::set_sample_ratio(ratio);
+    let provider = SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(resource.build());
-    if let Some(ratio) = config.trace_sample_ratio {
-        provider = provider.with_sampler(Sampler::ParentBased(Box::new(
-            Sampler::TraceIdRatioBased(ratio),
-        )));
-    }
-    let provider = provider.build();
+        .with_resource(resource.build())
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
+        .build();
     opentelemetry::global::set_text_map_propagator(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
     );
     install(config.log_format, Some(&provider));
-    tracing::info!(%endpoint, "exporting traces over OTLP");
+    tracing::info!(%endpoint, sample_ratio = ratio, "exporting traces over OTLP");
     Ok(Telemetry {
         provider: Some(provider),
     })
+}
+
+/// The share of traces `OTEL_TRACES_SAMPLER` (and `OTEL_TRACES_SAMPLER_ARG`) ask for:
+/// `always_on`, `always_off`, `traceidratio` and their `parentbased_` forms (a caller's
+/// decision always wins: the request layer is parent-based).
+fn sample_ratio_from_env() -> Option<f64> {
+    let sampler = std::env::var("OTEL_TRACES_SAMPLER").ok()?;
+    let argument = || {
+        std::env::var("OTEL_TRACES_SAMPLER_ARG")
+            .ok()
+            .and_then(|arg| arg.parse::<f64>().ok())
+            .filter(|ratio| (0.0..=1.0).contains(ratio))
+            .unwrap_or(1.0)
+    };
+    match sampler.trim_start_matches("parentbased_") {
+        "always_on" => Some(1.0),
+        "always_off" => Some(0.0),
+        "traceidratio" => Some(argument()),
+        other => {
+            eprintln!("OTEL_TRACES_SAMPLER={other:?} is not supported here; tracing every request");
+            None
+        }
+    }
 }
 
 fn install(format: LogFormat, provider: Option<&SdkTracerProvider>) {
@@ -173,8 +205,17 @@ fn install(format: LogFormat, provider: Option<&SdkTracerProvider>) {
     }
     .with_filter(filter());
     let traces = provider.map(|provider| {
+        // Per span only what a trace viewer needs: no busy/idle timings (two clock reads
+        // per poll of every instrumented future), no OpenTelemetry context switched on
+        // every poll (no other OpenTelemetry instrumentation runs in the process: parents
+        // come from the tracing spans), no thread or code-location attributes.
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("shoal"))
+            .with_context_activation(false)
+            .with_tracked_inactivity(false)
+            .with_threads(false)
+            .with_location(false)
+            .with_target(false)
             .with_filter(tracing_subscriber::filter::filter_fn(exported))
     });
     let _ = tracing_subscriber::registry()

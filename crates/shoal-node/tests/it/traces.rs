@@ -3,7 +3,7 @@
 //! caller's W3C `traceparent`, sent to a node that does not lead the key's shard, is one
 //! trace: the request span on that node (a child of the caller's span), its forward, the
 //! forwarded request on the leader and the leader's Raft proposal, each the parent of the
-//! next, from both nodes.
+//! next, from both nodes; a request its caller did not sample builds no span.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -108,12 +108,28 @@ async fn a_put_sent_to_a_follower_is_one_trace_with_spans_from_both_nodes() {
         .expect("another node leads a shard");
     let key = key_in_shard(shard.shard_id, 4, "traced");
 
-    // The caller's own trace: 4bf92f35… as trace id, 00f067aa0ba902b7 as its span.
-    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
-    let caller_span = "00f067aa0ba902b7";
+    // A caller that did not sample its request: nothing of it is traced (sent first, so
+    // its spans, were there any, would arrive before the sampled request's).
+    let unsampled_trace = "0af7651916cd43dd8448eb211c80319c";
     let mut kv = pb::kv_client::KvClient::connect(format!("http://{address}"))
         .await
         .unwrap();
+    let mut request = Request::new(pb::PutRequest {
+        key: key.clone().into_bytes(),
+        value: b"untraced".to_vec(),
+        ..Default::default()
+    });
+    request.metadata_mut().insert(
+        "traceparent",
+        format!("00-{unsampled_trace}-b7ad6b7169203331-00")
+            .parse()
+            .unwrap(),
+    );
+    kv.put(request).await.expect("the unsampled put succeeds");
+
+    // The caller's own trace: 4bf92f35… as trace id, 00f067aa0ba902b7 as its span.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
     let mut request = Request::new(pb::PutRequest {
         key: key.clone().into_bytes(),
         value: b"traced".to_vec(),
@@ -193,6 +209,10 @@ async fn a_put_sent_to_a_follower_is_one_trace_with_spans_from_both_nodes() {
     assert!(
         other.is_empty(),
         "spans that belong to no operation: {other:#?}"
+    );
+    assert!(
+        !spans.iter().any(|s| hex(&s.trace_id) == unsampled_trace),
+        "a request its caller did not sample was traced"
     );
     drop(cluster);
     server.abort();
