@@ -171,6 +171,44 @@ fn code_of(headers: &http::HeaderMap) -> usize {
     }
 }
 
+/// Every `rpc` label: the client API's methods, then the health checks and `other`.
+fn all_rpcs() -> impl Iterator<Item = &'static str> {
+    RPCS.iter()
+        .copied()
+        .chain(["Health/Check", "Health/Watch", "other"])
+}
+
+/// The request counter of (`rpc`, `code`) and the duration histogram of `rpc`, each
+/// registered on its first use (a series appears once it has counted something) and held,
+/// instead of looked up by name and labels on every request.
+fn handles(
+    rpc: &'static str,
+    code: usize,
+) -> (&'static metrics::Counter, &'static metrics::Histogram) {
+    type Slots<T> = Vec<std::sync::OnceLock<T>>;
+    static REQUESTS: std::sync::OnceLock<Slots<metrics::Counter>> = std::sync::OnceLock::new();
+    static DURATIONS: std::sync::OnceLock<Slots<metrics::Histogram>> = std::sync::OnceLock::new();
+    let count = all_rpcs().count();
+    let requests = REQUESTS.get_or_init(|| {
+        (0..count * CODES.len())
+            .map(|_| Default::default())
+            .collect()
+    });
+    let durations = DURATIONS.get_or_init(|| (0..count).map(|_| Default::default()).collect());
+    let at = all_rpcs()
+        .position(|known| known == rpc)
+        .unwrap_or(count - 1);
+    let label = CODES[code];
+    (
+        requests[at * CODES.len() + code].get_or_init(
+            || metrics::counter!("shoal_grpc_requests_total", "rpc" => rpc, "code" => label),
+        ),
+        durations[at].get_or_init(
+            || metrics::histogram!("shoal_grpc_request_duration_seconds", "rpc" => rpc),
+        ),
+    )
+}
+
 /// The layer; see the module docs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RequestTelemetryLayer;
@@ -204,26 +242,26 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let rpc = rpc_label(request.uri().path());
         let started = Instant::now();
-        let mut span = tracing::debug_span!(
-            "request",
-            otel.name = rpc,
-            otel.kind = "server",
-            otel.status_code = tracing::field::Empty,
-            rpc.system = "grpc",
-            rpc.method = rpc,
-            rpc.grpc.status_code = tracing::field::Empty,
-        );
-        if !span.is_disabled() {
-            let parent = request
-                .headers()
-                .get(TRACEPARENT)
-                .and_then(|value| value.to_str().ok());
-            if traced(parent) {
-                continue_trace(&span, parent);
-            } else {
-                span = tracing::Span::none();
-            }
-        }
+        // Sampled first: a span that is built is exported when it closes.
+        let parent = request
+            .headers()
+            .get(TRACEPARENT)
+            .and_then(|value| value.to_str().ok());
+        let span = if traced(parent) {
+            let span = tracing::debug_span!(
+                "request",
+                otel.name = rpc,
+                otel.kind = "server",
+                otel.status_code = tracing::field::Empty,
+                rpc.system = "grpc",
+                rpc.method = rpc,
+                rpc.grpc.status_code = tracing::field::Empty,
+            );
+            continue_trace(&span, parent);
+            span
+        } else {
+            tracing::Span::none()
+        };
         let future = {
             let _entered = span.enter();
             self.inner.call(request)
@@ -240,11 +278,9 @@ where
                 if code != 0 {
                     span.record("otel.status_code", "ERROR");
                 }
-                let label = CODES[code];
-                metrics::counter!("shoal_grpc_requests_total", "rpc" => rpc, "code" => label)
-                    .increment(1);
-                metrics::histogram!("shoal_grpc_request_duration_seconds", "rpc" => rpc)
-                    .record(started.elapsed().as_secs_f64());
+                let (requests, duration) = handles(rpc, code);
+                requests.increment(1);
+                duration.record(started.elapsed().as_secs_f64());
                 answer
             }
             .instrument(span),

@@ -3,7 +3,8 @@
 //! a Jaeger or a collector on the same machine.
 //!
 //! `cargo run --release -p shoal-node --example otlp_sink -- 127.0.0.1:4317` prints the
-//! spans received so far every second it received any, and the total when interrupted.
+//! spans received so far every second it received any, and the totals (by span name) when
+//! interrupted.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,8 @@ use tonic::{Request, Response, Status};
 #[derive(Clone, Default)]
 struct Sink {
     spans: Arc<AtomicU64>,
+    /// Spans received by name.
+    names: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>,
 }
 
 #[tonic::async_trait]
@@ -28,14 +31,17 @@ impl TraceService for Sink {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let count: usize = request
-            .into_inner()
+        let request = request.into_inner();
+        let mut names = self.names.lock().expect("names poisoned");
+        for span in request
             .resource_spans
             .iter()
             .flat_map(|r| &r.scope_spans)
-            .map(|s| s.spans.len())
-            .sum();
-        self.spans.fetch_add(count as u64, Ordering::Relaxed);
+            .flat_map(|s| &s.spans)
+        {
+            self.spans.fetch_add(1, Ordering::Relaxed);
+            *names.entry(span.name.clone()).or_default() += 1;
+        }
         Ok(Response::new(ExportTraceServiceResponse {
             partial_success: None,
         }))
@@ -62,12 +68,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     let total = sink.spans.clone();
+    let names = sink.names.clone();
     tonic::transport::Server::builder()
         .add_service(TraceServiceServer::new(sink))
         .serve_with_shutdown(address, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    for (name, count) in names.lock().expect("names poisoned").iter() {
+        println!("  {name}: {count}");
+    }
     println!("total spans={}", total.load(Ordering::Relaxed));
     Ok(())
 }

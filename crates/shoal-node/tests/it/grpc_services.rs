@@ -1,7 +1,8 @@
 //! The standard gRPC services of the client port: health (`grpc.health.v1`: NOT_SERVING
 //! while the node is not ready, SERVING once it is, per service) and reflection (v1 with a
 //! tonic client, v1alpha with Python's `grpcio-reflection` — clients shoal did not write),
-//! listing the public services and not the internal ones.
+//! listing the public services and not the internal ones — on a cluster that requires API
+//! keys, which neither needs.
 
 use std::time::Duration;
 
@@ -86,6 +87,8 @@ async fn health_follows_readiness_and_reflection_lists_the_public_api() {
     };
     let mut cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
         config.server.tls = Default::default();
+        // With API keys required: health checks and reflection need none.
+        config.server.auth.enabled = true;
     })
     .await;
     let address = cluster.node(1).client_address();
