@@ -16,7 +16,7 @@ use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
-use crate::support::cluster::{ClusterShape, ProcessCluster};
+use crate::support::cluster::ProcessCluster;
 
 async fn channel(address: &str) -> Channel {
     Channel::from_shared(format!("http://{address}"))
@@ -81,12 +81,7 @@ print("kv methods:", " ".join(sorted(m.name for m in kv.methods)))
 async fn health_follows_readiness_and_reflection_lists_the_public_api() {
     // The client port in plaintext (the nodes still talk mTLS among themselves), so the
     // reflection and health clients need no certificates.
-    let shape = ClusterShape {
-        shards: 4,
-        ..ClusterShape::default()
-    };
-    let mut cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
-        config.server.tls = Default::default();
+    let mut cluster = ProcessCluster::start_plaintext_ports(|config| {
         // With API keys required: health checks and reflection need none.
         config.server.auth.enabled = true;
     })

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::cluster::{ClusterShape, ProcessCluster};
+use crate::support::cluster::ProcessCluster;
 
 fn deploy() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/prometheus")
@@ -50,15 +50,8 @@ fn promtool_accepts_the_config_and_the_rules_pass_their_unit_tests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_fires_node_unreachable_for_a_killed_node() {
     crate::support::debian_package("prometheus", "prometheus");
-    let shape = ClusterShape {
-        shards: 4,
-        ..ClusterShape::default()
-    };
     // Plaintext admin ports, so the scrape config needs no certificates.
-    let mut cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
-        config.server.tls = Default::default();
-    })
-    .await;
+    let mut cluster = ProcessCluster::start_plaintext_ports(|_| {}).await;
     let targets: Vec<String> = (1..=3)
         .map(|id| format!("\"{}\"", cluster.node(id).ports.admin))
         .collect();

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::cluster::{ClusterShape, ProcessCluster};
+use crate::support::cluster::ProcessCluster;
 
 /// The page's DOM after its scripts ran for a few (virtual) seconds, and what Chromium
 /// logged (console messages and script errors included).
@@ -50,15 +50,8 @@ fn shown(dom: &str, node: u64) -> Option<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_page_shows_every_node_and_a_killed_one_as_down() {
     crate::support::debian_package("chromium", "chromium");
-    let shape = ClusterShape {
-        shards: 4,
-        ..ClusterShape::default()
-    };
     // A plaintext admin port (Chromium would need the test CA otherwise).
-    let mut cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
-        config.server.tls = Default::default();
-    })
-    .await;
+    let mut cluster = ProcessCluster::start_plaintext_ports(|_| {}).await;
     let admin = cluster.node(1).ports.admin;
     let url = format!("http://{admin}/ui");
 

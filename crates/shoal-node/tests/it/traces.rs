@@ -19,7 +19,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use shoal_proto::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::support::cluster::{ClusterShape, ProcessCluster, key_in_shard, wait_for_healthy};
+use crate::support::cluster::{ProcessCluster, key_in_shard, wait_for_healthy};
 
 /// A span as received, with the `service.instance.id` of the node that sent it.
 #[derive(Debug, Clone)]
@@ -88,14 +88,9 @@ async fn a_put_sent_to_a_follower_is_one_trace_with_spans_from_both_nodes() {
             .serve_with_incoming(incoming),
     );
 
-    let shape = ClusterShape {
-        shards: 4,
-        ..ClusterShape::default()
-    };
-    let mut cluster = ProcessCluster::start_with(3, shape, |_, _, config| {
+    // Plaintext client port: the test sends its own metadata with a bare tonic client.
+    let mut cluster = ProcessCluster::start_plaintext_ports(|config| {
         config.telemetry.otlp_endpoint = Some(endpoint.clone());
-        // Plaintext client port: the test sends its own metadata with a bare tonic client.
-        config.server.tls = Default::default();
     })
     .await;
     let address = cluster.node(1).client_address();

@@ -214,6 +214,21 @@ impl ProcessCluster {
         cluster
     }
 
+    /// Three nodes of 4 shards whose client and admin ports are plaintext (the nodes still
+    /// talk mTLS among themselves), `customize` applied on top: for tests that reach the
+    /// ports with clients shoal did not write (Prometheus, a browser, bare gRPC clients).
+    pub async fn start_plaintext_ports(customize: impl Fn(&mut Config)) -> ProcessCluster {
+        let shape = ClusterShape {
+            shards: 4,
+            ..ClusterShape::default()
+        };
+        ProcessCluster::start_with(3, shape, |_, _, config| {
+            config.server.tls = Default::default();
+            customize(config);
+        })
+        .await
+    }
+
     /// One node with TLS on every port (mTLS on the internal port; TLS on the client API
     /// and the admin port with its node certificate), `customize` applied; and how clients
     /// reach it (trusting the cluster's CA).
