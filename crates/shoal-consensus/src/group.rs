@@ -153,6 +153,26 @@ pub struct GroupStatus {
     pub matched: BTreeMap<NodeId, Option<u64>>,
 }
 
+impl GroupStatus {
+    /// On the leader: how many log entries each other member has not matched yet (the
+    /// leader's last index minus the member's); empty elsewhere.
+    pub fn follower_lags(&self) -> Vec<(NodeId, u64)> {
+        if self.role != GroupRole::Leader {
+            return Vec::new();
+        }
+        self.matched
+            .iter()
+            .filter(|(member, _)| Some(**member) != self.leader)
+            .map(|(member, matched)| {
+                (
+                    *member,
+                    self.last_log_index.saturating_sub(matched.unwrap_or(0)),
+                )
+            })
+            .collect()
+    }
+}
+
 /// One Raft group hosted on this node.
 #[derive(Clone)]
 pub struct RaftGroup {

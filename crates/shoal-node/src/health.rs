@@ -9,7 +9,6 @@
 //! liveness probes: 200 while the process runs.
 
 use serde::Serialize;
-use shoal_consensus::GroupRole;
 
 use crate::metrics::Exporter;
 
@@ -93,19 +92,13 @@ pub fn report(exporter: &Exporter) -> Report {
                 format!("{name} has no leader that this node knows of"),
             );
         }
-        if status.role == GroupRole::Leader {
-            for (follower, matched) in &status.matched {
-                if Some(*follower) == status.leader {
-                    continue;
-                }
-                let lag = status.last_log_index.saturating_sub(matched.unwrap_or(0));
-                if lag > LAG_ENTRIES {
-                    add(
-                        "replica_lagging",
-                        Status::Degraded,
-                        format!("node {follower} is {lag} entries behind in {name}"),
-                    );
-                }
+        for (follower, lag) in status.follower_lags() {
+            if lag > LAG_ENTRIES {
+                add(
+                    "replica_lagging",
+                    Status::Degraded,
+                    format!("node {follower} is {lag} entries behind in {name}"),
+                );
             }
         }
     }

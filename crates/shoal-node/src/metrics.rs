@@ -579,15 +579,7 @@ pub(crate) struct Sources {
 impl Sources {
     /// The meta group and every shard group hosted here now.
     pub(crate) fn groups(&self) -> Vec<RaftGroup> {
-        std::iter::once(self.backend.meta.group().clone())
-            .chain(
-                self.backend
-                    .replicas
-                    .all()
-                    .iter()
-                    .map(|r| r.group().clone()),
-            )
-            .collect()
+        crate::node::all_groups(&self.backend)
     }
 }
 
@@ -749,14 +741,7 @@ fn render_groups(out: &mut Text, groups: &[RaftGroup]) {
     }
     let mut family = out.family("shoal_raft_replication_lag_entries");
     for (label, status, _) in &statuses {
-        if status.role != GroupRole::Leader {
-            continue;
-        }
-        for (follower, matched) in &status.matched {
-            if *follower == status.leader.unwrap_or_default() {
-                continue;
-            }
-            let lag = status.last_log_index.saturating_sub(matched.unwrap_or(0));
+        for (follower, lag) in status.follower_lags() {
             family.sample(
                 &[("group", label), ("follower", &follower.0.to_string())],
                 lag as f64,

@@ -176,7 +176,7 @@ impl RunningNode {
 }
 
 /// The meta group and every shard group hosted here now.
-fn all_groups(backend: &Backend) -> Vec<RaftGroup> {
+pub(crate) fn all_groups(backend: &Backend) -> Vec<RaftGroup> {
     std::iter::once(backend.meta.group().clone())
         .chain(backend.replicas.all().iter().map(|s| s.group().clone()))
         .collect()
