@@ -17,18 +17,6 @@ use shoal_shardmap::GroupId;
 use crate::storage::MachineStore;
 use crate::types::{NodeId, TypeConfig};
 
-/// A span below the current one (`make` builds it) when there is a current span, else
-/// none: the spans below an untraced request (the request layer decides, before building
-/// any) are never built, and a call outside any request (heartbeats, idle loops,
-/// housekeeping) makes none.
-pub fn child_span(make: impl FnOnce() -> tracing::Span) -> tracing::Span {
-    if tracing::Span::current().is_none() {
-        tracing::Span::none()
-    } else {
-        make()
-    }
-}
-
 /// The events counted for one group on this node since it started here.
 #[derive(Debug, Default)]
 pub struct GroupEvents {

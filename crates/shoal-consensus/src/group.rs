@@ -328,12 +328,14 @@ impl RaftGroup {
 
     /// Proposes a command; returns the log index it was committed at and the machine's response.
     /// Traced (when traces are on) as one span from the proposal to the applied answer:
-    /// replication to a quorum, commit and apply happen inside it.
+    /// replication to a quorum, commit and apply happen inside it. The command carries the
+    /// span's context, so the log writes and appends of its entry link to it (`spans`).
     pub async fn propose(&self, command: Vec<u8>) -> Result<(u64, Vec<u8>), ConsensusError> {
         let span = crate::child_span(
             || tracing::debug_span!("raft.propose", group = %self.group, raft.index = tracing::field::Empty),
         );
-        let write = self.while_quorum(self.raft.client_write(Command(command)));
+        let trace = crate::spans::context_of(&span);
+        let write = self.while_quorum(self.raft.client_write(Command(command, trace)));
         match write.instrument(span.clone()).await? {
             Ok(response) => {
                 span.record("raft.index", response.log_id.index);
@@ -364,10 +366,15 @@ impl RaftGroup {
         let span = crate::child_span(
             || tracing::debug_span!("raft.propose_many", group = %self.group, commands = count),
         );
+        let trace = crate::spans::context_of(&span);
         let write = async {
             let mut results = self
                 .raft
-                .client_write_many(commands.into_iter().map(Command))
+                .client_write_many(
+                    commands
+                        .into_iter()
+                        .map(|command| Command(command, trace.clone())),
+                )
                 .await?;
             let mut collected = Vec::with_capacity(count);
             while let Some(result) = results.next().await {

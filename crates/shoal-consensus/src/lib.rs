@@ -5,21 +5,24 @@
 //! [`RaftGroup`], [`StateMachine`], [`Storage`] and [`ConsensusError`]; commands and responses
 //! are opaque bytes encoded by the state machine that owns them.
 
+pub mod clocks;
 mod error;
 mod events;
 mod group;
 pub mod machine;
 mod pipe;
+mod spans;
 pub mod storage;
 pub mod transfer;
 pub mod transport;
 mod types;
 
 pub use error::ConsensusError;
-pub use events::{GroupEvents, child_span};
+pub use events::GroupEvents;
 pub use group::{GroupRole, GroupStatus, PURGE_BATCH, RaftGroup, RaftSettings};
 pub use machine::{NullMachine, StateMachine};
 pub use pipe::PipeError;
+pub use spans::child_span;
 pub use storage::{
     Corrupt, GroupReader, GroupWriter, PointDigest, Storage, StorageCounters, StorageOptions,
 };

@@ -35,8 +35,10 @@ use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status, Streaming};
+use tracing::Instrument;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::clocks::{ClockReading, PeerClocks};
 use crate::pipe::{Connector, Dispatch, PipeClient, PipeError, Wire};
 use crate::storage::{MachineStore, SnapshotFile, Storage, decode, encode};
 use crate::transfer::Transfers;
@@ -385,6 +387,8 @@ pub struct Transport {
     forwards: std::sync::OnceLock<ForwardHandler>,
     /// Set once the heartbeat ticker runs.
     heartbeats: std::sync::OnceLock<()>,
+    /// This node's wall clock and its readings of the peers' clocks.
+    clocks: PeerClocks,
 }
 
 /// Serves one forwarded request: its payload in, its answer's payload out. The transport
@@ -412,7 +416,50 @@ impl Transport {
             closing: tokio_util::sync::CancellationToken::new(),
             forwards: std::sync::OnceLock::new(),
             heartbeats: std::sync::OnceLock::new(),
+            clocks: PeerClocks::default(),
         })
+    }
+
+    /// This node's wall clock and its latest readings of the peers' clocks.
+    pub fn clocks(&self) -> &PeerClocks {
+        &self.clocks
+    }
+
+    /// Reads `node`'s clock against this node's (one `Identify` call on the connection to
+    /// it, within `deadline`) and keeps the reading. Fails when the peer does not answer,
+    /// answers as another node, or tells no clock (a release before clock readings).
+    pub async fn read_clock(
+        &self,
+        node: NodeId,
+        address: &str,
+        deadline: Duration,
+    ) -> io::Result<ClockReading> {
+        let Some(sent_ms) = self.clocks.now_ms() else {
+            return Err(io::Error::other("this node has no wall clock set"));
+        };
+        let started = std::time::Instant::now();
+        let channel = self.peers.channel(node, address)?;
+        let reply = tokio::time::timeout(
+            deadline,
+            pb::raft_client::RaftClient::new(channel).identify(pb::IdentifyRequest {}),
+        )
+        .await
+        .map_err(|_| io::Error::other(format!("node {node}: no answer within {deadline:?}")))?
+        .map_err(|status| io::Error::other(format!("node {node}: {status}")))?
+        .into_inner();
+        let received_ms = self.clocks.now_ms().unwrap_or(sent_ms);
+        if reply.node_id != node.0 {
+            return Err(io::Error::other(format!(
+                "node {node} at {address} answers as node {}",
+                reply.node_id
+            )));
+        }
+        if reply.unix_ms == 0 {
+            return Err(io::Error::other(format!("node {node} tells no clock")));
+        }
+        let reading = ClockReading::from_round_trip(sent_ms, reply.unix_ms, received_ms, started);
+        self.clocks.record(node, reading);
+        Ok(reading)
     }
 
     /// Serves the requests peers forward to this node over their pipes with `handler`
@@ -834,6 +881,19 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
         let (rpc, payload, cut) =
             within_budget(rpc, APPEND_BUDGET_BYTES).map_err(RPCError::Unreachable)?;
+        let mut proposals = Vec::new();
+        for entry in &rpc.entries {
+            crate::spans::add_proposal(&mut proposals, entry);
+        }
+        let span = crate::spans::linked_span(&proposals, || {
+            tracing::debug_span!(
+                "raft.replicate",
+                group = %self.group,
+                peer = %self.target,
+                entries = rpc.entries.len()
+            )
+        });
+        let payload = crate::spans::encode_append(&rpc, payload);
         let response: AppendEntriesResponse<TypeConfig> = self
             .call_encoded(
                 &rpc,
@@ -842,6 +902,7 @@ impl RaftNetworkV2<TypeConfig> for PeerLink {
                 pb::PeerKind::Append,
                 |mut client, request| async move { client.append_entries(request).await },
             )
+            .instrument(span)
             .await
             .map_err(RPCError::Unreachable)?;
         Ok(match (response, cut) {
@@ -1149,14 +1210,11 @@ impl RaftService {
         let raft = call.raft.clone();
         match kind {
             pb::PeerKind::Append => {
-                answer(
-                    &payload,
-                    raft,
-                    |raft, rpc: AppendEntriesRequest<TypeConfig>| async move {
-                        raft.append_entries(rpc).await
-                    },
-                )
-                .await
+                let answer: Answer<_> = match crate::spans::decode_append(&payload) {
+                    Ok(rpc) => raft.append_entries(rpc).await.map_err(|e| e.to_string()),
+                    Err(error) => Err(format!("undecodable message: {error}")),
+                };
+                encode(&answer).unwrap_or_default()
             }
             pb::PeerKind::Vote => {
                 answer(
@@ -1287,6 +1345,7 @@ impl pb::raft_server::Raft for RaftService {
     ) -> Result<Response<pb::IdentifyReply>, Status> {
         Ok(Response::new(pb::IdentifyReply {
             node_id: self.transport.node_id.0,
+            unix_ms: self.transport.clocks.now_ms().unwrap_or(0),
         }))
     }
 }
@@ -1451,7 +1510,7 @@ mod tests {
             .map(|(index, size)| {
                 Entry::new_normal(
                     LogId::new(leader, index as u64 + 1),
-                    Command(vec![7; *size]),
+                    Command::untraced(vec![7; *size]),
                 )
             })
             .collect()

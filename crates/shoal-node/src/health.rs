@@ -5,12 +5,31 @@
 //! The checks read the same state as `/metrics` (see [`crate::metrics::Exporter`]): not
 //! ready (and what it waits for), disk below the reserve or nearly full, groups without a
 //! leader, followers lagging on the groups this node leads, quarantined replicas, gossip
-//! peers the failure detector declared dead. Plain `/healthz` keeps its meaning for
-//! liveness probes: 200 while the process runs.
+//! peers the failure detector declared dead, peers whose clocks are far from this node's
+//! (read every [`CLOCK_READ_EVERY`] by [`read_peer_clocks`]). Plain `/healthz` keeps its
+//! meaning for liveness probes: 200 while the process runs.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
+use shoal_consensus::Transport;
+use shoal_membership::Membership;
+use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Exporter;
+
+/// Two clocks at least this far apart (beyond the reading's uncertainty) make the node
+/// degraded: TTLs are stamped by shard leaders' clocks, so a key may expire this much
+/// early or late when leadership moves between the two (CockroachDB's default
+/// `--max-offset` is the same 500 ms).
+pub const CLOCK_OFFSET_MS: u64 = 500;
+
+/// How often a node reads its live peers' clocks.
+pub const CLOCK_READ_EVERY: Duration = Duration::from_secs(10);
+
+/// Readings older than this are not shown (the peer stopped answering).
+pub const CLOCK_READING_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// A follower this many entries behind its leader is lagging.
 pub const LAG_ENTRIES: u64 = 1_000;
@@ -32,7 +51,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
     /// A fixed name: `not_ready`, `disk_full`, `disk_low`, `no_leader`, `replica_lagging`,
-    /// `replica_quarantined`, `peer_unreachable`.
+    /// `replica_quarantined`, `peer_unreachable`, `clock_offset`.
     pub check: &'static str,
     pub status: Status,
     pub detail: String,
@@ -121,7 +140,67 @@ pub fn report(exporter: &Exporter) -> Report {
             );
         }
     }
+    for (peer, reading) in exporter.clocks().recent(CLOCK_READING_MAX_AGE) {
+        if reading.least_offset_ms() >= CLOCK_OFFSET_MS {
+            let direction = if reading.offset_ms > 0 {
+                "ahead of"
+            } else {
+                "behind"
+            };
+            add(
+                "clock_offset",
+                Status::Degraded,
+                format!(
+                    "node {peer}'s clock is {} ms {direction} this node's (±{} ms); at \
+                     {CLOCK_OFFSET_MS} ms or more, TTLs expire early or late when shard \
+                     leadership moves: check NTP on both hosts",
+                    reading.offset_ms.unsigned_abs(),
+                    reading.uncertainty_ms
+                ),
+            );
+        }
+    }
     finish(Some(node.backend.node_id.0), reasons)
+}
+
+/// Reads the clocks of the live gossip peers every [`CLOCK_READ_EVERY`] until `cancel`.
+/// A peer that does not answer keeps its last reading until it is too old to show.
+pub async fn read_peer_clocks(
+    transport: Arc<Transport>,
+    membership: Arc<Membership>,
+    cancel: CancellationToken,
+) {
+    let me = transport.node_id();
+    loop {
+        let peers: Vec<_> = membership
+            .members()
+            .into_values()
+            .filter(|m| m.live && m.node_id != me && !m.info.internal_address.is_empty())
+            .collect();
+        let reads = peers.iter().map(|peer| {
+            let transport = transport.clone();
+            async move {
+                if let Err(error) = transport
+                    .read_clock(
+                        peer.node_id,
+                        &peer.info.internal_address,
+                        Duration::from_secs(2),
+                    )
+                    .await
+                {
+                    tracing::debug!(peer = %peer.node_id, %error, "could not read a peer's clock");
+                }
+            }
+        });
+        tokio::select! {
+            _ = futures::future::join_all(reads) => {}
+            () = cancel.cancelled() => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(CLOCK_READ_EVERY) => {}
+            () = cancel.cancelled() => return,
+        }
+    }
 }
 
 fn finish(node_id: Option<u64>, reasons: Vec<Reason>) -> Report {

@@ -376,6 +376,14 @@ pub const CATALOGUE: &[Series] = &[
         "Nodes this node's gossip knows, by state (`alive`, `unreachable`).",
     ),
     series(
+        "shoal_peer_clock_offset_seconds",
+        Gauge,
+        &["peer"],
+        Scrape,
+        "A peer's wall clock minus this node's, as last read (every 10 s, over the internal \
+         port; within half a round trip).",
+    ),
+    series(
         "shoal_gossip_failures_detected_total",
         Counter,
         &[],
@@ -640,6 +648,11 @@ impl Exporter {
         self.sources.get()
     }
 
+    /// This node's readings of its peers' clocks.
+    pub(crate) fn clocks(&self) -> &shoal_consensus::clocks::PeerClocks {
+        self.transport.clocks()
+    }
+
     pub(crate) fn readiness(&self) -> &crate::admin::Readiness {
         &self.ready
     }
@@ -679,6 +692,19 @@ impl Exporter {
             transfers.bytes_sent_total() + active.iter().map(|t| t.sent_this_attempt).sum::<u64>();
         out.one("shoal_snapshot_transfers_active", &[], active.len() as f64);
         out.one("shoal_snapshot_transfer_sent_bytes_total", &[], sent as f64);
+        let clocks = self
+            .transport
+            .clocks()
+            .recent(crate::health::CLOCK_READING_MAX_AGE);
+        if !clocks.is_empty() {
+            let mut family = out.family("shoal_peer_clock_offset_seconds");
+            for (peer, reading) in clocks {
+                family.sample(
+                    &[("peer", &peer.to_string())],
+                    reading.offset_ms as f64 / 1000.0,
+                );
+            }
+        }
         let Some(sources) = self.sources.get() else {
             return;
         };

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use shoal_consensus::{RaftGroup, RaftSettings, Storage, StorageOptions, Transport};
+use shoal_control::engine::hosting::wanted_replicas;
 use shoal_control::local::{
     GossipMembership, LocalReplicaHost, LocalShards, MetaGroup, ReplicaFactory, RoutedShards,
     SoloGossip, hand_off_leaderships,
@@ -37,6 +38,8 @@ use tonic_health::server::HealthReporter;
 
 /// How long a start waits for groups to elect their leaders.
 const LEADER_WAIT: Duration = Duration::from_secs(30);
+/// How often a clustered node waiting for a shard's leader at start looks at the map again.
+const LEADER_RECHECK: Duration = Duration::from_secs(2);
 
 /// A node that is up and serving.
 pub struct RunningNode {
@@ -200,6 +203,9 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
     let transport = start_transport(&config, node_id, &storage, &listeners, &tls)?;
+    transport
+        .clocks()
+        .set_wall_clock(Arc::new(move || clock.now_ms()));
     tls.watch(&cancel);
     let exporter = serve_admin(
         &config,
@@ -266,8 +272,15 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         clock,
     };
     readiness.waiting_for("starting the shard groups this node holds");
-    let hosted =
-        start_hosted_replicas(&factory, &meta, &shard_map, node_id, membership.is_some()).await?;
+    let hosted = start_hosted_replicas(
+        &factory,
+        &meta,
+        &shard_map,
+        node_id,
+        membership.is_some(),
+        &readiness,
+    )
+    .await?;
     let backend = start_control_plane(
         &config,
         ControlParts {
@@ -290,6 +303,13 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         cell.clone(),
         gateway.clone(),
     );
+    if let Some(membership) = &membership {
+        tasks.spawn(crate::health::read_peer_clocks(
+            transport.clone(),
+            membership.clone(),
+            cancel.child_token(),
+        ));
+    }
     if config.cluster.enabled {
         tasks.spawn(shoal_gateway::check::run_periodic(
             backend.clone(),
@@ -758,6 +778,7 @@ async fn start_hosted_replicas(
     map: &ShardMap,
     me: NodeId,
     clustered: bool,
+    readiness: &Readiness,
 ) -> Result<Vec<ShardReplica>> {
     let registry: BTreeMap<NodeId, String> = meta
         .nodes()?
@@ -780,8 +801,12 @@ async fn start_hosted_replicas(
     };
     for replica in &replicas {
         // A replica still being moved here may not have heard from its leader yet.
-        if !moves.iter().any(|m| m.to == me && m.shard == replica.id())
-            && let Err(error) = replica.group().wait_for_leader(LEADER_WAIT).await
+        if moves.iter().any(|m| m.to == me && m.shard == replica.id()) {
+            continue;
+        }
+        if clustered {
+            wait_for_leader_in_cluster(replica, meta, me, &factory.storage, readiness).await?;
+        } else if let Err(error) = replica.group().wait_for_leader(LEADER_WAIT).await
             && !damaged(replica, &error)
         {
             return Err(error.into());
@@ -798,6 +823,66 @@ async fn start_hosted_replicas(
         }
     }
     Ok(replicas)
+}
+
+/// In a cluster, waits — as long as it takes, saying so in `/readyz` and the log — until
+/// `replica`'s group has a leader, or until the shard map no longer places the replica
+/// here. The map this node started from is its own copy, stale if the shard moved away
+/// while the node was down (its old peers then never answer its replica); the meta group
+/// brings the copy up to date meanwhile, and the hosting round deletes the replica once the
+/// node runs. A damaged replica does not hold the node up either. Giving up instead would
+/// make a node whose peers restart slowly, or lost a shard's quorum, exit and crash-loop.
+async fn wait_for_leader_in_cluster(
+    replica: &ShardReplica,
+    meta: &Meta,
+    me: NodeId,
+    storage: &Storage,
+    readiness: &Readiness,
+) -> Result<()> {
+    let shard = replica.id();
+    let started = tokio::time::Instant::now();
+    let mut logged = started;
+    loop {
+        // The group's own wait ends early only when the group stops.
+        if let Ok(found) = tokio::time::timeout(
+            LEADER_RECHECK,
+            replica.group().wait_for_leader(Duration::MAX),
+        )
+        .await
+        {
+            found?;
+            return Ok(());
+        }
+        if storage.is_quarantined(GroupId::for_shard(shard)) {
+            return Ok(());
+        }
+        if let Some(map) = meta.shard_map()?
+            && !wanted_replicas(&map, &meta.moves()?, me).contains(&shard)
+        {
+            tracing::info!(
+                %shard,
+                epoch = map.epoch,
+                "the shard map no longer places this shard here (it changed while the node \
+                 was down); not waiting for its group"
+            );
+            return Ok(());
+        }
+        let what = format!(
+            "waiting for shard {shard} to elect a leader ({} s so far; its replicas: {:?})",
+            started.elapsed().as_secs(),
+            replica
+                .group()
+                .members()
+                .keys()
+                .map(|id| id.0)
+                .collect::<Vec<_>>()
+        );
+        if logged.elapsed() >= LEADER_WAIT {
+            tracing::warn!("{what}");
+            logged = tokio::time::Instant::now();
+        }
+        readiness.waiting_for(what);
+    }
 }
 
 /// What the control plane is composed from.

@@ -19,9 +19,18 @@ use redb::ReadableDatabase;
 use super::seal::{self, Place};
 use super::writer::WriteOp;
 use super::{LOG, RAFT_COMMITTED, RAFT_PURGED, RAFT_STATE, RAFT_VOTE, Storage, decode, encode};
-use crate::types::{Entry, LogId, TypeConfig, Vote};
+use crate::types::{Command, Entry, LogId, TypeConfig, Vote};
+use openraft::EntryPayload;
+use opentelemetry::trace::SpanContext;
 
 type InFlight = Arc<Mutex<BTreeMap<u64, Entry>>>;
+
+/// The trace contexts of the newest traced entries (the log file does not hold them), so
+/// an entry replication reads back from the file still links to its proposal.
+type Traced = Arc<Mutex<BTreeMap<u64, (LogId, SpanContext)>>>;
+
+/// How many traced entries [`Traced`] remembers per group.
+const TRACED_KEPT: usize = 1024;
 
 /// The log of one group. Clones share the in-flight map.
 #[derive(Clone)]
@@ -29,6 +38,7 @@ pub struct LogStore {
     group: u64,
     storage: Storage,
     in_flight: InFlight,
+    traced: Traced,
 }
 
 impl LogStore {
@@ -38,6 +48,7 @@ impl LogStore {
             group,
             storage,
             in_flight: Arc::default(),
+            traced: Arc::default(),
         }
     }
 
@@ -90,6 +101,35 @@ fn bounds(range: &impl RangeBounds<u64>) -> (u64, Option<u64>) {
     (start, end)
 }
 
+impl LogStore {
+    /// Remembers the trace context of `entry`, being appended, when it has one.
+    fn remember_trace(&self, entry: &Entry) {
+        if let EntryPayload::Normal(Command(_, Some(context))) = &entry.payload {
+            let mut traced = self.traced.lock().expect("traces poisoned");
+            traced.insert(entry.log_id.index, (entry.log_id, context.clone()));
+            while traced.len() > TRACED_KEPT {
+                traced.pop_first();
+            }
+        }
+    }
+
+    /// Gives entries read back from the log file the trace contexts they were appended with.
+    fn restore_traces(&self, entries: &mut BTreeMap<u64, Entry>) {
+        let traced = self.traced.lock().expect("traces poisoned");
+        if traced.is_empty() {
+            return;
+        }
+        for (index, entry) in entries.iter_mut() {
+            if let Some((log_id, context)) = traced.get(index)
+                && *log_id == entry.log_id
+                && let EntryPayload::Normal(Command(_, trace)) = &mut entry.payload
+            {
+                *trace = Some(context.clone());
+            }
+        }
+    }
+}
+
 impl RaftLogReader<TypeConfig> for LogStore {
     async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
         &mut self,
@@ -135,6 +175,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
                 }
                 Ok(entries)
             })?;
+        self.restore_traces(&mut entries);
         // Entries still in flight are newer than anything committed at the same index.
         entries.extend(in_flight);
         let out: Vec<Entry> = entries.into_values().collect();
@@ -235,9 +276,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     {
         let mut encoded = Vec::new();
         let mut appended = Vec::new();
+        let mut proposals = Vec::new();
         {
             let mut in_flight = self.in_flight.lock().expect("log cache poisoned");
             for entry in entries {
+                crate::spans::add_proposal(&mut proposals, &entry);
+                self.remember_trace(&entry);
                 let log_id = entry.log_id();
                 let place = Place::Log {
                     group: self.group,
@@ -251,6 +295,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let group = self.group;
         let in_flight = self.in_flight.clone();
         let count = encoded.len() as u64;
+        // From the submission to the durable commit (group commit: shared with other groups'
+        // writes); ends when the write is done.
+        let span = crate::spans::linked_span(
+            &proposals,
+            || tracing::debug_span!("raft.append", group = %GroupId(group), entries = count),
+        );
         self.storage
             .log_writer()
             .submit(WriteOp {
@@ -267,6 +317,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                     Ok(())
                 }),
                 done: Box::new(move |result| {
+                    drop(span);
                     if result.is_ok() {
                         let mut in_flight = in_flight.lock().expect("log cache poisoned");
                         for log_id in appended {

@@ -770,10 +770,16 @@ pub(crate) fn encode<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
 
 /// Decodes a value written by [`encode`], refusing unknown format versions.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> io::Result<T> {
+    decode_prefix(bytes).map(|(value, _)| value)
+}
+
+/// [`decode`] of a value that other bytes may follow; returns them too.
+pub(crate) fn decode_prefix<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> io::Result<(T, &[u8])> {
     match bytes.split_first() {
-        Some((&FORMAT_VERSION, rest)) => {
-            postcard::from_bytes(rest).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-        }
+        Some((&FORMAT_VERSION, rest)) => postcard::take_from_bytes(rest)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
         Some((version, _)) => Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(

@@ -137,6 +137,31 @@ async fn a_live_scrape_matches_the_catalogue_and_counts_what_happened() {
     assert_eq!(health["status"], "healthy", "{health}");
     assert_eq!(health["node_id"], 1, "{health}");
 
+    // Node 1 reads its peers' clocks (right after start, then every 10 s): the same host's.
+    let mut read = None;
+    for _ in 0..300 {
+        let now = scrape(&mut cluster, 1).await;
+        let peers: BTreeSet<String> = now
+            .samples
+            .iter()
+            .filter(|(name, ..)| name == "shoal_peer_clock_offset_seconds")
+            .map(|(_, labels, _)| labels["peer"].clone())
+            .collect();
+        if peers.len() == 2 {
+            read = Some(now);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let read = read.expect("node 1 read both peers' clocks within 30 s");
+    for peer in ["2", "3"] {
+        let offset = read.value("shoal_peer_clock_offset_seconds", &[("peer", peer)]);
+        assert!(
+            offset.abs() < 0.5,
+            "node {peer}'s clock on the same host is {offset} s off"
+        );
+    }
+
     let before = scrape(&mut cluster, 1).await;
     const PUTS: usize = 20;
     for i in 0..PUTS {
@@ -332,5 +357,41 @@ async fn a_live_scrape_matches_the_catalogue_and_counts_what_happened() {
                 .unwrap()
                 .contains(&format!("node {victim} "))),
         "{health}"
+    );
+
+    // The victim comes back with its clock 3 s ahead: node 1 reads it (within 10 s) and
+    // says so — degraded, `clock_offset` naming the node — and `/metrics` shows the offset.
+    cluster
+        .node(victim)
+        .restart_with(&["--test-clock-offset-ms".into(), "3000".into()]);
+    let mut found = None;
+    for _ in 0..600 {
+        let (_, health) = cluster.node(1).admin_get("/healthz?verbose").await;
+        let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+        if let Some(reason) = health["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "clock_offset")
+        {
+            found = Some((health.clone(), reason.clone()));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (health, reason) = found.expect("node 1 reports the skewed clock within 60 s");
+    assert_eq!(health["status"], "degraded", "{health}");
+    let detail = reason["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("node {victim}'s clock is")) && detail.contains("ahead of"),
+        "{health}"
+    );
+    let offset = scrape(&mut cluster, 1).await.value(
+        "shoal_peer_clock_offset_seconds",
+        &[("peer", &victim.to_string())],
+    );
+    assert!(
+        (2.5..3.5).contains(&offset),
+        "offset {offset} s, 3 s expected"
     );
 }

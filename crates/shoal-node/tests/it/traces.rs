@@ -3,7 +3,9 @@
 //! caller's W3C `traceparent`, sent to a node that does not lead the key's shard, is one
 //! trace: the request span on that node (a child of the caller's span), its forward, the
 //! forwarded request on the leader and the leader's Raft proposal, each the parent of the
-//! next, from both nodes; a request its caller did not sample builds no span.
+//! next, from both nodes; the durable log writes of its entry (on the leader and on the
+//! followers) and its replication to each follower are spans linked to the proposal; a
+//! request its caller did not sample builds no span.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +31,8 @@ struct Received {
     trace_id: Vec<u8>,
     span_id: Vec<u8>,
     parent_span_id: Vec<u8>,
+    /// The span ids of its links.
+    links: Vec<String>,
 }
 
 #[derive(Clone, Default)]
@@ -62,6 +66,7 @@ impl TraceService for Receiver {
                         trace_id: span.trace_id,
                         span_id: span.span_id,
                         parent_span_id: span.parent_span_id,
+                        links: span.links.iter().map(|link| hex(&link.span_id)).collect(),
                     });
                 }
             }
@@ -153,6 +158,8 @@ async fn a_put_sent_to_a_follower_is_one_trace_with_spans_from_both_nodes() {
             .iter()
             .all(|w| names.iter().filter(|n| *n == w).count() >= 1)
             && names.iter().filter(|n| **n == "FORWARD_KIND_PUT").count() >= 2
+            && names.iter().filter(|n| **n == "raft.append").count() >= 3
+            && names.iter().filter(|n| **n == "raft.replicate").count() >= 2
         {
             break;
         }
@@ -188,6 +195,32 @@ async fn a_put_sent_to_a_follower_is_one_trace_with_spans_from_both_nodes() {
             .map(|s| s.name.as_str()),
         Some("FORWARD_KIND_PUT"),
         "the proposal is a child of the forwarded request: {trace:#?}"
+    );
+    // Replication: the log write of the entry on every replica and its append to each
+    // follower link to the proposal (and sit below it in its trace).
+    let proposal = hex(&propose.span_id);
+    let linked = |name: &str| -> Vec<&Received> {
+        trace
+            .iter()
+            .filter(|s| s.name == name && s.links.contains(&proposal))
+            .collect()
+    };
+    let appends = linked("raft.append");
+    let written_on: std::collections::BTreeSet<&str> =
+        appends.iter().map(|s| s.node.as_str()).collect();
+    assert_eq!(
+        written_on.len(),
+        3,
+        "the entry's log write on each of the 3 replicas links to the proposal: {trace:#?}"
+    );
+    assert!(
+        appends.iter().all(|s| hex(&s.parent_span_id) == proposal),
+        "a log write is a child of the (first) proposal it holds: {appends:#?}"
+    );
+    let replicates = linked("raft.replicate");
+    assert!(
+        replicates.len() >= 2 && replicates.iter().all(|s| s.node == leader),
+        "the leader's appends to both followers link to the proposal: {trace:#?}"
     );
     // Idle loops and heartbeats make no spans: every span received belongs to a request
     // or a control operation.

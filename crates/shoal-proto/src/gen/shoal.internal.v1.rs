@@ -5,6 +5,10 @@ pub struct IdentifyRequest {}
 pub struct IdentifyReply {
     #[prost(uint64, tag = "1")]
     pub node_id: u64,
+    /// The answering node's wall clock when it answered, in ms since the Unix epoch (0: it
+    /// tells none). Peers read it to know how far their clocks are apart.
+    #[prost(uint64, tag = "2")]
+    pub unix_ms: u64,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct PeerFrame {

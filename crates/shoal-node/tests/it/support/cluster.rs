@@ -102,6 +102,14 @@ impl NodeProcess {
         self.process.rss_bytes().unwrap_or(0)
     }
 
+    /// Starts the (stopped) process again with `extra` flags after its usual ones (hidden
+    /// `--test-*` hooks); the next plain [`NodeProcess::start`] drops them.
+    pub fn restart_with(&mut self, extra: &[String]) {
+        self.process
+            .start_with(extra)
+            .unwrap_or_else(|error| panic!("node {}: {error:#}", self.id));
+    }
+
     /// SIGKILL: no chance to flush or say goodbye.
     pub fn kill(&mut self) {
         self.process.kill();

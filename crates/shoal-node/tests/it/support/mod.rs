@@ -123,8 +123,13 @@ pub fn python_with(packages: &[&str]) -> std::path::PathBuf {
 
 /// Makes sure `binary` is on the PATH, installing Debian's `package` when it is not (the
 /// test setup installs what the tests need; `apt-get update` first when the package lists
-/// are missing or stale).
+/// are missing or stale). Tests run in parallel: one installs at a time in this process,
+/// and apt waits for the dpkg lock another process holds rather than failing at once.
 pub fn debian_package(binary: &str, package: &str) {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let present = || {
         std::process::Command::new("sh")
             .args(["-c", &format!("command -v {binary}")])
@@ -137,14 +142,21 @@ pub fn debian_package(binary: &str, package: &str) {
     }
     let install = || {
         std::process::Command::new("apt-get")
-            .args(["install", "-y", "-q", package])
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "-o",
+                "DPkg::Lock::Timeout=600",
+                package,
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .is_ok_and(|s| s.success())
     };
     if !install() {
         let _ = std::process::Command::new("apt-get")
-            .args(["update", "-q"])
+            .args(["update", "-q", "-o", "DPkg::Lock::Timeout=600"])
             .status();
         assert!(install(), "apt-get install {package} failed");
     }
