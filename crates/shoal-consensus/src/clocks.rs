@@ -34,10 +34,11 @@ impl ClockReading {
             .saturating_sub(self.uncertainty_ms)
     }
 
-    /// From the local times a call left (`sent_ms`) and returned (`received_ms`) and the
-    /// time the peer answered with (`peer_ms`).
-    pub fn from_round_trip(sent_ms: u64, peer_ms: u64, received_ms: u64, at: Instant) -> Self {
-        let round_trip = received_ms.saturating_sub(sent_ms);
+    /// From the local wall-clock time a call left (`sent_ms`), the time it took to come
+    /// back (`round_trip`, measured on the monotonic clock, so a step of the wall clock
+    /// during the call cannot skew it) and the time the peer answered with (`peer_ms`).
+    pub fn from_round_trip(sent_ms: u64, peer_ms: u64, round_trip: Duration, at: Instant) -> Self {
+        let round_trip = u64::try_from(round_trip.as_millis()).unwrap_or(u64::MAX);
         let middle = sent_ms as i128 + round_trip as i128 / 2;
         ClockReading {
             offset_ms: (peer_ms as i128 - middle) as i64,
@@ -100,18 +101,19 @@ mod tests {
     #[test]
     fn the_offset_is_taken_against_the_middle_of_the_round_trip() {
         let at = Instant::now();
+        let ms = Duration::from_millis;
         // Sent at 1000, answered 10 ms later with a clock 2 s ahead, back at 1020.
-        let reading = ClockReading::from_round_trip(1_000, 3_010, 1_020, at);
+        let reading = ClockReading::from_round_trip(1_000, 3_010, ms(20), at);
         assert_eq!(reading.offset_ms, 2_000);
         assert_eq!(reading.uncertainty_ms, 10);
         assert_eq!(reading.least_offset_ms(), 1_990);
         // A peer behind.
-        let reading = ClockReading::from_round_trip(5_000, 4_001, 5_003, at);
+        let reading = ClockReading::from_round_trip(5_000, 4_001, ms(3), at);
         assert_eq!(reading.offset_ms, -1_000);
         assert_eq!(reading.uncertainty_ms, 2);
         assert_eq!(reading.least_offset_ms(), 998);
         // Within the round trip, the clocks may agree.
-        let reading = ClockReading::from_round_trip(0, 30, 100, at);
+        let reading = ClockReading::from_round_trip(0, 30, ms(100), at);
         assert_eq!(reading.least_offset_ms(), 0);
     }
 }

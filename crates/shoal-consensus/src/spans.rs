@@ -119,11 +119,17 @@ pub(crate) fn decode_append(payload: &[u8]) -> std::io::Result<AppendEntriesRequ
     let Ok(traces) = decode::<Vec<EntryTrace>>(trailer) else {
         return Ok(rpc);
     };
+    // The entries of one append are consecutive, so an index finds its entry directly.
+    let Some(first) = rpc.entries.first().map(|entry| entry.log_id.index) else {
+        return Ok(rpc);
+    };
     for trace in traces {
-        let Some(entry) = rpc
-            .entries
-            .iter_mut()
-            .find(|entry| entry.log_id.index == trace.index)
+        let Some(entry) = trace
+            .index
+            .checked_sub(first)
+            .and_then(|at| usize::try_from(at).ok())
+            .and_then(|at| rpc.entries.get_mut(at))
+            .filter(|entry| entry.log_id.index == trace.index)
         else {
             continue;
         };

@@ -447,7 +447,7 @@ impl Transport {
         .map_err(|_| io::Error::other(format!("node {node}: no answer within {deadline:?}")))?
         .map_err(|status| io::Error::other(format!("node {node}: {status}")))?
         .into_inner();
-        let received_ms = self.clocks.now_ms().unwrap_or(sent_ms);
+        let round_trip = started.elapsed();
         if reply.node_id != node.0 {
             return Err(io::Error::other(format!(
                 "node {node} at {address} answers as node {}",
@@ -457,7 +457,7 @@ impl Transport {
         if reply.unix_ms == 0 {
             return Err(io::Error::other(format!("node {node} tells no clock")));
         }
-        let reading = ClockReading::from_round_trip(sent_ms, reply.unix_ms, received_ms, started);
+        let reading = ClockReading::from_round_trip(sent_ms, reply.unix_ms, round_trip, started);
         self.clocks.record(node, reading);
         Ok(reading)
     }

@@ -850,7 +850,13 @@ async fn wait_for_leader_in_cluster(
         )
         .await
         {
-            found?;
+            // A group that stopped because its replica went into quarantine is not a
+            // start-up failure: the repair takes it from here.
+            if let Err(error) = found
+                && !storage.is_quarantined(GroupId::for_shard(shard))
+            {
+                return Err(error.into());
+            }
             return Ok(());
         }
         if storage.is_quarantined(GroupId::for_shard(shard)) {
