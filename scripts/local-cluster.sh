@@ -47,11 +47,23 @@ for i in 1 2 3; do
     sleep 0.2
   done
 done
+# Auth is on (server.auth): the node that created the cluster wrote the first admin key.
+key=""
+for _ in $(seq 1 300); do
+  key=$(ls local-cluster/node-*/admin.key 2>/dev/null | head -1 || true)
+  [ -n "$key" ] && break
+  sleep 0.2
+done
 echo "3 nodes ready:"
 for i in 1 2 3; do
   echo "  node $i: client 127.0.0.1:5${i}44  admin https://127.0.0.1:9${i}43  log local-cluster/node-$i.log"
 done
 echo "try: export SHOAL_CA_FILE=$PWD/local-cluster/certs/ca.crt"
+if [ -n "$key" ]; then
+  echo "     export SHOAL_API_KEY=\$(cat $PWD/$key)"
+else
+  echo "     (no node has written admin.key yet: see the logs; a cluster made before keeps its keys)"
+fi
 echo "     $SHOAL kv put hello world --endpoint 127.0.0.1:5144"
 echo "     $SHOAL cluster status --endpoint 127.0.0.1:5244"
 echo "Ctrl-C stops every node."

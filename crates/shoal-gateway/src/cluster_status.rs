@@ -108,6 +108,12 @@ pub(crate) async fn local_status(
         })
         .collect();
     for peer in backend.replicas.directory().all() {
+        // Once the cluster exists, its members are the registered nodes: a node only gossip
+        // has heard of (not admitted: it has not proved itself over mTLS yet, or never can)
+        // is not one — `shoal cluster jobs` says why it waits.
+        if !registry.is_empty() && !nodes.contains_key(&peer.node_id) {
+            continue;
+        }
         let entry = nodes.entry(peer.node_id).or_insert_with(|| {
             node_status(
                 peer.node_id,

@@ -19,6 +19,7 @@ mod cluster_status;
 mod control;
 mod forward;
 mod kv;
+mod limits;
 mod pb;
 mod peer;
 mod route;
@@ -103,6 +104,9 @@ pub struct GatewaySettings {
     /// Requests processed at once across all connections; more are shed at once
     /// (RESOURCE_EXHAUSTED).
     pub max_concurrent_requests: usize,
+    /// Requests processed at once from one client address; more are refused at once
+    /// (RESOURCE_EXHAUSTED), so one client cannot hold every slot.
+    pub max_concurrent_requests_per_ip: usize,
     /// HTTP/2 streams open at once on one client connection.
     pub max_streams_per_connection: u32,
     pub version: String,
@@ -161,6 +165,11 @@ where
         .layer(telemetry::RequestTelemetryLayer)
         .layer(GlobalConcurrencyLimitLayer::new(
             settings.max_concurrent_requests,
+        ))
+        // Each address's share of those slots: past it, that address's requests are
+        // refused, everyone else's still find room.
+        .layer(limits::PerIpLimitLayer::new(
+            settings.max_concurrent_requests_per_ip,
         ))
         .layer(status::too_large_layer())
         .layer(auth::AuthLayer::new(settings.auth, cell, audit))

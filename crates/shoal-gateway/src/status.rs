@@ -132,6 +132,16 @@ pub(crate) fn refusal_response(error: ReplicationError) -> http::Response<tonic:
     to_status(error).into_http()
 }
 
+/// A request over its client address's share of the request slots
+/// (`server.max_concurrent_requests_per_ip`): refused before anything was done.
+pub(crate) fn over_address_share(ip: std::net::IpAddr, limit: usize) -> Status {
+    Status::resource_exhausted(format!(
+        "this client address ({ip}) already has {limit} requests in flight, the most one \
+         address may have (server.max_concurrent_requests_per_ip); nothing was done: retry \
+         when some have finished"
+    ))
+}
+
 /// A peer's answer that could not be decoded.
 pub(crate) fn internal(reason: String) -> Status {
     Status::internal(reason)

@@ -1,7 +1,8 @@
 //! The first admin API key of a cluster with `server.auth.enabled`: made by whichever node
 //! leads the meta group while the cluster has no key at all. Its secret is written once,
 //! to `<data_dir>/admin.key` (mode 0600) on that node, and never logged; or it is the key
-//! given in `SHOAL_BOOTSTRAP_ADMIN_KEY` (then no file is written).
+//! given in `SHOAL_BOOTSTRAP_ADMIN_KEY` or in the file `server.auth.bootstrap_key_file`
+//! names (then no file is written).
 //!
 //! Every node runs this until the cluster has a key. Two nodes could in principle both see
 //! no key across a change of meta leader and make one each; both are valid admin keys, and
@@ -88,7 +89,11 @@ async fn create(
              user only): use it with --api-key, make keys of your own, then revoke it"
         ),
         None => {
-            tracing::info!(key_id = %id, "installed the bootstrap admin API key from SHOAL_BOOTSTRAP_ADMIN_KEY")
+            tracing::info!(
+                key_id = %id,
+                "installed the bootstrap admin API key given to the node \
+                 (SHOAL_BOOTSTRAP_ADMIN_KEY or server.auth.bootstrap_key_file)"
+            )
         }
     }
     Ok(())

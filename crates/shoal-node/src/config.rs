@@ -64,6 +64,10 @@ pub struct ServerConfig {
     /// Client requests processed at once across all connections; more are refused at once
     /// with RESOURCE_EXHAUSTED (load shedding), never queued without bound.
     pub max_concurrent_requests: usize,
+    /// Client requests processed at once from one IP address (its share of
+    /// `max_concurrent_requests`); more from that address are refused at once with
+    /// RESOURCE_EXHAUSTED, so one client with many connections cannot starve the others.
+    pub max_concurrent_requests_per_ip: usize,
     /// HTTP/2 streams one client connection may have open at once (so one client cannot
     /// hold every request slot).
     pub max_streams_per_connection: u32,
@@ -108,6 +112,10 @@ pub struct AuthConfig {
     /// `<data_dir>/admin.key` (mode 0600) on the node that makes it, or taken from
     /// `SHOAL_BOOTSTRAP_ADMIN_KEY`.
     pub enabled: bool,
+    /// A file holding the bootstrap admin key to install instead of making one (a mounted
+    /// secret, or what `shoal certs cluster --admin-key` wrote); `SHOAL_BOOTSTRAP_ADMIN_KEY`
+    /// wins over it. Read at start; once the cluster has a key it is not used.
+    pub bootstrap_key_file: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -120,6 +128,7 @@ impl Default for ServerConfig {
             admin_advertise: None,
             request_timeout: Duration::from_secs(10),
             max_concurrent_requests: 4096,
+            max_concurrent_requests_per_ip: 1024,
             max_streams_per_connection: 256,
             max_connections: 10_000,
             max_connections_per_ip: 1_000,
@@ -666,6 +675,12 @@ impl Config {
         }
         if self.server.max_concurrent_requests == 0 {
             return invalid("server.max_concurrent_requests", "must be positive".into());
+        }
+        if self.server.max_concurrent_requests_per_ip == 0 {
+            return invalid(
+                "server.max_concurrent_requests_per_ip",
+                "must be positive".into(),
+            );
         }
         if self.server.max_streams_per_connection == 0 {
             return invalid(

@@ -110,7 +110,7 @@ pub const CATALOGUE: &[Series] = &[
         Counter,
         &["reason"],
         Event,
-        "Requests refused by authentication (`unauthenticated`) or authorization (`permission_denied`).",
+        "Requests refused by authentication (`unauthenticated`), authorization (`permission_denied`), or because their client address already had its share of the request slots in flight (`per_ip_limit`).",
     ),
     series(
         "shoal_audit_entries_dropped_total",

@@ -321,7 +321,7 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
         tasks.spawn(crate::auth::bootstrap_admin_key(
             backend.meta.clone(),
             config.server.data_dir.clone(),
-            bootstrap_admin_key()?,
+            bootstrap_admin_key(&config)?,
             cancel.clone(),
         ));
     }
@@ -355,16 +355,34 @@ pub async fn start_with(config: Config, readiness: Arc<Readiness>) -> Result<Run
     })
 }
 
-/// `SHOAL_BOOTSTRAP_ADMIN_KEY`, checked at start (a malformed key stops the node).
-fn bootstrap_admin_key() -> Result<Option<String>> {
-    match std::env::var("SHOAL_BOOTSTRAP_ADMIN_KEY") {
-        Ok(text) if shoal_replication::api_key::parse(&text).is_some() => Ok(Some(text)),
-        Ok(_) => anyhow::bail!(
-            "SHOAL_BOOTSTRAP_ADMIN_KEY is not a shoal API key (shoal_<hex id>_<hex secret>, \
-             as `shoal auth key create` prints)"
-        ),
-        Err(_) => Ok(None),
+/// The bootstrap admin key given to the node: `SHOAL_BOOTSTRAP_ADMIN_KEY`, else the file
+/// `server.auth.bootstrap_key_file` names (a mounted secret; `shoal certs cluster
+/// --admin-key` makes one); checked at start (a missing file or a malformed key stops the
+/// node, naming it).
+fn bootstrap_admin_key(config: &Config) -> Result<Option<String>> {
+    let (text, from) = match (
+        std::env::var("SHOAL_BOOTSTRAP_ADMIN_KEY"),
+        &config.server.auth.bootstrap_key_file,
+    ) {
+        (Ok(text), _) => (text, "SHOAL_BOOTSTRAP_ADMIN_KEY".to_owned()),
+        (Err(_), Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("reading server.auth.bootstrap_key_file {}", path.display())
+            })?;
+            (
+                text.trim().to_owned(),
+                format!("{} (server.auth.bootstrap_key_file)", path.display()),
+            )
+        }
+        (Err(_), None) => return Ok(None),
+    };
+    if shoal_replication::api_key::parse(&text).is_none() {
+        anyhow::bail!(
+            "{from} is not a shoal API key (shoal_<hex id>_<hex secret>, as `shoal auth key \
+             create` prints or `shoal certs cluster --admin-key` writes)"
+        );
     }
+    Ok(Some(text))
 }
 
 /// The node's TLS configurations, read from the files the config names (before anything
@@ -604,6 +622,7 @@ fn gateway_settings(config: &Config) -> GatewaySettings {
         },
         request_timeout: config.server.request_timeout,
         max_concurrent_requests: config.server.max_concurrent_requests,
+        max_concurrent_requests_per_ip: config.server.max_concurrent_requests_per_ip,
         max_streams_per_connection: config.server.max_streams_per_connection,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         unsafe_stale_reads: config.testing.unsafe_stale_reads,
@@ -665,11 +684,7 @@ async fn start_gossip(config: &Config, identity: &NodeIdentity) -> Result<Option
         Some(address) => address.clone(),
         None => advertised(&None, config, cluster.gossip_listen),
     };
-    let advertise = tokio::net::lookup_host(&advertise_text)
-        .await
-        .with_context(|| format!("resolving the gossip address {advertise_text}"))?
-        .next()
-        .with_context(|| format!("the gossip address {advertise_text} resolves to nothing"))?;
+    let advertise = resolve_gossip_address(&advertise_text).await?;
     let membership = Membership::start(
         MembershipConfig {
             node_id: identity.node_id,
@@ -691,6 +706,45 @@ async fn start_gossip(config: &Config, identity: &NodeIdentity) -> Result<Option
     )
     .await?;
     Ok(Some(Arc::new(membership)))
+}
+
+/// How long a node keeps trying to resolve its own gossip address at start.
+const RESOLVE_FOR: Duration = Duration::from_secs(300);
+
+/// Resolves this node's gossip address (a DNS name, in a container or a Kubernetes
+/// StatefulSet, may not resolve for a while after the node starts — a pod's own name
+/// appears in the headless Service's DNS only once the pod exists), retrying with backoff
+/// for up to [`RESOLVE_FOR`] rather than exiting at the first failure.
+async fn resolve_gossip_address(address: &str) -> Result<std::net::SocketAddr> {
+    use backon::{ExponentialBuilder, Retryable};
+    let started = tokio::time::Instant::now();
+    let lookup = || async {
+        tokio::net::lookup_host(address)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("it resolves to no address"))
+    };
+    lookup
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(200))
+                .with_max_delay(Duration::from_secs(5))
+                .with_jitter()
+                .without_max_times(),
+        )
+        .when(|_| started.elapsed() < RESOLVE_FOR)
+        .notify(|error, again_in| {
+            tracing::warn!(
+                address,
+                %error,
+                "cannot resolve this node's gossip address yet; trying again in {again_in:.1?} \
+                 (for up to {} s in all)",
+                RESOLVE_FOR.as_secs()
+            )
+        })
+        .await
+        .with_context(|| format!("resolving the gossip address {address}"))
 }
 
 /// A gossip generation that grows across restarts: the start time in milliseconds (not

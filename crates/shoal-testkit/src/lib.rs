@@ -13,5 +13,5 @@ mod spec;
 pub mod verify;
 
 pub use http::{admin_get, admin_get_with};
-pub use process::NodeProcess;
+pub use process::{NodeProcess, rss_of};
 pub use spec::NodeSpec;
