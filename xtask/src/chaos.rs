@@ -41,7 +41,8 @@ pub fn run(root: &Path, release: bool, args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn target_dir(root: &Path) -> std::path::PathBuf {
+/// Where cargo puts what it builds (`CARGO_TARGET_DIR`, else `target/`).
+pub fn target_dir(root: &Path) -> std::path::PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("target"))

@@ -56,7 +56,24 @@ pub fn run(root: &Path) -> Result<()> {
             "--bins",
         ],
     )?;
-    let (mut passed, mut failed, ignored) = run_tests(root, &cargo)?;
+    let (mut passed, mut failed, mut ignored) = run_tests(root, &cargo)?;
+    // The Compose cluster in real containers (skipped, and said so, without Docker).
+    println!("==> containers: the Docker Compose cluster of deploy/compose");
+    let started = Instant::now();
+    match crate::containers::run(root, &crate::chaos::target_dir(root).join("debug/shoal")) {
+        Ok(Some(_)) => {
+            passed += 1;
+            println!("==> containers: ok in {:.0?}", started.elapsed());
+        }
+        Ok(None) => ignored += 1,
+        Err(error) => {
+            failed += 1;
+            println!(
+                "==> containers: FAILED in {:.0?}: {error:#}",
+                started.elapsed()
+            );
+        }
+    }
     // A short chaos run with a fixed seed, long enough for every fault kind.
     println!("==> chaos: seed 1, 2 minutes of faults");
     let started = Instant::now();

@@ -4,3 +4,5 @@ pub mod bench;
 pub mod chaos;
 pub mod ci;
 pub mod codegen;
+pub mod containers;
+pub mod image;

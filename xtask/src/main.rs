@@ -45,6 +45,22 @@ enum Command {
         #[arg(long)]
         tls: bool,
     },
+    /// The container image of shoal (`FROM scratch`: the binary, the libraries it links,
+    /// nothing pulled), built with the local Docker engine from a release build (or
+    /// --binary) and tagged shoal:<version> and shoal:latest; prints its size.
+    Image {
+        /// Put this binary in the image instead of building the release one.
+        #[arg(long)]
+        binary: Option<PathBuf>,
+    },
+    /// The Docker Compose cluster of deploy/compose exercised with real containers: image
+    /// from --binary (default target/debug/shoal), up, verify through a kill and restart
+    /// of the node leading the most shards, consistency check, tear-down. Skips when there
+    /// is no Docker engine.
+    Containers {
+        #[arg(long)]
+        binary: Option<PathBuf>,
+    },
     Chaos {
         /// Build and run optimized binaries (slower to build, closer to production).
         #[arg(long)]
@@ -86,6 +102,52 @@ fn main() -> Result<()> {
                 tls,
             },
         )?,
+        Command::Image { binary } => {
+            let root = workspace_root();
+            let binary = match binary {
+                Some(binary) => binary,
+                None => {
+                    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                    let status = std::process::Command::new(cargo)
+                        .args([
+                            "build",
+                            "--release",
+                            "--locked",
+                            "-p",
+                            "shoal-node",
+                            "--bin",
+                            "shoal",
+                        ])
+                        .current_dir(&root)
+                        .status()?;
+                    anyhow::ensure!(status.success(), "the release build failed");
+                    xtask::chaos::target_dir(&root).join("release/shoal")
+                }
+            };
+            let version = env!("CARGO_PKG_VERSION");
+            let tag = format!("shoal:{version}");
+            let size = xtask::image::build(&xtask::image::ImageRequest {
+                binary,
+                dockerfile: root.join("deploy/docker/Dockerfile"),
+                tag: tag.clone(),
+                version: version.into(),
+                revision: xtask::containers::git_revision(&root),
+            })?;
+            let status = std::process::Command::new("docker")
+                .args(["tag", &tag, "shoal:latest"])
+                .status()?;
+            anyhow::ensure!(status.success(), "docker tag failed");
+            println!(
+                "built {tag} (also shoal:latest): {:.1} MB",
+                size as f64 / 1e6
+            );
+        }
+        Command::Containers { binary } => {
+            let root = workspace_root();
+            let binary =
+                binary.unwrap_or_else(|| xtask::chaos::target_dir(&root).join("debug/shoal"));
+            xtask::containers::run(&root, &binary)?;
+        }
         Command::Chaos {
             release,
             help_run,

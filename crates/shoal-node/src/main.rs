@@ -183,6 +183,31 @@ enum CertsCommand {
         #[command(flatten)]
         common: CertsArgs,
     },
+    /// Everything a cluster of known nodes needs, in one command: the CA, the gossip key,
+    /// a certificate per node, and (with --admin-key) a bootstrap admin API key — each
+    /// made only when it is missing, so it can run at every start of a deployment (the
+    /// Docker Compose cluster runs it as a one-shot container).
+    Cluster {
+        /// A node: ID=ADDR[,ADDR…], the addresses its certificate names (repeat per node).
+        #[arg(long = "node", required = true, value_parser = parse_node_addresses)]
+        nodes: Vec<(u64, Vec<String>)>,
+        /// Also make admin.key: a bootstrap admin API key for the nodes'
+        /// server.auth.bootstrap_key_file.
+        #[arg(long)]
+        admin_key: bool,
+        /// Give the files to this user (UID:GID, numeric): the user the nodes run as.
+        #[arg(long)]
+        owner: Option<shoal_node::certs::Owner>,
+        /// Copy ca.crt (and admin.key) to this directory too: the operator's copy.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Give the copies to this user (UID:GID): the operator.
+        #[arg(long, requires = "export")]
+        export_owner: Option<shoal_node::certs::Owner>,
+        /// The directory of the files.
+        #[arg(long, default_value = "certs")]
+        dir: PathBuf,
+    },
     /// A client's certificate (client-<name>.crt/.key), signed by the CA in --dir.
     Client {
         /// The client's name (what servers see as the caller).
@@ -751,9 +776,49 @@ async fn key_command(command: KeyCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ID=ADDR[,ADDR…]` of `shoal certs cluster --node`.
+fn parse_node_addresses(text: &str) -> Result<(u64, Vec<String>), String> {
+    let (id, addresses) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected ID=ADDR[,ADDR…], e.g. 1=shoal-1,127.0.0.1"))?;
+    let id = id
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| format!("{text:?}: {id:?} is not a node id (a positive number)"))?;
+    let addresses: Vec<String> = addresses
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if addresses.is_empty() {
+        return Err(format!("{text:?}: node {id} needs at least one address"));
+    }
+    Ok((id, addresses))
+}
+
 fn certs_command(command: CertsCommand) -> Result<ExitCode> {
     use shoal_node::certs::{CertsRequest, generate};
     let (request, common, days) = match command {
+        CertsCommand::Cluster {
+            nodes,
+            admin_key,
+            owner,
+            export,
+            export_owner,
+            dir,
+        } => {
+            let request = shoal_node::certs::ClusterRequest {
+                nodes,
+                admin_key,
+                owner,
+                export: export.map(|dir| (dir, export_owner)),
+            };
+            for line in shoal_node::certs::generate_cluster(&dir, &request)? {
+                println!("{line}");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         CertsCommand::GossipKey { common } => {
             let path = shoal_node::certs::generate_gossip_key(&common.dir, common.force)?;
             println!("wrote {} (mode 0600)", path.display());
