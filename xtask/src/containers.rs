@@ -37,10 +37,13 @@ pub fn run(root: &Path, binary: &Path) -> Result<Option<Figures>> {
         println!("containers: SKIPPED — no Docker engine here ({why})");
         return Ok(None);
     }
-    if which("docker-compose").is_none() {
-        println!("containers: SKIPPED — docker-compose is not installed");
+    let Some(compose) = compose_program() else {
+        println!(
+            "containers: SKIPPED — neither docker-compose nor the Compose plugin (docker compose) \
+             is installed"
+        );
         return Ok(None);
-    }
+    };
     let binary = binary
         .canonicalize()
         .with_context(|| format!("{} (build it first)", binary.display()))?;
@@ -69,6 +72,7 @@ pub fn run(root: &Path, binary: &Path) -> Result<Option<Figures>> {
         client_ports: [ports[0], ports[1], ports[2]],
         admin_ports: [ports[3], ports[4], ports[5]],
         cli: binary,
+        compose,
     };
     let figures = cluster.scenario(image_bytes);
     if figures.is_err() {
@@ -88,6 +92,18 @@ struct Compose {
     client_ports: [u16; 3],
     admin_ports: [u16; 3],
     cli: PathBuf,
+    /// `docker-compose` (Debian's 1.29), or `docker compose` (the v2 plugin).
+    compose: Vec<String>,
+}
+
+/// How to call Compose here: Debian's `docker-compose`, else the v2 plugin.
+fn compose_program() -> Option<Vec<String>> {
+    if which("docker-compose").is_some() {
+        return Some(vec!["docker-compose".into()]);
+    }
+    let plugin = Command::new("docker").args(["compose", "version"]).output();
+    matches!(plugin, Ok(output) if output.status.success())
+        .then(|| vec!["docker".into(), "compose".into()])
 }
 
 impl Compose {
@@ -99,10 +115,24 @@ impl Compose {
         }
         let up_to_ready = started.elapsed();
         println!("containers: 3 nodes ready {up_to_ready:.1?} after `up`");
+        // The nodes know each other by service name: every address a peer dials is a DNS
+        // name, resolved inside the image (glibc, /etc/nsswitch.conf, Docker's DNS).
+        let members = self.members(1)?;
+        let by_name = (1..=3).all(|n| {
+            members
+                .iter()
+                .any(|address| address == &format!("shoal-{n}:5343"))
+        });
+        if !by_name {
+            bail!("the members are not known by their service names: {members:?}");
+        }
         self.wait_for(
             "every shard to have a leader",
             Duration::from_secs(60),
-            || Ok(self.leaders(1)?.iter().all(|(_, leader)| *leader != 0)),
+            || {
+                let leaders = self.leaders(1)?;
+                Ok(!leaders.is_empty() && leaders.iter().all(|(_, leader)| *leader != 0))
+            },
         )?;
 
         // The checked workload through all three published client ports.
@@ -194,7 +224,9 @@ impl Compose {
             || {
                 Ok(self
                     .leaders(survivor)
-                    .map(|leaders| leaders.iter().all(|(_, l)| *l != 0 && *l != victim))
+                    .map(|leaders| {
+                        !leaders.is_empty() && leaders.iter().all(|(_, l)| *l != 0 && *l != victim)
+                    })
                     .unwrap_or(false))
             },
         )?;
@@ -225,20 +257,23 @@ impl Compose {
             .collect()
     }
 
+    /// The internal addresses of the members, as node `node` reports them.
+    fn members(&self, node: u64) -> Result<Vec<String>> {
+        let status = self.status(node)?;
+        Ok(status["nodes"]
+            .as_array()
+            .map(|nodes| {
+                nodes
+                    .iter()
+                    .filter_map(|n| n["internalAddress"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Each shard and its leader (0: none) as node `node` reports them.
     fn leaders(&self, node: u64) -> Result<Vec<(u64, u64)>> {
-        let output = self
-            .cli_command()
-            .args(["cluster", "status", "--json", "--endpoint"])
-            .arg(&self.endpoints()[node as usize - 1])
-            .output()?;
-        if !output.status.success() {
-            bail!(
-                "shoal cluster status: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let status: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+        let status = self.status(node)?;
         let number = |value: &serde_json::Value| {
             value
                 .as_u64()
@@ -254,6 +289,22 @@ impl Compose {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// `shoal cluster status --json` of node `node`.
+    fn status(&self, node: u64) -> Result<serde_json::Value> {
+        let output = self
+            .cli_command()
+            .args(["cluster", "status", "--json", "--endpoint"])
+            .arg(&self.endpoints()[node as usize - 1])
+            .output()?;
+        if !output.status.success() {
+            bail!(
+                "shoal cluster status: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&output.stdout)?)
     }
 
     /// `shoal health` against node `node`'s published admin port, over HTTPS with the CA
@@ -291,7 +342,8 @@ impl Compose {
     }
 
     fn compose_command(&self) -> Command {
-        let mut command = Command::new("docker-compose");
+        let mut command = Command::new(&self.compose[0]);
+        command.args(&self.compose[1..]);
         for (name, _) in std::env::vars() {
             if name.starts_with("SHOAL_") {
                 command.env_remove(name);

@@ -537,6 +537,16 @@ impl Config {
         Self::load_from(file, env, overrides)
     }
 
+    /// `file` alone: defaults, then the file — no environment, no flags (`shoal config
+    /// check`).
+    pub fn load_file_only(file: &Path) -> Result<Config, ConfigError> {
+        Self::load_from(
+            Some(file),
+            figment::providers::Serialized::defaults(figment::value::Dict::new()),
+            &Overrides::default(),
+        )
+    }
+
     fn load_from(
         file: Option<&Path>,
         env: impl figment::Provider,
@@ -569,6 +579,16 @@ impl Config {
             figment = figment.merge(("cluster.insecure", true));
         }
         let mut config: Config = figment.extract().map_err(Box::new)?;
+        // An empty zone is no zone: a Kubernetes pod whose node has no zone label gets an
+        // empty `SHOAL_CLUSTER__ZONE` from the downward API.
+        if config
+            .cluster
+            .zone
+            .as_deref()
+            .is_some_and(|zone| zone.trim().is_empty())
+        {
+            config.cluster.zone = None;
+        }
         config.testing = overrides.testing.clone();
         config.validate()?;
         Ok(config)

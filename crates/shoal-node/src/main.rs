@@ -60,9 +60,26 @@ enum Command {
     /// Probe a node's admin port (a container HEALTHCHECK, a script): exits 0 when the node
     /// says it is ready (`/readyz`; `--live`: alive, `/healthz`), 1 otherwise.
     Health(HealthArgs),
+    /// Configuration files.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Test hooks on a stopped node's data (not for production use).
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Reads FILE as `shoal start --config FILE` would (every key and value checked; the
+    /// caller's SHOAL_* variables are not applied unless --with-env) and prints the
+    /// resulting configuration, or exits 1 naming what is wrong. For a Helm chart's or a
+    /// deployment's rendered config, before any node runs it.
+    Check {
+        file: PathBuf,
+        /// Apply this process's SHOAL_* variables too, as a node started here would.
+        #[arg(long)]
+        with_env: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -672,6 +689,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Health(args) => health(args).await,
+        Command::Config(ConfigCommand::Check { file, with_env }) => {
+            let config = if with_env {
+                Config::load(Some(&file), &Overrides::default())
+            } else {
+                Config::load_file_only(&file)
+            };
+            match config {
+                Ok(config) => {
+                    println!(
+                        "{}: valid\n\n{}",
+                        file.display(),
+                        toml::to_string_pretty(&config).unwrap_or_default()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    eprintln!("{}: {error}", file.display());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Debug(DebugCommand::Diverge {
             data_dir,
             shard,

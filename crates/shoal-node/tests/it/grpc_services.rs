@@ -112,7 +112,10 @@ async fn health_follows_readiness_and_reflection_lists_the_public_api() {
         "internal services are not shown to clients: {services:?}"
     );
 
-    let python = crate::support::python_with(&["grpcio", "grpcio-reflection"]);
+    let python = crate::support::python_with(&[
+        ("grpcio", "grpc"),
+        ("grpcio-reflection", "grpc_reflection"),
+    ]);
     let output = std::process::Command::new(python)
         .args(["-c", PY_REFLECTION, &address])
         .output()

@@ -25,6 +25,7 @@ mod durability;
 mod expiry_order;
 mod group_commit;
 mod grpc_services;
+mod helm_chart;
 mod kv_batch;
 mod kv_semantics;
 mod metrics;

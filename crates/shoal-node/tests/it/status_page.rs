@@ -9,11 +9,33 @@ use std::time::Duration;
 
 use crate::support::cluster::ProcessCluster;
 
+/// The headless browser: Debian's `chromium` (installed when no Chromium-based browser is
+/// on the PATH), or a Google Chrome already there (hosted CI runners have one, and
+/// Ubuntu's `chromium` package is only a snap wrapper).
+fn browser() -> &'static str {
+    static FOUND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        let on_path = |name: &str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {name}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        for name in ["chromium", "google-chrome", "google-chrome-stable"] {
+            if on_path(name) {
+                return name;
+            }
+        }
+        crate::support::debian_package("chromium", "chromium");
+        "chromium"
+    })
+}
+
 /// The page's DOM after its scripts ran for a few (virtual) seconds, and what Chromium
 /// logged (console messages and script errors included).
 fn render(url: &str, screenshot: Option<&std::path::Path>) -> (String, String) {
     let profile = tempfile::tempdir().unwrap();
-    let mut command = Command::new("chromium");
+    let mut command = Command::new(browser());
     command
         .args([
             "--headless",
@@ -31,7 +53,7 @@ fn render(url: &str, screenshot: Option<&std::path::Path>) -> (String, String) {
         Some(path) => command.arg(format!("--screenshot={}", path.display())),
         None => command.arg("--dump-dom"),
     };
-    let output = command.arg(url).output().expect("chromium runs");
+    let output = command.arg(url).output().expect("the browser runs");
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -49,7 +71,7 @@ fn shown(dom: &str, node: u64) -> Option<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_page_shows_every_node_and_a_killed_one_as_down() {
-    crate::support::debian_package("chromium", "chromium");
+    browser();
     // A plaintext admin port (Chromium would need the test CA otherwise).
     let mut cluster = ProcessCluster::start_plaintext_ports(|_| {}).await;
     let admin = cluster.node(1).ports.admin;

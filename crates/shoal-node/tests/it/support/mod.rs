@@ -76,13 +76,17 @@ where
 /// A Python interpreter with `packages` installed (in a virtualenv under the target
 /// directory, made on first use from PyPI): clients no shoal code wrote, to test the wire
 /// protocols against.
-pub fn python_with(packages: &[&str]) -> std::path::PathBuf {
+/// `packages` are (PyPI name, module to import) pairs. Tests run in parallel: one sets the
+/// virtualenv up at a time in this process.
+pub fn python_with(packages: &[(&str, &str)]) -> std::path::PathBuf {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pytools");
     let python = venv.join("bin/python");
-    let modules: Vec<String> = packages
-        .iter()
-        .map(|p| p.replace("grpcio-", "grpc_").replace("grpcio", "grpc"))
-        .collect();
+    let modules: Vec<&str> = packages.iter().map(|(_, module)| *module).collect();
+    let packages: Vec<&str> = packages.iter().map(|(package, _)| *package).collect();
     let has_all = || {
         std::process::Command::new(&python)
             .args(["-c", &format!("import {}", modules.join(", "))])
@@ -92,11 +96,15 @@ pub fn python_with(packages: &[&str]) -> std::path::PathBuf {
     if has_all() {
         return python;
     }
-    let status = std::process::Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 runs");
+    let status = if python.exists() {
+        std::process::ExitStatus::default()
+    } else {
+        std::process::Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 runs")
+    };
     assert!(
         status.success(),
         "python3 -m venv {} failed",
@@ -113,7 +121,7 @@ pub fn python_with(packages: &[&str]) -> std::path::PathBuf {
             "--retries",
             "2",
         ])
-        .args(packages)
+        .args(&packages)
         .status()
         .expect("pip runs");
     assert!(status.success(), "pip install {packages:?} failed");
