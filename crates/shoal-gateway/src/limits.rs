@@ -8,54 +8,22 @@
 //! The address comes from the connection ([`shoal_tls::ConnectionInfo`]); a request
 //! without one (none in practice) is not limited here.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 type HttpRequest = http::Request<tonic::body::Body>;
 type HttpResponse = http::Response<tonic::body::Body>;
 
-/// Requests in flight per client address.
-#[derive(Debug, Default)]
-struct InFlight {
-    by_ip: Mutex<HashMap<IpAddr, usize>>,
-}
-
-impl InFlight {
-    /// A slot for one more request from `ip`, unless it already has `limit`.
-    fn take(self: &Arc<Self>, ip: IpAddr, limit: usize) -> Option<Held> {
-        let mut by_ip = self.by_ip.lock().expect("request table poisoned");
-        let count = by_ip.entry(ip).or_default();
-        if *count >= limit {
-            if *count == 0 {
-                by_ip.remove(&ip);
-            }
-            return None;
-        }
-        *count += 1;
-        Some(Held {
-            table: self.clone(),
-            ip,
-        })
-    }
-}
-
 /// One request's place in its address's count, given back when its answer is done.
 struct Held {
-    table: Arc<InFlight>,
+    table: Arc<shoal_tls::PerIp>,
     ip: IpAddr,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let mut by_ip = self.table.by_ip.lock().expect("request table poisoned");
-        if let Some(count) = by_ip.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                by_ip.remove(&self.ip);
-            }
-        }
+        self.table.give_back(self.ip);
     }
 }
 
@@ -63,7 +31,7 @@ impl Drop for Held {
 #[derive(Clone)]
 pub struct PerIpLimitLayer {
     limit: usize,
-    table: Arc<InFlight>,
+    table: Arc<shoal_tls::PerIp>,
 }
 
 impl PerIpLimitLayer {
@@ -91,7 +59,7 @@ impl<S> tower::Layer<S> for PerIpLimitLayer {
 pub struct PerIpLimit<S> {
     inner: S,
     limit: usize,
-    table: Arc<InFlight>,
+    table: Arc<shoal_tls::PerIp>,
 }
 
 impl<S> tower::Service<HttpRequest> for PerIpLimit<S>
@@ -116,8 +84,11 @@ where
         let held = match ip {
             None => None,
             Some(ip) => match self.table.take(ip, self.limit) {
-                Some(held) => Some(held),
-                None => {
+                true => Some(Held {
+                    table: self.table.clone(),
+                    ip,
+                }),
+                false => {
                     metrics::counter!("shoal_requests_refused_total", "reason" => "per_ip_limit")
                         .increment(1);
                     let refusal = crate::status::over_address_share(ip, self.limit);
@@ -131,31 +102,5 @@ where
             drop(held);
             answer
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_address_holds_at_most_its_share_and_gets_it_back() {
-        let table = Arc::new(InFlight::default());
-        let one: IpAddr = "10.0.0.1".parse().unwrap();
-        let two: IpAddr = "10.0.0.2".parse().unwrap();
-        let first = table.take(one, 2).expect("a first slot");
-        let second = table.take(one, 2).expect("a second slot");
-        assert!(table.take(one, 2).is_none(), "a third is over the share");
-        assert!(
-            table.take(two, 2).is_some(),
-            "another address has its own share"
-        );
-        drop(first);
-        let third = table.take(one, 2).expect("a slot given back is free again");
-        drop((second, third));
-        assert!(
-            table.by_ip.lock().unwrap().is_empty(),
-            "an address with nothing in flight leaves no entry"
-        );
     }
 }

@@ -8,12 +8,11 @@
 //! counted in `shoal_connections_refused_total{port,reason}`; `shoal_connections_open{port}`
 //! shows the connections held.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -57,7 +56,7 @@ struct Held {
     port: &'static str,
     limits: AcceptLimits,
     total: AtomicUsize,
-    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    per_ip: crate::PerIp,
     /// When a refusal was last logged (ms since `started`): at most one line per second.
     last_warned: AtomicU64,
     started: Instant,
@@ -70,14 +69,10 @@ impl Held {
             self.total.fetch_sub(1, Ordering::SeqCst);
             return Err("max_connections");
         }
-        let mut per_ip = self.per_ip.lock().expect("connection table poisoned");
-        let count = per_ip.entry(ip).or_default();
-        if *count >= self.limits.max_connections_per_ip {
-            drop(per_ip);
+        if !self.per_ip.take(ip, self.limits.max_connections_per_ip) {
             self.total.fetch_sub(1, Ordering::SeqCst);
             return Err("max_connections_per_ip");
         }
-        *count += 1;
         metrics::gauge!("shoal_connections_open", "port" => self.port).increment(1.0);
         Ok(Slot {
             held: self.clone(),
@@ -118,14 +113,7 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut per_ip = self.held.per_ip.lock().expect("connection table poisoned");
-        if let Some(count) = per_ip.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                per_ip.remove(&self.ip);
-            }
-        }
-        drop(per_ip);
+        self.held.per_ip.give_back(self.ip);
         self.held.total.fetch_sub(1, Ordering::SeqCst);
         metrics::gauge!("shoal_connections_open", "port" => self.held.port).decrement(1.0);
     }
@@ -252,7 +240,7 @@ pub fn incoming(
         port,
         limits,
         total: AtomicUsize::new(0),
-        per_ip: Mutex::new(HashMap::new()),
+        per_ip: crate::PerIp::default(),
         last_warned: AtomicU64::new(0),
         started: Instant::now(),
     });

@@ -17,6 +17,7 @@ mod accept;
 mod certs;
 mod connect;
 mod files;
+mod per_ip;
 mod reload;
 
 pub use accept::{AcceptLimits, ConnectionInfo, HANDSHAKE_TIMEOUT, Incoming, ServerIo, incoming};
@@ -25,6 +26,7 @@ pub use certs::{
 };
 pub use connect::{ClientIo, Connector};
 pub use files::{ClientTls, PeerRequirement, ServerTls, TlsError, TlsFiles};
+pub use per_ip::PerIp;
 pub use reload::{Reloadable, watch};
 
 /// The common name of every node certificate (see the crate docs).
