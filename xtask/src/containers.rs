@@ -327,11 +327,7 @@ impl Compose {
     /// none of this process's own SHOAL_* variables.
     fn cli_command(&self) -> Command {
         let mut command = Command::new(&self.cli);
-        for (name, _) in std::env::vars() {
-            if name.starts_with("SHOAL_") {
-                command.env_remove(name);
-            }
-        }
+        without_shoal_env(&mut command);
         command
             .env("SHOAL_CA_FILE", self.secrets.join("ca.crt"))
             .stdin(Stdio::null());
@@ -344,11 +340,7 @@ impl Compose {
     fn compose_command(&self) -> Command {
         let mut command = Command::new(&self.compose[0]);
         command.args(&self.compose[1..]);
-        for (name, _) in std::env::vars() {
-            if name.starts_with("SHOAL_") {
-                command.env_remove(name);
-            }
-        }
+        without_shoal_env(&mut command);
         command
             .current_dir(&self.root)
             .args([
@@ -425,6 +417,15 @@ impl Compose {
         let _ = Command::new("docker")
             .args(["image", "rm", "--force", &self.tag])
             .output();
+    }
+}
+
+/// None of this process's SHOAL_* variables reach `command` (they would configure it).
+fn without_shoal_env(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SHOAL_") {
+            command.env_remove(name);
+        }
     }
 }
 

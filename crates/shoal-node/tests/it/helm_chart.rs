@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::shoal_binary;
+use crate::support::{shoal_binary, shoal_command};
 
 /// yamllint's relaxed rules, warnings fatal (`-s`); long lines allowed (certificates, the
 /// alert rules' descriptions) and sequences indented either way (Helm's toYaml does not
@@ -246,13 +246,8 @@ fn the_chart_renders_lints_validates_and_configures_nodes_shoal_accepts() {
 fn check_config(out: &Path, variant: &str, facts: &serde_json::Value) -> (bool, String) {
     let config = out.join(format!("{variant}.toml"));
     std::fs::write(&config, facts["toml"].as_str().expect("a shoal.toml")).unwrap();
-    let mut check = Command::new(shoal_binary());
+    let mut check = shoal_command();
     check.args(["config", "check", "--with-env"]).arg(&config);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SHOAL_") {
-            check.env_remove(name);
-        }
-    }
     for (name, value) in facts["env"].as_object().unwrap() {
         check.env(name, value.as_str().unwrap());
     }
@@ -272,13 +267,7 @@ fn serves_tls_with_the_certificate_helm_made(out: &Path) {
         .local_addr()
         .unwrap()
         .port();
-    let mut node = Command::new(shoal_binary());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("SHOAL_") {
-            node.env_remove(name);
-        }
-    }
-    let mut child = node
+    let mut child = shoal_command()
         .arg("start")
         .arg("--data-dir")
         .arg(dir.path().join("data"))
